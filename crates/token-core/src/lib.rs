@@ -1,0 +1,78 @@
+//! The vocabulary every keycarrier backend shares: key carriers, containers, algorithms, PINs,
+//! the PIN policy, errors, and the [`Carrier`] trait that the PKCS#11 backend, the soft token
+//! and smart-card code implement. This crate does no I/O.
+//!
+//! # Where the bank flows live
+//!
+//! | flow | here |
+//! | --- | --- |
+//! | U01 carrier discovery | [`CarrierInfo`], [`CarrierFamily`], [`Carrier::info`] |
+//! | U02 containers | [`ContainerInfo`], [`CertificateInfo`], [`Carrier::containers`], [`Carrier::delete_container`], [`Carrier::wipe`] |
+//! | U03 PKCS#12 import | [`KeyImport`], [`Carrier::import`], [`Error::WrongPasswordOrContainer`] |
+//! | U04 PIN policy | [`PinPolicy`], [`PolicyViolation`], [`Approved`], [`normalize_code`] |
+//! | U05 change PIN | [`Carrier::change_pin`], [`Carrier::change_admin_pin`] |
+//! | U06 unblock with admin PIN | [`Carrier::reset_pin`] |
+//! | U08 retry counters | [`PinStatus`], [`FinalTry`], [`Error::FinalTryRefused`] |
+//! | U09 key generation | [`NewContainer`], [`Carrier::generate`], [`ProgressSink`], [`CancelToken`] |
+//! | U12 install certificate | [`Carrier::write_certificate`], [`Error::CertificateMismatch`] |
+//! | U14 sign | [`Carrier::sign`], [`ContainerSigner`] (for the x509-cert / cms builders) |
+//! | U15 trusted confirmation | [`Confirm`], [`SignRequest::confirm`], [`Error::Rejected`] |
+//!
+//! U07 (challenge-response unblock) lives in `pcsc-apdu`, U10–U11 in `csr`, U13 and U16–U20 in
+//! `rotation-policy`; they build on the types here.
+//!
+//! # Secrets
+//!
+//! [`Pin`], [`AdminPin`] and [`Password`] zeroize on drop, print as `Pin(***)` and compare in
+//! constant time. No [`Error`] carries one.
+//!
+//! ```
+//! use token_core::{AdminPin, ErrorCode, Pin, PinPolicy};
+//!
+//! let policy = PinPolicy::default();
+//! // The vendor default and a run of digits are refused, all reasons at once.
+//! let refused = policy.approve(Pin::new("12345678"), None).unwrap_err();
+//! assert!(refused.len() >= 2);
+//! let err = token_core::Error::from(refused);
+//! assert_eq!(err.code(), "KC-PIN-POLICY");
+//!
+//! let new_pin = policy.approve(Pin::new("Rx7mQ2wz"), Some(&Pin::new("12345678"))).unwrap();
+//! assert_eq!(format!("{:?}", *new_pin), "Pin(***)");
+//! let _admin = AdminPin::new("87654321");
+//! ```
+
+mod algorithm;
+mod backend;
+mod carrier;
+mod container;
+mod error;
+pub mod oid;
+mod paper;
+mod pin;
+mod policy;
+mod progress;
+mod secret;
+mod signer;
+
+pub use algorithm::{
+    DigestAlgorithm, GostCurve, GostKeySize, GostParamSet, KeyAlgorithm, SignatureScheme,
+};
+pub use backend::{Carrier, Confirm, Decision, SignInput, SignRequest};
+pub use carrier::{CarrierFamily, CarrierInfo};
+pub use container::{
+    CertificateInfo, ContainerId, ContainerInfo, GostKeyParameters, KeyImport, KeyUsageFlags,
+    NewContainer, PublicKey,
+};
+pub use error::{BackendEvidence, Error, ErrorCode, Result};
+pub use paper::{CodeAlphabet, normalize_code};
+pub use pin::{FinalTry, PinRole, PinStatus};
+pub use policy::{
+    Approved, PinAlphabet, PinPolicy, PinSecret, PolicyViolation, PolicyViolations,
+    VENDOR_DEFAULT_PINS,
+};
+pub use progress::{CancelToken, NoProgress, Progress, ProgressSink, Stage};
+pub use secret::{AdminPin, Password, Pin, SecretBytes};
+pub use signer::{CarrierSignature, ContainerSigner, signature_algorithm_identifier};
+
+/// Re-exported so backends and users name the same versions.
+pub use {const_oid, der, signature, spki, x509_cert, zeroize};

@@ -1,0 +1,172 @@
+//! Object identifiers used across keycarrier, in one table.
+//!
+//! `const-oid`'s database has no `1.2.643.*` (Russian) or `1.2.398.*` (Kazakh) entries, so they
+//! live here, named after their TC26 / CryptoPro / RFC names with the `id-` prefix dropped and
+//! upper-cased. Every other crate of the workspace takes its OIDs from this module; do not write
+//! an OID literal anywhere else.
+//!
+//! ```
+//! use token_core::oid;
+//! assert_eq!(oid::TC26_GOST_3410_12_256.to_string(), "1.2.643.7.1.1.1.1");
+//! ```
+
+use const_oid::ObjectIdentifier as Oid;
+
+// --- GOST R 34.10/34.11-2012 (TC26 arc 1.2.643.7.1) -------------------------------------------
+
+/// id-tc26-gost3410-12-256: GOST R 34.10-2012 256-bit public key (SPKI, PKCS#8, CMS signatureAlgorithm).
+pub const TC26_GOST_3410_12_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.1.1");
+/// id-tc26-gost3410-12-512: GOST R 34.10-2012 512-bit public key.
+pub const TC26_GOST_3410_12_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.1.2");
+/// id-tc26-gost3411-12-256: Streebog-256 digest (also the 256-bit `digestParamSet`).
+pub const TC26_GOST_3411_12_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.2");
+/// id-tc26-gost3411-12-512: Streebog-512 digest.
+pub const TC26_GOST_3411_12_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.2.3");
+/// id-tc26-signwithdigest-gost3410-12-256: X.509 / PKCS#10 / CRL signature algorithm, 256-bit.
+pub const TC26_SIGNWITHDIGEST_GOST_3410_12_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.3.2");
+/// id-tc26-signwithdigest-gost3410-12-512: X.509 / PKCS#10 / CRL signature algorithm, 512-bit.
+pub const TC26_SIGNWITHDIGEST_GOST_3410_12_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.3.3");
+/// id-tc26-hmac-gost-3411-12-256: HMAC-Streebog-256.
+pub const TC26_HMAC_GOST_3411_12_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.4.1");
+/// id-tc26-hmac-gost-3411-12-512: HMAC-Streebog-512 (PBKDF2 PRF in GOST PKCS#12).
+pub const TC26_HMAC_GOST_3411_12_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.4.2");
+/// id-tc26-cipher-gostr3412-2015-magma-ctracpkm.
+pub const TC26_MAGMA_CTRACPKM: Oid = Oid::new_unwrap("1.2.643.7.1.1.5.1.1");
+/// id-tc26-cipher-gostr3412-2015-magma-ctracpkm-omac.
+pub const TC26_MAGMA_CTRACPKM_OMAC: Oid = Oid::new_unwrap("1.2.643.7.1.1.5.1.2");
+/// id-tc26-cipher-gostr3412-2015-kuznyechik-ctracpkm.
+pub const TC26_KUZNYECHIK_CTRACPKM: Oid = Oid::new_unwrap("1.2.643.7.1.1.5.2.1");
+/// id-tc26-cipher-gostr3412-2015-kuznyechik-ctracpkm-omac.
+pub const TC26_KUZNYECHIK_CTRACPKM_OMAC: Oid = Oid::new_unwrap("1.2.643.7.1.1.5.2.2");
+/// id-tc26-gost-28147-param-Z: the S-box for GOST 28147-89 / Magma used in GOST PKCS#12.
+pub const TC26_GOST_28147_PARAM_Z: Oid = Oid::new_unwrap("1.2.643.7.1.2.5.1.1");
+
+/// id-tc26-gost-3410-12-256-paramSetA (twisted Edwards curve, cofactor 4).
+pub const TC26_GOST_3410_12_256_PARAM_SET_A: Oid = Oid::new_unwrap("1.2.643.7.1.2.1.1.1");
+/// id-tc26-gost-3410-12-256-paramSetB (= CryptoPro-A curve).
+pub const TC26_GOST_3410_12_256_PARAM_SET_B: Oid = Oid::new_unwrap("1.2.643.7.1.2.1.1.2");
+/// id-tc26-gost-3410-12-256-paramSetC (= CryptoPro-B curve).
+pub const TC26_GOST_3410_12_256_PARAM_SET_C: Oid = Oid::new_unwrap("1.2.643.7.1.2.1.1.3");
+/// id-tc26-gost-3410-12-256-paramSetD (= CryptoPro-C curve).
+pub const TC26_GOST_3410_12_256_PARAM_SET_D: Oid = Oid::new_unwrap("1.2.643.7.1.2.1.1.4");
+/// id-tc26-gost-3410-12-512-paramSetTest (GOST R 34.10-2012 example 2; tests only).
+pub const TC26_GOST_3410_12_512_PARAM_SET_TEST: Oid = Oid::new_unwrap("1.2.643.7.1.2.1.2.0");
+/// id-tc26-gost-3410-12-512-paramSetA.
+pub const TC26_GOST_3410_12_512_PARAM_SET_A: Oid = Oid::new_unwrap("1.2.643.7.1.2.1.2.1");
+/// id-tc26-gost-3410-12-512-paramSetB.
+pub const TC26_GOST_3410_12_512_PARAM_SET_B: Oid = Oid::new_unwrap("1.2.643.7.1.2.1.2.2");
+/// id-tc26-gost-3410-12-512-paramSetC (twisted Edwards curve, cofactor 4).
+pub const TC26_GOST_3410_12_512_PARAM_SET_C: Oid = Oid::new_unwrap("1.2.643.7.1.2.1.2.3");
+
+// --- GOST 2001 / CryptoPro legacy (arc 1.2.643.2.2) -------------------------------------------
+
+/// id-GostR3411-94-with-GostR3410-2001 (legacy signature algorithm).
+pub const GOST_R3411_94_WITH_GOST_R3410_2001: Oid = Oid::new_unwrap("1.2.643.2.2.3");
+/// id-GostR3411-94 (legacy hash).
+pub const GOST_R3411_94: Oid = Oid::new_unwrap("1.2.643.2.2.9");
+/// id-GostR3410-2001 (legacy public key).
+pub const GOST_R3410_2001: Oid = Oid::new_unwrap("1.2.643.2.2.19");
+/// id-Gost28147-89 (cipher; PBES2 encryption scheme in GOST PKCS#12).
+pub const GOST_28147_89: Oid = Oid::new_unwrap("1.2.643.2.2.21");
+/// id-GostR3411-94-CryptoProParamSet (the `digestParamSet` of 2001 keys).
+pub const GOST_R3411_94_CRYPTO_PRO_PARAM_SET: Oid = Oid::new_unwrap("1.2.643.2.2.30.1");
+/// id-GostR3410-2001-TestParamSet (GOST R 34.10-2012 example 1; tests only).
+pub const GOST_R3410_2001_TEST_PARAM_SET: Oid = Oid::new_unwrap("1.2.643.2.2.35.0");
+/// id-GostR3410-2001-CryptoPro-A-ParamSet.
+pub const GOST_R3410_2001_CRYPTO_PRO_A_PARAM_SET: Oid = Oid::new_unwrap("1.2.643.2.2.35.1");
+/// id-GostR3410-2001-CryptoPro-B-ParamSet.
+pub const GOST_R3410_2001_CRYPTO_PRO_B_PARAM_SET: Oid = Oid::new_unwrap("1.2.643.2.2.35.2");
+/// id-GostR3410-2001-CryptoPro-C-ParamSet.
+pub const GOST_R3410_2001_CRYPTO_PRO_C_PARAM_SET: Oid = Oid::new_unwrap("1.2.643.2.2.35.3");
+/// id-GostR3410-2001-CryptoPro-XchA-ParamSet (= CryptoPro-A curve).
+pub const GOST_R3410_2001_CRYPTO_PRO_XCH_A_PARAM_SET: Oid = Oid::new_unwrap("1.2.643.2.2.36.0");
+/// id-GostR3410-2001-CryptoPro-XchB-ParamSet (= CryptoPro-C curve).
+pub const GOST_R3410_2001_CRYPTO_PRO_XCH_B_PARAM_SET: Oid = Oid::new_unwrap("1.2.643.2.2.36.1");
+
+// --- Russian certificate attributes and extensions (RFC 9215) ---------------------------------
+
+/// INN of an individual (NumericString, 12 digits).
+pub const INN: Oid = Oid::new_unwrap("1.2.643.3.131.1.1");
+/// OGRN (NumericString, 13 digits).
+pub const OGRN: Oid = Oid::new_unwrap("1.2.643.100.1");
+/// SNILS (NumericString, 11 digits).
+pub const SNILS: Oid = Oid::new_unwrap("1.2.643.100.3");
+/// INNLE: INN of a legal entity (NumericString, 10 digits).
+pub const INNLE: Oid = Oid::new_unwrap("1.2.643.100.4");
+/// OGRNIP (NumericString, 15 digits).
+pub const OGRNIP: Oid = Oid::new_unwrap("1.2.643.100.5");
+/// subjectSignTool certificate extension (UTF8String).
+pub const SUBJECT_SIGN_TOOL: Oid = Oid::new_unwrap("1.2.643.100.111");
+/// issuerSignTool certificate extension.
+pub const ISSUER_SIGN_TOOL: Oid = Oid::new_unwrap("1.2.643.100.112");
+/// id-class-kc1: signature tool class KC1 (certificate policy).
+pub const CLASS_KC1: Oid = Oid::new_unwrap("1.2.643.100.113.1");
+/// id-class-kc2: signature tool class KC2 (certificate policy).
+pub const CLASS_KC2: Oid = Oid::new_unwrap("1.2.643.100.113.2");
+/// id-class-kc3: signature tool class KC3 (certificate policy).
+pub const CLASS_KC3: Oid = Oid::new_unwrap("1.2.643.100.113.3");
+/// identificationKind certificate extension.
+pub const IDENTIFICATION_KIND: Oid = Oid::new_unwrap("1.2.643.100.114");
+
+// --- Kazakhstan (NCA RK arc 1.2.398); taken from vendor code, not from a standard text --------
+
+/// GOST R 34.10-2015 256-bit public key, Kazakh OID.
+pub const KZ_GOST_3410_2015_256: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.1");
+/// Kazakh 256-bit parameter set A (the id-tc26-gost-3410-12-256-paramSetA curve).
+pub const KZ_GOST_3410_2015_256_PARAM_SET_A: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.1.1");
+/// GOST R 34.10-2015 512-bit public key, Kazakh OID.
+pub const KZ_GOST_3410_2015_512: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.2");
+/// Kazakh 512-bit parameter set A (the id-tc26-gost-3410-12-512-paramSetA curve).
+pub const KZ_GOST_3410_2015_512_PARAM_SET_A: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.2.1");
+
+// --- RSA and SHA-2 (PKCS#1, NIST) ------------------------------------------------------------
+
+/// rsaEncryption (SPKI of RSA keys; CMS signatureAlgorithm as OpenSSL writes it).
+pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+/// id-RSASSA-PSS.
+pub const RSASSA_PSS: Oid = Oid::new_unwrap("1.2.840.113549.1.1.10");
+/// sha256WithRSAEncryption.
+pub const SHA256_WITH_RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+/// id-mgf1 (mask generation for PSS).
+pub const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
+/// id-sha256.
+pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+
+// --- CMS / PKCS#9 attributes ------------------------------------------------------------------
+
+/// id-data (CMS content type).
+pub const CMS_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
+/// id-signedData (CMS content type).
+pub const CMS_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+/// id-contentType signed attribute.
+pub const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
+/// id-messageDigest signed attribute.
+pub const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+/// id-signingTime signed attribute.
+pub const SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
+/// id-aa-signingCertificateV2 signed attribute (ESSCertIDv2).
+pub const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::Encode;
+
+    /// The DER bytes of a few OIDs, as `../shared/reference/gost.md` lists them (checked there
+    /// against OpenSSL's object table).
+    #[test]
+    fn der_matches_reference() {
+        let cases: [(Oid, &str); 5] = [
+            (TC26_GOST_3410_12_256, "06082a85030701010101"),
+            (TC26_SIGNWITHDIGEST_GOST_3410_12_512, "06082a85030701010303"),
+            (GOST_R3410_2001_CRYPTO_PRO_A_PARAM_SET, "06072a850302022301"),
+            (TC26_GOST_3410_12_512_PARAM_SET_C, "06092a8503070102010203"),
+            (SUBJECT_SIGN_TOOL, "06052a8503646f"),
+        ];
+        for (oid, hex) in cases {
+            let der = oid.to_der().expect("encodes");
+            let got: String = der.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(got, hex, "{oid}");
+        }
+    }
+}
