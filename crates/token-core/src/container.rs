@@ -59,7 +59,7 @@ impl core::str::FromStr for ContainerId {
             at: Some(at),
             reason: "expected an even number of hex digits".into(),
         };
-        if s.len() % 2 != 0 {
+        if !s.len().is_multiple_of(2) {
             return Err(bad(s.len()));
         }
         (0..s.len())

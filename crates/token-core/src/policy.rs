@@ -287,13 +287,13 @@ impl PinPolicy {
                 actual: pin.len(),
             });
         }
-        if let Some(max) = self.max_length {
-            if pin.len() > max {
-                out.push(PolicyViolation::TooLong {
-                    max,
-                    actual: pin.len(),
-                });
-            }
+        if let Some(max) = self.max_length
+            && pin.len() > max
+        {
+            out.push(PolicyViolation::TooLong {
+                max,
+                actual: pin.len(),
+            });
         }
         let bad: Vec<usize> = pin
             .iter()

@@ -1,0 +1,24 @@
+//! keycarrier's software token: a key carrier that lives in a directory.
+//!
+//! Bank developers cannot put a Rutoken into CI, and Debian's SoftHSM2 has no GOST 2012; the
+//! soft token is keycarrier's built-in carrier for the quickstart, for tests and for "flash
+//! drive" containers. It behaves like a token where it matters:
+//!
+//! * a user PIN and an admin (SO) PIN with retry counters, decremented and written to disk
+//!   *before* the PIN is compared, reset on success, blocked at zero;
+//! * private keys encrypted at rest under a random token key that is wrapped once under the
+//!   user PIN and once under the admin PIN (PBKDF2-HMAC-Streebog-512), so the admin can set a
+//!   new user PIN without losing keys;
+//! * crash-safe state: every change is one atomic, fsync'd file replacement under a lock, so
+//!   a killed process or a second process never sees a torn token.
+//!
+//! It implements [`token_core::Carrier`]; see [`SoftToken`].
+
+mod attr;
+mod crypto;
+mod keys;
+mod store;
+mod token;
+
+pub use store::FailPoint;
+pub use token::{SoftToken, TestKnobs, TokenSettings};

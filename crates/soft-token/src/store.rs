@@ -1,0 +1,279 @@
+//! The token directory: one DER file with the whole token state, replaced atomically.
+//!
+//! ```text
+//! TokenFile ::= SEQUENCE {
+//!     version     INTEGER (1),
+//!     label       UTF8String,
+//!     serial      UTF8String,
+//!     soPin       PinRecord,
+//!     userPin [0] EXPLICIT PinRecord OPTIONAL,   -- absent until the SO sets it
+//!     nextUid     INTEGER,
+//!     objects     SEQUENCE OF StoredObject }
+//! PinRecord ::= SEQUENCE {
+//!     salt OCTET STRING, iterations INTEGER, wrappedTokenKey OCTET STRING,
+//!     retriesLeft INTEGER, maxRetries INTEGER, mustChange BOOLEAN, isDefault BOOLEAN }
+//! StoredObject ::= SEQUENCE { uid INTEGER, attributes SEQUENCE OF StoredAttribute }
+//! StoredAttribute ::= SEQUENCE { type INTEGER, value OCTET STRING, sealed BOOLEAN }
+//! ```
+//!
+//! Attribute types are PKCS#11 `CKA_*` numbers: the store is a PKCS#11 object store, and the
+//! Rust API reads containers out of it. A `sealed` value is AES-GCM ciphertext under the token
+//! key.
+//!
+//! Writes: temp file in the same directory → write → fsync → rename over `token.der` → fsync the
+//! directory, all under an exclusive advisory lock on `token.lock`. A crash at any point leaves
+//! either the old or the new file; never a torn one.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use der::asn1::OctetString;
+use der::{Decode, Encode, Sequence};
+use token_core::{Error, Result};
+
+/// Current file format version.
+pub(crate) const VERSION: u8 = 1;
+const STATE_FILE: &str = "token.der";
+const LOCK_FILE: &str = "token.lock";
+const TEMP_FILE: &str = "token.der.tmp";
+
+/// One PIN's record.
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub(crate) struct PinRecord {
+    pub(crate) salt: OctetString,
+    pub(crate) iterations: u32,
+    pub(crate) wrapped_token_key: OctetString,
+    pub(crate) retries_left: u8,
+    pub(crate) max_retries: u8,
+    pub(crate) must_change: bool,
+    pub(crate) is_default: bool,
+}
+
+/// One attribute of an object.
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub(crate) struct StoredAttribute {
+    pub(crate) kind: u64,
+    pub(crate) value: OctetString,
+    pub(crate) sealed: bool,
+}
+
+/// One object: key, certificate or data.
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub(crate) struct StoredObject {
+    pub(crate) uid: u64,
+    pub(crate) attributes: Vec<StoredAttribute>,
+}
+
+/// The whole token state.
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub(crate) struct TokenFile {
+    pub(crate) version: u8,
+    pub(crate) label: String,
+    pub(crate) serial: String,
+    pub(crate) so_pin: PinRecord,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub(crate) user_pin: Option<PinRecord>,
+    pub(crate) next_uid: u64,
+    pub(crate) objects: Vec<StoredObject>,
+}
+
+impl TokenFile {
+    /// Parses the file's bytes. Untrusted input: a damaged file is a typed error.
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let file =
+            Self::from_der(bytes).map_err(|e| Error::malformed_der("soft token state", e))?;
+        if file.version != VERSION {
+            return Err(Error::Unsupported {
+                what: format!("soft token state version {}", file.version),
+            });
+        }
+        Ok(file)
+    }
+}
+
+/// Where a test wants a write to fail (the crash-safety knob, off by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FailPoint {
+    /// After writing half the temp file, before fsync: as a crash mid-write.
+    MidWrite,
+    /// After the temp file is complete and synced, before the rename.
+    BeforeRename,
+}
+
+/// The token directory.
+#[derive(Debug)]
+pub(crate) struct Store {
+    dir: PathBuf,
+    fail_at: Option<FailPoint>,
+}
+
+/// An exclusive lock on the token directory; released on drop.
+pub(crate) struct Lock(File);
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+impl Store {
+    pub(crate) fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            fail_at: None,
+        }
+    }
+
+    pub(crate) fn set_fail_point(&mut self, at: Option<FailPoint>) {
+        self.fail_at = at;
+    }
+
+    pub(crate) fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Takes the exclusive lock (blocking until other processes release it).
+    pub(crate) fn lock(&self) -> Result<Lock> {
+        fs::create_dir_all(&self.dir)
+            .map_err(|e| Error::storage(format!("create {}", self.dir.display()), e))?;
+        let path = self.dir.join(LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::storage(format!("open {}", path.display()), e))?;
+        file.lock()
+            .map_err(|e| Error::storage(format!("lock {}", path.display()), e))?;
+        Ok(Lock(file))
+    }
+
+    /// Reads the state; the caller holds the lock.
+    pub(crate) fn load(&self, _lock: &Lock) -> Result<TokenFile> {
+        let path = self.dir.join(STATE_FILE);
+        let mut bytes = Vec::new();
+        File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    Error::CarrierNotInitialized
+                } else {
+                    Error::storage(format!("read {}", path.display()), e)
+                }
+            })?;
+        TokenFile::from_bytes(&bytes)
+    }
+
+    /// Replaces the state atomically and durably; the caller holds the lock.
+    pub(crate) fn save(&self, _lock: &Lock, state: &TokenFile) -> Result<()> {
+        let bytes = state
+            .to_der()
+            .map_err(|e| Error::malformed_der("soft token state", e))?;
+        let tmp = self.dir.join(TEMP_FILE);
+        let io = |what: &str, e| Error::storage(format!("{what} {}", tmp.display()), e);
+        let mut file = File::create(&tmp).map_err(|e| io("create", e))?;
+        if self.fail_at == Some(FailPoint::MidWrite) {
+            let half = bytes.get(..bytes.len() / 2).unwrap_or_default();
+            file.write_all(half).map_err(|e| io("write", e))?;
+            return Err(injected());
+        }
+        file.write_all(&bytes).map_err(|e| io("write", e))?;
+        file.sync_all().map_err(|e| io("fsync", e))?;
+        drop(file);
+        if self.fail_at == Some(FailPoint::BeforeRename) {
+            return Err(injected());
+        }
+        let target = self.dir.join(STATE_FILE);
+        fs::rename(&tmp, &target).map_err(|e| io("rename", e))?;
+        File::open(&self.dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::storage(format!("fsync {}", self.dir.display()), e))
+    }
+}
+
+fn injected() -> Error {
+    Error::storage(
+        "soft token test knob: injected write failure",
+        std::io::Error::other("injected"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> TokenFile {
+        TokenFile {
+            version: VERSION,
+            label: "Бухгалтерия".into(),
+            serial: "KC0001".into(),
+            so_pin: PinRecord {
+                salt: OctetString::new(vec![1; 32]).unwrap(),
+                iterations: 1000,
+                wrapped_token_key: OctetString::new(vec![2; 60]).unwrap(),
+                retries_left: 10,
+                max_retries: 10,
+                must_change: true,
+                is_default: true,
+            },
+            user_pin: None,
+            next_uid: 3,
+            objects: vec![StoredObject {
+                uid: 1,
+                attributes: vec![StoredAttribute {
+                    kind: 3,
+                    value: OctetString::new(b"label".to_vec()).unwrap(),
+                    sealed: false,
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn der_round_trip_with_and_without_user_pin() {
+        let mut state = sample();
+        let bytes = state.to_der().unwrap();
+        assert_eq!(TokenFile::from_bytes(&bytes).unwrap(), state);
+        state.user_pin = Some(state.so_pin.clone());
+        let bytes = state.to_der().unwrap();
+        assert_eq!(TokenFile::from_bytes(&bytes).unwrap(), state);
+    }
+
+    #[test]
+    fn damaged_files_are_typed_errors() {
+        let bytes = sample().to_der().unwrap();
+        for cut in [0, 1, 10, bytes.len() - 1] {
+            assert!(matches!(
+                TokenFile::from_bytes(&bytes[..cut]),
+                Err(Error::Malformed { .. })
+            ));
+        }
+        let mut future = sample();
+        future.version = 9;
+        assert!(matches!(
+            TokenFile::from_bytes(&future.to_der().unwrap()),
+            Err(Error::Unsupported { .. })
+        ));
+    }
+
+    #[test]
+    fn failed_writes_leave_the_previous_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::new(dir.path());
+        let lock = store.lock().unwrap();
+        let first = sample();
+        store.save(&lock, &first).unwrap();
+        let mut second = sample();
+        second.label = "changed".into();
+        for at in [FailPoint::MidWrite, FailPoint::BeforeRename] {
+            store.set_fail_point(Some(at));
+            assert!(store.save(&lock, &second).is_err());
+            assert_eq!(store.load(&lock).unwrap(), first, "{at:?}");
+        }
+        store.set_fail_point(None);
+        store.save(&lock, &second).unwrap();
+        assert_eq!(store.load(&lock).unwrap(), second);
+    }
+}

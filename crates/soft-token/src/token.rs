@@ -1,0 +1,685 @@
+//! [`SoftToken`]: the token directory with token-like PIN semantics, implementing
+//! [`token_core::Carrier`].
+
+use std::path::Path;
+
+use der::asn1::OctetString;
+use token_core::{
+    AdminPin, Approved, BackendEvidence, CancelToken, Carrier, CarrierFamily, CarrierInfo,
+    CertificateInfo, ContainerId, ContainerInfo, Error, FinalTry, KeyImport, NewContainer, Pin,
+    PinPolicy, PinRole, PinStatus, Progress, ProgressSink, PublicKey, Result, SignInput,
+    SignRequest, Stage,
+};
+use zeroize::Zeroizing;
+
+use crate::attr;
+use crate::crypto::{self, Key};
+use crate::keys;
+use crate::store::{FailPoint, Lock, PinRecord, Store, StoredAttribute, StoredObject, TokenFile};
+
+/// Settings for a new soft token.
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    /// Token label.
+    pub label: String,
+    /// Wrong-PIN attempts before the user PIN blocks (default 10).
+    pub user_retries: u8,
+    /// Wrong-PIN attempts before the admin PIN blocks (default 10).
+    pub admin_retries: u8,
+    /// PBKDF2-HMAC-Streebog-512 iterations for PIN-derived keys (default 100 000; tests use
+    /// fewer, since every PIN check pays for them).
+    pub kdf_iterations: u32,
+}
+
+impl TokenSettings {
+    /// Defaults with a label.
+    pub fn new(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            user_retries: 10,
+            admin_retries: 10,
+            kdf_iterations: 100_000,
+        }
+    }
+}
+
+/// Knobs for tests, all off by default. Never set them in production code.
+#[derive(Debug, Clone, Default)]
+pub struct TestKnobs {
+    /// Make every state write fail at this point (crash-safety tests).
+    pub fail_writes_at: Option<FailPoint>,
+    /// Make key generation take this long, in steps that report progress and check cancel
+    /// (flow U09 tests).
+    pub slow_generation: Option<std::time::Duration>,
+}
+
+struct LoggedIn {
+    role: PinRole,
+    token_key: Key,
+}
+
+/// A software key carrier in a directory.
+///
+/// ```
+/// use soft_token::{SoftToken, TokenSettings};
+/// use token_core::{AdminPin, Carrier, FinalTry, Pin, PinPolicy, PinRole};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let settings = TokenSettings { kdf_iterations: 1_000, ..TokenSettings::new("Accounting") };
+/// let mut token = SoftToken::create(dir.path(), &settings, &AdminPin::new("87654321")).unwrap();
+/// // A token made with the vendor default admin PIN asks for a change.
+/// assert!(token.pin_status(PinRole::Admin).unwrap().must_change);
+///
+/// let user_pin = PinPolicy::default().approve(Pin::new("Rx7mQ2wz"), None).unwrap();
+/// token.reset_pin(&AdminPin::new("87654321"), &user_pin, FinalTry::Refuse).unwrap();
+/// token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse).unwrap();
+/// assert_eq!(token.info().unwrap().label.as_deref(), Some("Accounting"));
+/// ```
+pub struct SoftToken {
+    store: Store,
+    logged_in: Option<LoggedIn>,
+    knobs: TestKnobs,
+}
+
+impl core::fmt::Debug for SoftToken {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SoftToken")
+            .field("dir", &self.store.dir())
+            .field("logged_in", &self.logged_in.as_ref().map(|l| l.role))
+            .finish_non_exhaustive()
+    }
+}
+
+fn octets(v: Vec<u8>) -> Result<OctetString> {
+    OctetString::new(v).map_err(|e| Error::malformed_der("soft token value", e))
+}
+
+fn new_pin_record(pin: &[u8], token_key: &Key, retries: u8, iterations: u32) -> Result<PinRecord> {
+    let mut salt = vec![0u8; 32];
+    crypto::random(&mut salt)?;
+    let kek = crypto::derive_kek(pin, &salt, iterations);
+    let wrapped = crypto::seal(&kek, b"keycarrier soft token key", token_key.as_ref())?;
+    Ok(PinRecord {
+        salt: octets(salt)?,
+        iterations,
+        wrapped_token_key: octets(wrapped)?,
+        retries_left: retries,
+        max_retries: retries,
+        must_change: false,
+        is_default: PinPolicy::default().is_forbidden(pin),
+    })
+}
+
+fn status_of(role: PinRole, rec: Option<&PinRecord>) -> PinStatus {
+    match rec {
+        None => PinStatus {
+            must_change: true,
+            ..PinStatus::unknown(role)
+        },
+        Some(r) => PinStatus {
+            role,
+            retries_left: Some(r.retries_left),
+            max_retries: Some(r.max_retries),
+            count_low: r.retries_left < r.max_retries,
+            final_try: r.retries_left == 1,
+            locked: r.retries_left == 0,
+            must_change: r.must_change || r.is_default,
+            default_pin: Some(r.is_default),
+        },
+    }
+}
+
+fn pin_record_mut(state: &mut TokenFile, role: PinRole) -> Result<&mut PinRecord> {
+    match role {
+        PinRole::Admin => Ok(&mut state.so_pin),
+        PinRole::User => state.user_pin.as_mut().ok_or_else(|| Error::NotAllowed {
+            reason: "the user PIN is not set; set it with the admin PIN first".into(),
+        }),
+    }
+}
+
+impl SoftToken {
+    /// Opens the token in `dir`. A directory without a token opens as a blank carrier.
+    pub fn open(dir: &Path) -> Self {
+        Self {
+            store: Store::new(dir),
+            logged_in: None,
+            knobs: TestKnobs::default(),
+        }
+    }
+
+    /// Initialises a token in `dir` (PKCS#11 `C_InitToken`): sets the label and the admin PIN,
+    /// erasing whatever was there. The user PIN is set afterwards with [`Carrier::reset_pin`].
+    ///
+    /// The initial admin PIN is not policy-checked (banks hand out tokens with the vendor default
+    /// `87654321`), but a default PIN marks the token "PIN must be changed".
+    pub fn create(dir: &Path, settings: &TokenSettings, admin_pin: &AdminPin) -> Result<Self> {
+        let token = Self::open(dir);
+        let lock = token.store.lock()?;
+        token.initialise(&lock, settings.label.clone(), settings, admin_pin)?;
+        drop(lock);
+        Ok(token)
+    }
+
+    fn initialise(
+        &self,
+        lock: &Lock,
+        label: String,
+        settings: &TokenSettings,
+        admin_pin: &AdminPin,
+    ) -> Result<()> {
+        if admin_pin.is_empty() {
+            return Err(Error::PinLengthRange);
+        }
+        let token_key = crypto::random_key()?;
+        let mut serial = [0u8; 8];
+        crypto::random(&mut serial)?;
+        let state = TokenFile {
+            version: crate::store::VERSION,
+            label,
+            serial: serial.iter().map(|b| format!("{b:02X}")).collect(),
+            so_pin: new_pin_record(
+                admin_pin.expose(),
+                &token_key,
+                settings.admin_retries,
+                settings.kdf_iterations,
+            )?,
+            user_pin: None,
+            next_uid: 1,
+            objects: Vec::new(),
+        };
+        self.store.save(lock, &state)
+    }
+
+    /// Sets test knobs (see [`TestKnobs`]).
+    pub fn set_test_knobs(&mut self, knobs: TestKnobs) {
+        self.store.set_fail_point(knobs.fail_writes_at);
+        self.knobs = knobs;
+    }
+
+    /// The token directory.
+    pub fn dir(&self) -> &Path {
+        self.store.dir()
+    }
+
+    /// Runs `f` on the state under the lock and saves what it returns `Ok` for.
+    fn update<T>(&self, f: impl FnOnce(&mut TokenFile) -> Result<T>) -> Result<T> {
+        let lock = self.store.lock()?;
+        let mut state = self.store.load(&lock)?;
+        let out = f(&mut state)?;
+        self.store.save(&lock, &state)?;
+        Ok(out)
+    }
+
+    fn read(&self) -> Result<TokenFile> {
+        let lock = self.store.lock()?;
+        self.store.load(&lock)
+    }
+
+    /// Checks a PIN like a token does: refuse a blocked PIN or an unpermitted final try,
+    /// decrement and persist the counter *before* comparing, reset it on success. Returns the
+    /// token key.
+    fn verify_pin(&self, role: PinRole, pin: &[u8], final_try: FinalTry) -> Result<Key> {
+        let lock = self.store.lock()?;
+        let mut state = self.store.load(&lock)?;
+        let rec = pin_record_mut(&mut state, role)?;
+        status_of(role, Some(rec)).guard(final_try)?;
+        rec.retries_left = rec.retries_left.saturating_sub(1);
+        let rec_snapshot = rec.clone();
+        self.store.save(&lock, &state)?;
+
+        let kek = crypto::derive_kek(pin, rec_snapshot.salt.as_bytes(), rec_snapshot.iterations);
+        let opened = crypto::open(
+            &kek,
+            b"keycarrier soft token key",
+            rec_snapshot.wrapped_token_key.as_bytes(),
+        );
+        let Some(plain) = opened else {
+            return Err(Error::WrongPin {
+                role,
+                retries_left: Some(rec_snapshot.retries_left),
+            });
+        };
+        let key: [u8; crypto::KEY_LEN] =
+            plain.as_slice().try_into().map_err(|_| Error::Malformed {
+                what: "soft token state",
+                at: None,
+                reason: "token key has the wrong length".into(),
+            })?;
+        let rec = pin_record_mut(&mut state, role)?;
+        rec.retries_left = rec.max_retries;
+        self.store.save(&lock, &state)?;
+        Ok(Zeroizing::new(key))
+    }
+
+    fn set_pin_record(&self, role: PinRole, pin: &[u8], token_key: &Key) -> Result<()> {
+        self.update(|state| {
+            let (retries, iterations) = match (role, state.user_pin.as_ref()) {
+                (PinRole::User, Some(r)) => (r.max_retries, r.iterations),
+                (PinRole::User, None) => (state.so_pin.max_retries, state.so_pin.iterations),
+                (PinRole::Admin, _) => (state.so_pin.max_retries, state.so_pin.iterations),
+            };
+            let rec = new_pin_record(pin, token_key, retries, iterations)?;
+            match role {
+                PinRole::User => state.user_pin = Some(rec),
+                PinRole::Admin => state.so_pin = rec,
+            }
+            Ok(())
+        })
+    }
+
+    fn user_key(&self) -> Result<&Key> {
+        match &self.logged_in {
+            Some(LoggedIn {
+                role: PinRole::User,
+                token_key,
+            }) => Ok(token_key),
+            _ => Err(Error::LoginRequired {
+                role: PinRole::User,
+            }),
+        }
+    }
+
+    /// Adds objects in one atomic write; returns nothing was written on error.
+    fn add_objects(&self, objects: Vec<Vec<StoredAttribute>>) -> Result<()> {
+        self.update(|state| {
+            for attributes in objects {
+                let uid = state.next_uid;
+                state.next_uid = uid.checked_add(1).ok_or_else(|| Error::NotAllowed {
+                    reason: "object counter exhausted".into(),
+                })?;
+                state.objects.push(StoredObject { uid, attributes });
+            }
+            Ok(())
+        })
+    }
+}
+
+/// Reads an attribute's clear value.
+fn get(obj: &StoredObject, kind: u64) -> Option<&[u8]> {
+    obj.attributes
+        .iter()
+        .find(|a| a.kind == kind && !a.sealed)
+        .map(|a| a.value.as_bytes())
+}
+
+fn class_of(obj: &StoredObject) -> Option<u64> {
+    get(obj, attr::CLASS).and_then(attr::read_ulong)
+}
+
+fn clear(kind: u64, value: Vec<u8>) -> Result<StoredAttribute> {
+    Ok(StoredAttribute {
+        kind,
+        value: octets(value)?,
+        sealed: false,
+    })
+}
+
+fn containers_of(state: &TokenFile) -> Result<Vec<ContainerInfo>> {
+    let mut out: Vec<ContainerInfo> = Vec::new();
+    for obj in &state.objects {
+        let (Some(class), Some(id)) = (class_of(obj), get(obj, attr::ID)) else {
+            continue;
+        };
+        let id = ContainerId::new(id.to_vec());
+        let label = get(obj, attr::LABEL).map(|l| String::from_utf8_lossy(l).into_owned());
+        if class == attr::CKO_PRIVATE_KEY || class == attr::CKO_PUBLIC_KEY {
+            let Some(spki) = get(obj, attr::KC_SPKI) else {
+                continue;
+            };
+            let public_key = PublicKey::from_spki_der(spki)?;
+            let flag = |kind| get(obj, kind).is_some_and(|v| v == [1]);
+            let entry = match out.iter_mut().find(|c| c.id == id) {
+                Some(entry) => entry,
+                None => {
+                    out.push(ContainerInfo {
+                        id: id.clone(),
+                        label: label.clone(),
+                        algorithm: public_key.algorithm(),
+                        public_key,
+                        certificates: Vec::new(),
+                        has_private_key: false,
+                        extractable: false,
+                        sensitive: false,
+                    });
+                    out.last_mut().ok_or_else(|| Error::NotFound {
+                        what: "container".into(),
+                    })?
+                }
+            };
+            if class == attr::CKO_PRIVATE_KEY {
+                entry.has_private_key = true;
+                entry.extractable = flag(attr::EXTRACTABLE);
+                entry.sensitive = flag(attr::SENSITIVE);
+                if label.is_some() {
+                    entry.label = label;
+                }
+            }
+        }
+    }
+    for obj in &state.objects {
+        if class_of(obj) != Some(attr::CKO_CERTIFICATE) {
+            continue;
+        }
+        let (Some(id), Some(der)) = (get(obj, attr::ID), get(obj, attr::VALUE)) else {
+            continue;
+        };
+        if let Some(entry) = out.iter_mut().find(|c| c.id.as_bytes() == id) {
+            entry.certificates.push(der.to_vec());
+        }
+    }
+    Ok(out)
+}
+
+/// The attributes of a new key pair's two objects.
+fn key_pair_objects(
+    id: &ContainerId,
+    label: &str,
+    spki: &PublicKey,
+    sealed_pkcs8: Vec<u8>,
+    extractable: bool,
+    local: bool,
+) -> Result<Vec<Vec<StoredAttribute>>> {
+    let spki_der = spki.to_der()?;
+    let (key_type, mut algorithm_attrs) = keys::pkcs11_key_attributes(spki)?;
+    let mut common = vec![
+        clear(attr::KEY_TYPE, attr::ulong(key_type))?,
+        clear(attr::ID, id.as_bytes().to_vec())?,
+        clear(attr::LABEL, label.as_bytes().to_vec())?,
+        clear(attr::TOKEN, attr::bool(true))?,
+        clear(attr::LOCAL, attr::bool(local))?,
+        clear(attr::KC_SPKI, spki_der)?,
+    ];
+    common.append(&mut algorithm_attrs);
+    let mut private = common.clone();
+    private.extend([
+        clear(attr::CLASS, attr::ulong(attr::CKO_PRIVATE_KEY))?,
+        clear(attr::PRIVATE, attr::bool(true))?,
+        clear(attr::SENSITIVE, attr::bool(!extractable))?,
+        clear(attr::EXTRACTABLE, attr::bool(extractable))?,
+        clear(attr::SIGN, attr::bool(true))?,
+        StoredAttribute {
+            kind: attr::KC_PKCS8,
+            value: octets(sealed_pkcs8)?,
+            sealed: true,
+        },
+    ]);
+    let mut public = common;
+    public.extend([
+        clear(attr::CLASS, attr::ulong(attr::CKO_PUBLIC_KEY))?,
+        clear(attr::PRIVATE, attr::bool(false))?,
+        clear(attr::VERIFY, attr::bool(true))?,
+    ]);
+    if let Some(value) = keys::gost_public_value(spki) {
+        public.push(clear(attr::VALUE, value)?);
+    }
+    Ok(vec![private, public])
+}
+
+/// The id a new container gets when none is asked for: the first 20 bytes of Streebog-256 of
+/// the public key bytes (the `subjectPublicKey` content).
+fn derived_id(spki: &PublicKey) -> ContainerId {
+    use streebog::Digest;
+    let digest = streebog::Streebog256::digest(spki.key_bytes());
+    ContainerId::new(digest.get(..20).unwrap_or_default().to_vec())
+}
+
+fn aad(id: &ContainerId) -> Vec<u8> {
+    let mut aad = b"keycarrier private key ".to_vec();
+    aad.extend_from_slice(id.as_bytes());
+    aad
+}
+
+impl Carrier for SoftToken {
+    fn info(&self) -> Result<CarrierInfo> {
+        let state = match self.read() {
+            Ok(state) => Some(state),
+            Err(Error::CarrierNotInitialized) => None,
+            Err(e) => return Err(e),
+        };
+        Ok(CarrierInfo {
+            family: CarrierFamily::SoftToken,
+            manufacturer: "keycarrier".into(),
+            model: "keycarrier soft token".into(),
+            serial: state.as_ref().map(|s| s.serial.clone()).unwrap_or_default(),
+            label: state
+                .as_ref()
+                .map(|s| s.label.clone())
+                .filter(|l| !l.is_empty()),
+            initialized: state.is_some(),
+            free_memory: None,
+            total_memory: None,
+        })
+    }
+
+    fn pin_status(&self, role: PinRole) -> Result<PinStatus> {
+        let state = self.read()?;
+        Ok(match role {
+            PinRole::Admin => status_of(role, Some(&state.so_pin)),
+            PinRole::User => status_of(role, state.user_pin.as_ref()),
+        })
+    }
+
+    fn login(&mut self, pin: &Pin, final_try: FinalTry) -> Result<()> {
+        let token_key = self.verify_pin(PinRole::User, pin.expose(), final_try)?;
+        self.logged_in = Some(LoggedIn {
+            role: PinRole::User,
+            token_key,
+        });
+        Ok(())
+    }
+
+    fn login_admin(&mut self, pin: &AdminPin, final_try: FinalTry) -> Result<()> {
+        let token_key = self.verify_pin(PinRole::Admin, pin.expose(), final_try)?;
+        self.logged_in = Some(LoggedIn {
+            role: PinRole::Admin,
+            token_key,
+        });
+        Ok(())
+    }
+
+    fn logout(&mut self) -> Result<()> {
+        self.logged_in = None;
+        Ok(())
+    }
+
+    fn change_pin(&mut self, old: &Pin, new: &Approved<Pin>, final_try: FinalTry) -> Result<()> {
+        let token_key = self.verify_pin(PinRole::User, old.expose(), final_try)?;
+        self.set_pin_record(PinRole::User, new.expose(), &token_key)
+    }
+
+    fn change_admin_pin(
+        &mut self,
+        old: &AdminPin,
+        new: &Approved<AdminPin>,
+        final_try: FinalTry,
+    ) -> Result<()> {
+        let token_key = self.verify_pin(PinRole::Admin, old.expose(), final_try)?;
+        self.set_pin_record(PinRole::Admin, new.expose(), &token_key)
+    }
+
+    fn reset_pin(
+        &mut self,
+        admin: &AdminPin,
+        new_user_pin: &Approved<Pin>,
+        final_try: FinalTry,
+    ) -> Result<()> {
+        let token_key = self.verify_pin(PinRole::Admin, admin.expose(), final_try)?;
+        self.set_pin_record(PinRole::User, new_user_pin.expose(), &token_key)
+    }
+
+    fn containers(&self) -> Result<Vec<ContainerInfo>> {
+        containers_of(&self.read()?)
+    }
+
+    fn delete_container(&mut self, id: &ContainerId) -> Result<()> {
+        self.user_key()?;
+        self.update(|state| {
+            let before = state.objects.len();
+            state
+                .objects
+                .retain(|o| get(o, attr::ID) != Some(id.as_bytes()));
+            if state.objects.len() == before {
+                return Err(Error::NotFound {
+                    what: format!("container {id}"),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    fn wipe(&mut self, admin: &AdminPin, new_label: Option<&str>) -> Result<()> {
+        self.verify_pin(PinRole::Admin, admin.expose(), FinalTry::Refuse)?;
+        let lock = self.store.lock()?;
+        let state = self.store.load(&lock)?;
+        let settings = TokenSettings {
+            label: new_label.map_or(state.label.clone(), str::to_owned),
+            user_retries: state.user_pin.as_ref().map_or(10, |r| r.max_retries),
+            admin_retries: state.so_pin.max_retries,
+            kdf_iterations: state.so_pin.iterations,
+        };
+        self.initialise(&lock, settings.label.clone(), &settings, admin)?;
+        self.logged_in = None;
+        Ok(())
+    }
+
+    fn generate(
+        &mut self,
+        spec: &NewContainer,
+        progress: &mut dyn ProgressSink,
+        cancel: &CancelToken,
+    ) -> Result<ContainerInfo> {
+        progress.report(Progress {
+            stage: Stage::Preparing,
+            percent: Some(0),
+        });
+        let token_key = Zeroizing::new(**self.user_key()?);
+        cancel.check()?;
+        progress.report(Progress {
+            stage: Stage::Generating,
+            percent: Some(5),
+        });
+        if let Some(delay) = self.knobs.slow_generation {
+            let steps = 20u32;
+            for step in 1..=steps {
+                std::thread::sleep(delay / steps);
+                cancel.check()?;
+                progress.report(Progress {
+                    stage: Stage::Generating,
+                    percent: u8::try_from(5 + step * 85 / steps).ok(),
+                });
+            }
+        }
+        let generated = keys::generate(spec.algorithm)?;
+        cancel.check()?;
+        progress.report(Progress {
+            stage: Stage::Storing,
+            percent: Some(95),
+        });
+        let id = spec
+            .id
+            .clone()
+            .unwrap_or_else(|| derived_id(&generated.public_key));
+        if self.containers()?.iter().any(|c| c.id == id) {
+            return Err(Error::AlreadyExists {
+                what: format!("container {id}"),
+            });
+        }
+        let sealed = crypto::seal(&token_key, &aad(&id), generated.pkcs8.expose())?;
+        self.add_objects(key_pair_objects(
+            &id,
+            &spec.label,
+            &generated.public_key,
+            sealed,
+            spec.extractable,
+            true,
+        )?)?;
+        progress.report(Progress {
+            stage: Stage::Done,
+            percent: Some(100),
+        });
+        self.container(&id)
+    }
+
+    fn import(&mut self, key: KeyImport) -> Result<ContainerInfo> {
+        let token_key = Zeroizing::new(**self.user_key()?);
+        let public_key = keys::public_key_of(key.private_key_pkcs8.expose())?;
+        for cert in key.certificates.iter().take(1) {
+            let info = CertificateInfo::from_der(cert)?;
+            if !keys::same_key(&info.public_key, &public_key) {
+                return Err(Error::CertificateMismatch);
+            }
+        }
+        let id = key.id.clone().unwrap_or_else(|| derived_id(&public_key));
+        if self.containers()?.iter().any(|c| c.id == id) {
+            return Err(Error::AlreadyExists {
+                what: format!("container {id}"),
+            });
+        }
+        let sealed = crypto::seal(&token_key, &aad(&id), key.private_key_pkcs8.expose())?;
+        let mut objects = key_pair_objects(&id, &key.label, &public_key, sealed, false, false)?;
+        for cert in &key.certificates {
+            objects.push(certificate_object(&id, &key.label, cert)?);
+        }
+        self.add_objects(objects)?;
+        self.container(&id)
+    }
+
+    fn write_certificate(&mut self, id: &ContainerId, certificate_der: &[u8]) -> Result<()> {
+        self.user_key()?;
+        let container = self.container(id)?;
+        let info = CertificateInfo::from_der(certificate_der)?;
+        if !keys::same_key(&info.public_key, &container.public_key) {
+            return Err(Error::CertificateMismatch);
+        }
+        let label = container.label.unwrap_or_default();
+        self.add_objects(vec![certificate_object(id, &label, certificate_der)?])
+    }
+
+    fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>> {
+        request.check_digest_len()?;
+        let token_key = self.user_key()?;
+        let state = self.read()?;
+        let private = state
+            .objects
+            .iter()
+            .find(|o| {
+                class_of(o) == Some(attr::CKO_PRIVATE_KEY)
+                    && get(o, attr::ID) == Some(request.container.as_bytes())
+            })
+            .ok_or_else(|| Error::NotFound {
+                what: format!("private key in container {}", request.container),
+            })?;
+        let sealed = private
+            .attributes
+            .iter()
+            .find(|a| a.kind == attr::KC_PKCS8 && a.sealed)
+            .ok_or_else(|| Error::NotFound {
+                what: "private key material".into(),
+            })?;
+        // U15: ask before the key is touched.
+        request.confirm()?;
+        let pkcs8 = crypto::open(token_key, &aad(request.container), sealed.value.as_bytes())
+            .ok_or_else(|| {
+                Error::Backend(BackendEvidence::Other(
+                    "soft token: stored private key does not decrypt (damaged store)".into(),
+                ))
+            })?;
+        match request.input {
+            SignInput::Message(m) => keys::sign_message(&pkcs8, request.scheme, m),
+            SignInput::Digest(d) => keys::sign_digest(&pkcs8, request.scheme, d),
+        }
+    }
+}
+
+fn certificate_object(id: &ContainerId, label: &str, der: &[u8]) -> Result<Vec<StoredAttribute>> {
+    Ok(vec![
+        clear(attr::CLASS, attr::ulong(attr::CKO_CERTIFICATE))?,
+        clear(attr::CERTIFICATE_TYPE, attr::ulong(attr::CKC_X_509))?,
+        clear(attr::ID, id.as_bytes().to_vec())?,
+        clear(attr::LABEL, label.as_bytes().to_vec())?,
+        clear(attr::TOKEN, attr::bool(true))?,
+        clear(attr::PRIVATE, attr::bool(false))?,
+        clear(attr::VALUE, der.to_vec())?,
+    ])
+}
