@@ -306,8 +306,25 @@ impl Transport for PcscCard {
 
     fn atr(&self) -> Result<Vec<u8>, Error> {
         self.card
-            .get_attribute_owned(pcsc::Attribute::AtrString)
+            .status2_owned()
+            .map(|st| st.atr().to_vec())
             .map_err(map_error)
+    }
+}
+
+impl PcscTransaction<'_> {
+    /// Whether the card is gone: asks pcscd a few times over about a second, since it notices
+    /// a pulled card at its next presence poll (vpcd: every 400 ms).
+    fn card_gone(&self) -> bool {
+        for _ in 0..12 {
+            match self.tx.status2_owned() {
+                Err(pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard) => return true,
+                Ok(st) if !st.status().contains(pcsc::Status::PRESENT) => return true,
+                Err(_) => return false,
+                Ok(_) => std::thread::sleep(Duration::from_millis(100)),
+            }
+        }
+        false
     }
 }
 
@@ -317,20 +334,13 @@ impl CardTransaction for PcscTransaction<'_> {
         let result = self.tx.transmit(apdu, &mut buf).map(<[u8]>::to_vec);
         zeroize::Zeroize::zeroize(&mut buf);
         match result {
+            // A reader that lost its card may hand back an empty answer (vpcd does).
+            Ok(r) if r.len() < 2 && self.card_gone() => Err(Error::CarrierRemoved),
             Ok(r) => Ok(r),
             Err(pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard) => Err(Error::CarrierRemoved),
-            Err(e) => {
-                // vpcd and some readers report a pulled card as a communication error: ask.
-                match self.tx.status2_owned() {
-                    Err(pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard) => {
-                        Err(Error::CarrierRemoved)
-                    }
-                    Ok(st) if !st.status().contains(pcsc::Status::PRESENT) => {
-                        Err(Error::CarrierRemoved)
-                    }
-                    _ => Err(map_error(e)),
-                }
-            }
+            // Some readers report a pulled card as a communication error: ask.
+            Err(_) if self.card_gone() => Err(Error::CarrierRemoved),
+            Err(e) => Err(map_error(e)),
         }
     }
 
