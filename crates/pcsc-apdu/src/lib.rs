@@ -17,6 +17,22 @@
 //!
 //! Untrusted bytes (responses, ATRs, TLV) are parsed without panics into
 //! [`token_core::Error::Malformed`]. PINs, keys and response data never appear in `Debug`.
+//!
+//! # Tests on the real PC/SC stack
+//!
+//! The integration tests (`tests/pin_ops.rs`, `tests/flows_u07_challenge_unblock.rs`) need the
+//! `pcsc` and `fixture` features and a running pcscd with the vsmartcard vpcd readers; they
+//! fail (never skip) when pcscd is not reachable:
+//!
+//! ```text
+//! apt-get install -y pcscd pcsc-tools opensc vsmartcard-vpcd libpcsclite-dev pkg-config openssl
+//! scripts/pcscd.sh start
+//! cargo test -p pcsc-apdu --all-features
+//! ```
+//!
+//! Each test inserts the Rust card fixture into `Virtual PCD 00 00` (TCP port 35963) or
+//! `Virtual PCD 00 01` (35964) from a thread of the test process; the tests of one binary take
+//! turns through a mutex, and cargo runs test binaries one after another.
 
 pub mod apdu;
 pub mod atr;
