@@ -103,35 +103,60 @@ fn user_type(role: PinRole) -> UserType {
 }
 
 fn pin_status_from(t: &TokenInfo, role: PinRole) -> PinStatus {
-    let (count_low, final_try, locked, must_change) = match role {
+    use cryptoki_sys as c;
+    // cryptoki exposes the flags one by one; put them back into a CK_FLAGS word.
+    let bits = [
+        (t.user_pin_count_low(), c::CKF_USER_PIN_COUNT_LOW),
+        (t.user_pin_final_try(), c::CKF_USER_PIN_FINAL_TRY),
+        (t.user_pin_locked(), c::CKF_USER_PIN_LOCKED),
+        (t.user_pin_to_be_changed(), c::CKF_USER_PIN_TO_BE_CHANGED),
+        (t.so_pin_count_low(), c::CKF_SO_PIN_COUNT_LOW),
+        (t.so_pin_final_try(), c::CKF_SO_PIN_FINAL_TRY),
+        (t.so_pin_locked(), c::CKF_SO_PIN_LOCKED),
+        (t.so_pin_to_be_changed(), c::CKF_SO_PIN_TO_BE_CHANGED),
+    ];
+    let flags = bits
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .fold(0, |acc, (_, f)| acc | f);
+    pin_status_from_flags(flags, role)
+}
+
+/// A [`PinStatus`] from the `CKF_*_PIN_*` bits of `CK_TOKEN_INFO.flags`.
+///
+/// Standard PKCS#11 reports flags, not counts; the flags pin down two exact values: final try
+/// = 1 attempt left, locked = 0.
+pub fn pin_status_from_flags(flags: u64, role: PinRole) -> PinStatus {
+    use cryptoki_sys as c;
+    let (count_low, final_try, locked, to_be_changed) = match role {
         PinRole::User => (
-            t.user_pin_count_low(),
-            t.user_pin_final_try(),
-            t.user_pin_locked(),
-            t.user_pin_to_be_changed(),
+            c::CKF_USER_PIN_COUNT_LOW,
+            c::CKF_USER_PIN_FINAL_TRY,
+            c::CKF_USER_PIN_LOCKED,
+            c::CKF_USER_PIN_TO_BE_CHANGED,
         ),
         PinRole::Admin => (
-            t.so_pin_count_low(),
-            t.so_pin_final_try(),
-            t.so_pin_locked(),
-            t.so_pin_to_be_changed(),
+            c::CKF_SO_PIN_COUNT_LOW,
+            c::CKF_SO_PIN_FINAL_TRY,
+            c::CKF_SO_PIN_LOCKED,
+            c::CKF_SO_PIN_TO_BE_CHANGED,
         ),
     };
+    let on = |f: u64| flags & f != 0;
     PinStatus {
         role,
-        // Standard PKCS#11 reports flags, not counts; the flags pin down two exact values.
-        retries_left: if locked {
+        retries_left: if on(locked) {
             Some(0)
-        } else if final_try {
+        } else if on(final_try) {
             Some(1)
         } else {
             None
         },
         max_retries: None,
-        count_low,
-        final_try,
-        locked,
-        must_change,
+        count_low: on(count_low),
+        final_try: on(final_try),
+        locked: on(locked),
+        must_change: on(to_be_changed),
         default_pin: None,
     }
 }
@@ -982,5 +1007,37 @@ impl Carrier for Pkcs11Carrier {
                 r => r,
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use token_core::ErrorCode;
+
+    #[test]
+    fn flags_to_pin_status_and_guard() {
+        use cryptoki_sys as c;
+        let s = pin_status_from_flags(
+            c::CKF_USER_PIN_FINAL_TRY | c::CKF_USER_PIN_COUNT_LOW,
+            PinRole::User,
+        );
+        assert!(s.final_try && s.count_low && !s.locked);
+        assert_eq!(s.retries_left, Some(1));
+        assert_eq!(
+            s.guard(FinalTry::Refuse).unwrap_err().code(),
+            "KC-PIN-FINAL-TRY"
+        );
+        assert!(s.guard(FinalTry::Allow).is_ok());
+        // The SO bits do not leak into the user status and vice versa.
+        let so = pin_status_from_flags(c::CKF_USER_PIN_FINAL_TRY, PinRole::Admin);
+        assert!(so.guard(FinalTry::Refuse).is_ok());
+        let locked = pin_status_from_flags(c::CKF_SO_PIN_LOCKED, PinRole::Admin);
+        assert_eq!(
+            locked.guard(FinalTry::Allow).unwrap_err().code(),
+            "KC-PIN-LOCKED"
+        );
+        let change = pin_status_from_flags(c::CKF_USER_PIN_TO_BE_CHANGED, PinRole::User);
+        assert!(change.must_change);
     }
 }

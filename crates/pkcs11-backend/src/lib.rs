@@ -41,7 +41,7 @@ mod module;
 mod raw;
 mod session;
 
-pub use carrier::{CarrierOptions, Pkcs11Carrier, consts};
+pub use carrier::{CarrierOptions, Pkcs11Carrier, consts, pin_status_from_flags};
 pub use module::{
     CarrierEvent, KNOWN_MODULE_DIRS, KNOWN_MODULE_NAMES, MODULES_ENV, Module, SlotCarrier,
     discover_in, discover_modules,

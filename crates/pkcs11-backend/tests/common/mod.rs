@@ -2,7 +2,12 @@
 //! a fresh token per test, and a lock so tests of one binary run one at a time.
 // Test helpers fail by panicking, like the tests that call them.
 #![allow(dead_code, unsafe_code, unreachable_pub, missing_docs)]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
