@@ -74,6 +74,8 @@ pub struct CarrierOptions {
 #[derive(Debug)]
 pub struct Pkcs11Carrier {
     pool: SessionPool,
+    /// The serial read when the carrier was opened, to notice it being pulled or replaced.
+    serial: Mutex<Option<String>>,
     mechanisms: HashSet<u64>,
     keys: Mutex<HashMap<ContainerId, (ObjectHandle, KeyKind)>>,
     options: CarrierOptions,
@@ -215,7 +217,15 @@ impl Pkcs11Carrier {
             .into_iter()
             .map(u64::from)
             .collect();
+        let serial = module
+            .0
+            .ctx
+            .get_token_info(slot)
+            .ok()
+            .filter(TokenInfo::token_initialized)
+            .map(|t| t.serial_number().trim().to_string());
         Ok(Self {
+            serial: Mutex::new(serial),
             pool: SessionPool::new(module, slot)?,
             mechanisms,
             keys: Mutex::new(HashMap::new()),
@@ -262,11 +272,36 @@ impl Pkcs11Carrier {
     }
 
     fn token_info(&self) -> Result<TokenInfo> {
-        self.module()
-            .0
-            .ctx
-            .get_token_info(self.pool.slot())
-            .map_err(ck("C_GetTokenInfo"))
+        let known = self
+            .serial
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        match self.module().0.ctx.get_token_info(self.pool.slot()) {
+            Ok(t) => {
+                let serial = t.serial_number().trim();
+                match known {
+                    Some(k) if t.token_initialized() && k != serial => Err(Error::CarrierRemoved),
+                    _ => Ok(t),
+                }
+            }
+            // The token this handle was opened on can no longer be read: it was pulled (or, for
+            // SoftHSM, deleted; the module then answers CKR_GENERAL_ERROR).
+            Err(_) if known.is_some() => Err(Error::CarrierRemoved),
+            Err(e) => Err(ck("C_GetTokenInfo")(e)),
+        }
+    }
+
+    /// Turns a "not found" after a failure into [`Error::CarrierRemoved`] when the carrier is
+    /// gone: objects vanish with their token.
+    fn explain(&self, e: Error) -> Error {
+        match e {
+            Error::NotFound { .. } | Error::Backend(_) => match self.token_info() {
+                Err(Error::CarrierRemoved) => Error::CarrierRemoved,
+                _ => e,
+            },
+            e => e,
+        }
     }
 
     /// After a PIN call: `CKR_USER_ALREADY_LOGGED_IN` is success; a wrong PIN is reported with
@@ -864,6 +899,7 @@ impl Carrier for Pkcs11Carrier {
     }
 
     fn containers(&self) -> Result<Vec<ContainerInfo>> {
+        let _ = self.token_info()?;
         self.pool.run(|s| {
             let mut out = Vec::new();
             for (id, g) in self.groups(s)? {
@@ -918,7 +954,17 @@ impl Carrier for Pkcs11Carrier {
             .ctx
             .init_token(self.pool.slot(), &pin, &label)
             .map_err(|e| from_cryptoki("C_InitToken", e, PinRole::Admin));
-        self.finish_login(PinRole::Admin, r)
+        self.finish_login(PinRole::Admin, r)?;
+        // A blank carrier gets its serial now.
+        let serial = self
+            .module()
+            .0
+            .ctx
+            .get_token_info(self.pool.slot())
+            .ok()
+            .map(|t| t.serial_number().trim().to_string());
+        *self.serial.lock().unwrap_or_else(|p| p.into_inner()) = serial;
+        Ok(())
     }
 
     /// Generates a key pair (flow U09). Cancel is checked before `C_GenerateKeyPair` and after
@@ -992,21 +1038,23 @@ impl Carrier for Pkcs11Carrier {
         // U15: the hook decides before the key is looked up or used.
         request.confirm()?;
         let id = request.container;
-        self.pool.run(|s| {
-            let (key, kind) = self.key(s, id)?;
-            match self.sign_with(s, key, kind, request.scheme, request.input) {
-                Err(Error::Backend(token_core::BackendEvidence::Pkcs11 { ckr, .. }))
-                    if ckr == cryptoki_sys::CKR_KEY_HANDLE_INVALID
-                        || ckr == cryptoki_sys::CKR_OBJECT_HANDLE_INVALID =>
-                {
-                    // The cached handle went stale (objects re-created); look it up again.
-                    self.forget_keys();
-                    let (key, kind) = self.key(s, id)?;
-                    self.sign_with(s, key, kind, request.scheme, request.input)
+        self.pool
+            .run(|s| {
+                let (key, kind) = self.key(s, id)?;
+                match self.sign_with(s, key, kind, request.scheme, request.input) {
+                    Err(Error::Backend(token_core::BackendEvidence::Pkcs11 { ckr, .. }))
+                        if ckr == cryptoki_sys::CKR_KEY_HANDLE_INVALID
+                            || ckr == cryptoki_sys::CKR_OBJECT_HANDLE_INVALID =>
+                    {
+                        // The cached handle went stale (objects re-created); look it up again.
+                        self.forget_keys();
+                        let (key, kind) = self.key(s, id)?;
+                        self.sign_with(s, key, kind, request.scheme, request.input)
+                    }
+                    r => r,
                 }
-                r => r,
-            }
-        })
+            })
+            .map_err(|e| self.explain(e))
     }
 }
 

@@ -192,14 +192,13 @@ impl Module {
                 .get_slot_info(slot)
                 .map_err(ck("C_GetSlotInfo"))?;
             let carrier = if info.token_present() {
-                match self.0.ctx.get_token_info(slot) {
-                    Ok(t) => Some(carrier_info(&t)),
-                    Err(CkError::Pkcs11(
-                        RvError::TokenNotPresent | RvError::TokenNotRecognized,
-                        _,
-                    )) => None,
-                    Err(e) => return Err(ck("C_GetTokenInfo")(e)),
-                }
+                // A token that cannot be read (pulled mid-call, deleted SoftHSM token: the
+                // module answers CKR_GENERAL_ERROR) is listed as an empty slot.
+                self.0
+                    .ctx
+                    .get_token_info(slot)
+                    .ok()
+                    .map(|t| carrier_info(&t))
             } else {
                 None
             };
