@@ -168,3 +168,109 @@ fn token_deleted_under_open_sessions_gives_typed_errors() {
         assert_eq!(e.code(), "KC-CARRIER-REMOVED", "{e:?}");
     }
 }
+
+/// Every session of the application closed behind the carrier's back (as a module does after
+/// a reader hiccup): the next calls re-open sessions transparently; the login is gone, as
+/// PKCS#11 says, and logging in again restores signing.
+#[test]
+fn dead_sessions_are_reopened_transparently() {
+    let _g = common::serial();
+    let (mut c, _) = common::logged_in("reopen");
+    let key = c
+        .generate(
+            &NewContainer::new("k", KeyAlgorithm::Rsa { bits: 2048 }),
+            &mut NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+    let msg = b"x";
+    let before = c
+        .sign(&SignRequest::message(
+            &key.id,
+            SignatureScheme::RsaPkcs1Sha256,
+            msg,
+        ))
+        .unwrap();
+    // SAFETY: SoftHSM exports C_CloseAllSessions with this signature; the library is already
+    // loaded and initialised by the module registry.
+    #[allow(unsafe_code)]
+    let rv = unsafe {
+        let lib = libloading::Library::new(common::SOFTHSM).unwrap();
+        let close: libloading::Symbol<'_, unsafe extern "C" fn(u64) -> u64> =
+            lib.get(b"C_CloseAllSessions\0").unwrap();
+        close(c.slot())
+    };
+    assert_eq!(rv, 0);
+    // Listing works again without the caller doing anything (public objects).
+    assert_eq!(c.containers().unwrap().len(), 1);
+    let e = c
+        .sign(&SignRequest::message(
+            &key.id,
+            SignatureScheme::RsaPkcs1Sha256,
+            msg,
+        ))
+        .unwrap_err();
+    assert!(
+        matches!(e.code(), "KC-NOT-FOUND" | "KC-LOGIN-REQUIRED"),
+        "{e:?}"
+    );
+    c.login(&common::user_pin(), token_core::FinalTry::Refuse)
+        .unwrap();
+    let after = c
+        .sign(&SignRequest::message(
+            &key.id,
+            SignatureScheme::RsaPkcs1Sha256,
+            msg,
+        ))
+        .unwrap();
+    assert_eq!(before, after);
+}
+
+/// Hashing on the token (CKM_SHA256_RSA_PKCS / _PSS) instead of the host gives signatures that
+/// verify the same way (PKCS#1 v1.5 is deterministic: identical bytes).
+#[test]
+fn hash_on_token_option() {
+    let _g = common::serial();
+    let (mut c, serial) = common::logged_in("hash on token");
+    let key = c
+        .generate(
+            &NewContainer::new("k", KeyAlgorithm::Rsa { bits: 2048 }),
+            &mut NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+    let msg = b"order";
+    let host = c
+        .sign(&SignRequest::message(
+            &key.id,
+            SignatureScheme::RsaPkcs1Sha256,
+            msg,
+        ))
+        .unwrap();
+    drop(c);
+    let mut c = common::module()
+        .carrier_by_serial(&serial)
+        .unwrap()
+        .with_options(pkcs11_backend::CarrierOptions {
+            hash_on_token: true,
+        });
+    c.login(&common::user_pin(), token_core::FinalTry::Refuse)
+        .unwrap();
+    assert!(c.has_mechanism(cryptoki_sys::CKM_SHA256_RSA_PKCS));
+    let token = c
+        .sign(&SignRequest::message(
+            &key.id,
+            SignatureScheme::RsaPkcs1Sha256,
+            msg,
+        ))
+        .unwrap();
+    assert_eq!(host, token);
+    let pss = c
+        .sign(&SignRequest::message(
+            &key.id,
+            SignatureScheme::RsaPssSha256,
+            msg,
+        ))
+        .unwrap();
+    assert_eq!(pss.len(), 256);
+}
