@@ -65,10 +65,14 @@ pub fn discover_modules() -> Vec<PathBuf> {
 /// Like [`discover_modules`] over the given directories.
 pub fn discover_in<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Vec<PathBuf> {
     let mut found = Vec::new();
+    let mut seen = Vec::new();
     for dir in dirs {
         for (name, _) in KNOWN_MODULE_NAMES {
             let p = dir.join(name);
-            if p.is_file() && !found.contains(&p) {
+            // The same library is often reachable through a symlink in a second directory.
+            let real = p.canonicalize().unwrap_or_else(|_| p.clone());
+            if p.is_file() && !seen.contains(&real) {
+                seen.push(real);
                 found.push(p);
             }
         }

@@ -23,6 +23,15 @@ fn u01_softhsm_is_discovered_by_its_usual_name() {
         found.iter().any(|p| p.ends_with("libsofthsm2.so")),
         "{found:?}"
     );
+    // Listed once even where a symlink makes it reachable from two directories.
+    assert_eq!(
+        found
+            .iter()
+            .filter(|p| p.ends_with("libsofthsm2.so"))
+            .count(),
+        1,
+        "{found:?}"
+    );
     // Opening the same path twice gives the same initialised module.
     let a = common::module();
     let b = pkcs11_backend::Module::open(common::SOFTHSM).unwrap();
