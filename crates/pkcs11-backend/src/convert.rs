@@ -1,0 +1,254 @@
+//! Conversions between PKCS#11 attribute values and the DER structures token-core speaks:
+//! SubjectPublicKeyInfo from RSA modulus/exponent or GOST `CKA_VALUE` + parameter OIDs, the
+//! container id derived from a public key, and PKCS#1 DigestInfo.
+
+use sha1::{Digest as _, Sha1};
+use token_core::const_oid::ObjectIdentifier;
+use token_core::der::asn1::{AnyRef, BitString, OctetString, UintRef};
+use token_core::der::{Decode, Encode, Sequence};
+use token_core::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
+use token_core::{ContainerId, Error, GostKeyParameters, GostParamSet, PublicKey, Result, oid};
+
+#[derive(Sequence)]
+struct RsaPublicKeyRef<'a> {
+    modulus: UintRef<'a>,
+    public_exponent: UintRef<'a>,
+}
+
+fn der_err(what: &'static str) -> impl Fn(token_core::der::Error) -> Error {
+    move |e| Error::malformed_der(what, e)
+}
+
+/// SPKI of an RSA key from `CKA_MODULUS` and `CKA_PUBLIC_EXPONENT` (big-endian, as PKCS#11
+/// stores them).
+pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Result<PublicKey> {
+    let strip = |b: &[u8]| -> Vec<u8> {
+        let start = b.iter().position(|x| *x != 0).unwrap_or(b.len());
+        b.get(start..).unwrap_or_default().to_vec()
+    };
+    let (n, e) = (strip(modulus), strip(exponent));
+    let key = RsaPublicKeyRef {
+        modulus: UintRef::new(&n).map_err(der_err("RSA modulus"))?,
+        public_exponent: UintRef::new(&e).map_err(der_err("RSA exponent"))?,
+    }
+    .to_der()
+    .map_err(der_err("RSA public key"))?;
+    let spki = SubjectPublicKeyInfoOwned {
+        algorithm: AlgorithmIdentifierOwned {
+            oid: oid::RSA_ENCRYPTION,
+            parameters: Some(AnyRef::NULL.into()),
+        },
+        subject_public_key: BitString::from_bytes(&key).map_err(der_err("RSA public key"))?,
+    };
+    PublicKey::from_spki_der(&spki.to_der().map_err(der_err("RSA public key"))?)
+}
+
+/// The OID inside a DER-encoded `OBJECT IDENTIFIER` attribute (`CKA_GOSTR3410_PARAMS`, …).
+pub fn oid_from_attribute(der: &[u8]) -> Result<ObjectIdentifier> {
+    ObjectIdentifier::from_der(der).map_err(der_err("parameter OID attribute"))
+}
+
+/// The GOST public point `X_le ‖ Y_le` from a public key's `CKA_VALUE`. Accepts the bare 2L
+/// bytes (the standard form) and, leniently, the same wrapped in a DER OCTET STRING (some
+/// modules return the SPKI inner form).
+pub fn gost_point(value: &[u8], coordinate_len: usize) -> Result<Vec<u8>> {
+    let want = 2 * coordinate_len;
+    if value.len() == want {
+        return Ok(value.to_vec());
+    }
+    if let Ok(octets) = OctetString::from_der(value) {
+        if octets.as_bytes().len() == want {
+            return Ok(octets.as_bytes().to_vec());
+        }
+    }
+    Err(Error::Malformed {
+        what: "GOST public key value",
+        at: None,
+        reason: format!("{} bytes, expected {want}", value.len()),
+    })
+}
+
+/// SPKI of a GOST R 34.10-2012 key from `CKA_VALUE` and the DER OIDs in
+/// `CKA_GOSTR3410_PARAMS` and (optionally) `CKA_GOSTR3411_PARAMS`.
+///
+/// The curve OID is kept as the token wrote it (never normalised); `digestParamSet` is written
+/// where OpenSSL's gost engine writes it for that set (reference §4.1), taking the token's
+/// Streebog OID when it has one.
+pub fn gost_spki(
+    value: &[u8],
+    gostr3410_params: &[u8],
+    gostr3411_params: Option<&[u8]>,
+) -> Result<PublicKey> {
+    let curve = oid_from_attribute(gostr3410_params)?;
+    let set = GostParamSet::from_oid(&curve).ok_or_else(|| Error::Unsupported {
+        what: format!("GOST parameter set {curve}"),
+    })?;
+    let point = gost_point(value, set.key_size().coordinate_len())?;
+    let mut params = GostKeyParameters::for_param_set(set);
+    params.public_key_param_set = curve;
+    if params.digest_param_set.is_some() {
+        if let Some(d) = gostr3411_params {
+            params.digest_param_set = Some(oid_from_attribute(d)?);
+        }
+    }
+    let key_oid = token_core::KeyAlgorithm::Gost(set).key_oid();
+    let inner = OctetString::new(point)
+        .and_then(|o| o.to_der())
+        .map_err(der_err("GOST public key"))?;
+    let spki = SubjectPublicKeyInfoOwned {
+        algorithm: AlgorithmIdentifierOwned {
+            oid: key_oid,
+            parameters: Some(
+                token_core::der::asn1::Any::encode_from(&params)
+                    .map_err(der_err("GOST key parameters"))?,
+            ),
+        },
+        subject_public_key: BitString::from_bytes(&inner).map_err(der_err("GOST public key"))?,
+    };
+    PublicKey::from_spki_der(&spki.to_der().map_err(der_err("GOST public key"))?)
+}
+
+/// The `CKA_VALUE` a GOST public key object carries for `key`: the `X_le ‖ Y_le` bytes inside
+/// the SPKI's OCTET STRING.
+pub fn gost_value_from_spki(key: &PublicKey) -> Result<Vec<u8>> {
+    let octets = OctetString::from_der(key.key_bytes()).map_err(der_err("GOST public key"))?;
+    Ok(octets.as_bytes().to_vec())
+}
+
+/// The container id keycarrier gives a key it creates: SHA-1 over the contents of the SPKI
+/// `subjectPublicKey` BIT STRING, i.e. the X.509 subject key identifier by RFC 5280 §4.2.1.2
+/// method 1 (what most CAs put in the certificate, and what OpenSC and NSS use for RSA).
+pub fn container_id_for(key: &PublicKey) -> ContainerId {
+    ContainerId::new(Sha1::digest(key.key_bytes()).to_vec())
+}
+
+/// DER prefix of `DigestInfo { sha256, NULL }`, followed by the 32 digest bytes.
+pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// `DigestInfo` for a SHA-256 digest, the input of `CKM_RSA_PKCS` signing.
+pub fn sha256_digest_info(digest: &[u8]) -> Vec<u8> {
+    let mut v = SHA256_DIGEST_INFO_PREFIX.to_vec();
+    v.extend_from_slice(digest);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use token_core::{GostParamSet, KeyAlgorithm};
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Reference §4.1: AlgorithmIdentifier DER per parameter set and the SPKI length.
+    #[test]
+    fn gost_value_to_spki_matches_reference_encodings() {
+        let cases = [
+            // (CKA_GOSTR3410_PARAMS, CKA_GOSTR3411_PARAMS, AlgorithmIdentifier, L, SPKI length, set)
+            (
+                "06072a850302022301",
+                "06082a85030701010202",
+                "301f06082a85030701010101301306072a85030202230106082a85030701010202",
+                32,
+                104,
+                GostParamSet::CryptoProA,
+            ),
+            (
+                "06092a8503070102010101",
+                "06082a85030701010202",
+                "301706082a85030701010101300b06092a8503070102010101",
+                32,
+                96,
+                GostParamSet::Tc26_256A,
+            ),
+            (
+                "06092a8503070102010102",
+                "06082a85030701010202",
+                "301706082a85030701010101300b06092a8503070102010102",
+                32,
+                96,
+                GostParamSet::Tc26_256B,
+            ),
+            (
+                "06092a8503070102010201",
+                "06082a85030701010203",
+                "302106082a85030701010102301506092a850307010201020106082a85030701010203",
+                64,
+                173,
+                GostParamSet::Tc26_512A,
+            ),
+            (
+                "06092a8503070102010203",
+                "06082a85030701010203",
+                "301706082a85030701010102300b06092a8503070102010203",
+                64,
+                163,
+                GostParamSet::Tc26_512C,
+            ),
+        ];
+        for (p3410, p3411, alg_id, l, spki_len, set) in cases {
+            let value: Vec<u8> = (0..2 * l).map(|i| i as u8).collect();
+            let pk = gost_spki(&value, &hex(p3410), Some(&hex(p3411))).unwrap();
+            let der = pk.to_der().unwrap();
+            assert_eq!(der.len(), spki_len, "{set}");
+            let alg = hex(alg_id);
+            let header = if der[1] & 0x80 == 0 { 2 } else { 3 };
+            assert_eq!(&der[header..header + alg.len()], alg.as_slice(), "{set}");
+            assert_eq!(pk.algorithm(), KeyAlgorithm::Gost(set));
+            // Key bits: 04 40 / 04 81 80 then the value unchanged (X_le ‖ Y_le).
+            let bits = pk.key_bytes();
+            assert_eq!(&bits[bits.len() - 2 * l..], value.as_slice());
+            assert_eq!(gost_value_from_spki(&pk).unwrap(), value);
+            // Wrapped CKA_VALUE is accepted too.
+            let wrapped = OctetString::new(value.clone()).unwrap().to_der().unwrap();
+            assert_eq!(
+                gost_spki(&wrapped, &hex(p3410), Some(&hex(p3411)))
+                    .unwrap()
+                    .to_der()
+                    .unwrap(),
+                der
+            );
+        }
+    }
+
+    #[test]
+    fn gost_value_of_wrong_length_is_malformed() {
+        let e = gost_spki(&[0u8; 63], &hex("06072a850302022301"), None).unwrap_err();
+        assert!(matches!(e, Error::Malformed { .. }), "{e:?}");
+        let e = gost_spki(&[0u8; 64], &hex("06062a8648ce3d03"), None).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::Malformed { .. } | Error::Unsupported { .. }
+        ));
+    }
+
+    #[test]
+    fn rsa_spki_and_id() {
+        let mut n = vec![0x00, 0xC1];
+        n.extend(std::iter::repeat_n(0x5A, 255));
+        let pk = rsa_spki(&n, &[0x01, 0x00, 0x01]).unwrap();
+        assert_eq!(pk.algorithm(), KeyAlgorithm::Rsa { bits: 2048 });
+        let id = container_id_for(&pk);
+        assert_eq!(id.as_bytes().len(), 20);
+        assert_eq!(
+            id.as_bytes(),
+            Sha1::digest(pk.key_bytes()).as_slice(),
+            "SKI method 1"
+        );
+    }
+
+    #[test]
+    fn digest_info_prefix() {
+        let di = sha256_digest_info(&[0xAB; 32]);
+        assert_eq!(di.len(), 51);
+        assert_eq!(di[0], 0x30);
+        assert_eq!(di[1] as usize, di.len() - 2);
+    }
+}

@@ -1,0 +1,94 @@
+//! Any PKCS#11 token — Rutoken, JaCarta, KAZTOKEN, eToken, OpenSC cards, SoftHSM, keycarrier's
+//! soft token — as a token-core [`Carrier`](token_core::Carrier).
+//!
+//! ```no_run
+//! use pkcs11_backend::Module;
+//! use token_core::{Carrier, FinalTry, Pin};
+//!
+//! # fn main() -> token_core::Result<()> {
+//! let module = Module::open("/usr/lib/softhsm/libsofthsm2.so")?; // or Module::open_default()
+//! for (slot, info) in module.carriers()? {
+//!     println!("slot {slot}: {info}");
+//! }
+//! let (slot, _) = module.carriers()?.into_iter().next().expect("a carrier");
+//! let mut carrier = module.carrier(slot)?;
+//! carrier.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
+//! for c in carrier.containers()? {
+//!     println!("{} {}", c.id, c.algorithm);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Design
+//!
+//! * [`Module::open`] loads a module once per path per process (a global registry) and calls
+//!   `C_Initialize` with OS locking; it never calls `C_Finalize`.
+//! * [`Pkcs11Carrier`] is `Send + Sync`; it keeps a pool of sessions so many threads sign at
+//!   once, each on a session of its own. Dead sessions are re-opened transparently.
+//! * Everything goes through the `cryptoki` crate except the standard GOST mechanisms and
+//!   attributes it cannot express (`CKM_GOSTR3410_KEY_PAIR_GEN`, `CKM_GOSTR3410`,
+//!   `CKA_GOSTR3410_PARAMS`, `CKA_GOSTR3411_PARAMS`), which a small raw module calls through
+//!   `cryptoki-sys`.
+//! * Containers are the objects sharing a `CKA_ID`. Keys keycarrier generates get the id
+//!   SHA-1(subjectPublicKey bits), the RFC 5280 method-1 key identifier.
+//! * Only RSA and GOST R 34.10-2012 keys are listed: token-core has no `KeyAlgorithm` for EC
+//!   keys yet, so EC key pairs (e.g. SoftHSM P-256) are skipped. A certificate without a key
+//!   (a CA certificate) is not a container either.
+//! * Private objects are visible only after [`Carrier::login`](token_core::Carrier::login);
+//!   before it a container lists with `has_private_key == false`.
+//!
+//! # Flows
+//!
+//! | flow | here |
+//! | --- | --- |
+//! | U01 discovery | [`discover_modules`], [`Module::slots`], [`Module::carriers`], [`Module::carrier_by_serial`], [`Module::wait_for_change`] |
+//! | U02 containers | `containers`, `container`, `write_certificate`, `delete_container`, `wipe` (`C_InitToken`, label kept unless a new one is given) |
+//! | U05 / U06 | `change_pin`, `change_admin_pin` (`C_SetPIN`), `reset_pin` (`C_InitPIN` as SO) |
+//! | U08 | `pin_status` from `CKF_*_PIN_*` ([`pin_status_from_flags`]); every PIN call runs `PinStatus::guard` first; a wrong PIN re-reads the flags |
+//! | U09 | `generate`: RSA 2048/3072/4096 (`CKM_RSA_PKCS_KEY_PAIR_GEN`), GOST 256 (`CKM_GOSTR3410_KEY_PAIR_GEN`, raw) and 512 (`CKM_GOSTR3410_512_KEY_PAIR_GEN`) |
+//! | U15 | `sign` runs `SignRequest::confirm` before it looks the key up |
+//!
+//! # Key generation: templates, progress, cancel
+//!
+//! Public key: `CKA_TOKEN`, `CKA_PRIVATE=false`, `CKA_VERIFY`; private key: `CKA_TOKEN`,
+//! `CKA_PRIVATE`, `CKA_SENSITIVE`, `CKA_EXTRACTABLE` = the request's `extractable` (false by
+//! default), `CKA_SIGN`; both get the label and, for GOST, `CKA_GOSTR3410_PARAMS` (the parameter
+//! set's own OID) and `CKA_GOSTR3411_PARAMS` (Streebog-256/512). The pair is generated under a
+//! random temporary `CKA_ID`, which is then replaced by the derived (or requested) id.
+//!
+//! Progress: `Preparing` → `Generating` → `Storing` → `Done`. The cancel token is checked before
+//! `C_GenerateKeyPair` and after it; a running `C_GenerateKeyPair` cannot be interrupted
+//! (PKCS#11 has no way to), and a generation cancelled or failing after the call deletes the
+//! objects it made, so no half-made container is left.
+//!
+//! # Signing
+//!
+//! RSA: SHA-256 on the host, then `CKM_RSA_PKCS` over the DigestInfo, or `CKM_RSA_PKCS_PSS`
+//! (SHA-256, MGF1-SHA-256, salt 32) over the digest; with
+//! [`CarrierOptions::hash_on_token`] the token hashes (`CKM_SHA256_RSA_PKCS[_PSS]`) where it
+//! offers the mechanism. GOST: a `SignInput::Digest` goes to `CKM_GOSTR3410` (raw) or
+//! `CKM_GOSTR3410_512`; a `SignInput::Message` needs the token's
+//! `CKM_GOSTR3410_WITH_GOSTR3411_12_256/512`, otherwise `Unsupported` until host Streebog (the
+//! `gost` crate) is wired in. Output is `s ‖ r` as the token returns it.
+//!
+//! # Not tested against a real module yet
+//!
+//! SoftHSM2 as packaged by Debian has no GOST mechanisms, so the GOST paths (raw key generation
+//! and signing, reading `CKA_GOSTR3410_PARAMS`) are exercised only by unit tests of the
+//! attribute ↔ SPKI conversions ([`convert`]) and by the "GOST refused cleanly" test; they are
+//! to be run against the project's soft-token module. Protected authentication path
+//! ([`Pkcs11Carrier::login_on_device`]) and a real insert/remove event are untested (SoftHSM
+//! has neither).
+
+mod carrier;
+pub mod convert;
+mod error;
+mod module;
+mod raw;
+mod session;
+
+pub use carrier::{CarrierOptions, Pkcs11Carrier, consts, pin_status_from_flags};
+pub use module::{
+    CarrierEvent, KNOWN_MODULE_DIRS, KNOWN_MODULE_NAMES, MODULES_ENV, Module, SlotCarrier,
+    discover_in, discover_modules,
+};

@@ -1,0 +1,267 @@
+//! The few PKCS#11 calls `cryptoki` 0.12 cannot express, made through `cryptoki-sys`.
+//!
+//! `cryptoki` refuses mechanism numbers below `CKM_VENDOR_DEFINED` that are not in its table
+//! (`CKM_GOSTR3410_KEY_PAIR_GEN` = 0x1200, `CKM_GOSTR3410` = 0x1201) and attribute numbers it does
+//! not know (`CKA_GOSTR3410_PARAMS` = 0x250, `CKA_GOSTR3411_PARAMS` = 0x251). For exactly those
+//! this module calls the module's function list itself:
+//!
+//! * [`RawModule::get_attribute`]: `C_GetAttributeValue` for one attribute, two passes;
+//! * [`RawModule::generate_key_pair`]: `C_GenerateKeyPair` with a parameterless mechanism;
+//! * [`RawModule::sign`]: `C_SignInit` + `C_Sign` with a parameterless mechanism.
+//!
+//! The library is opened a second time with `dlopen` (through `libloading`), which returns the
+//! handle `cryptoki` already holds, so the function list, the `C_Initialize` state, session and
+//! object handles are shared with the `cryptoki` context. Everything else goes through `cryptoki`.
+#![allow(unsafe_code)]
+
+use std::path::Path;
+
+use cryptoki::object::ObjectHandle;
+use cryptoki::session::Session;
+use cryptoki_sys::{
+    CK_ATTRIBUTE, CK_FUNCTION_LIST, CK_FUNCTION_LIST_PTR, CK_MECHANISM, CK_MECHANISM_TYPE,
+    CK_OBJECT_HANDLE, CK_RV, CK_ULONG, CK_UNAVAILABLE_INFORMATION, CKR_OK,
+};
+
+/// A raw failure: the C function and its `CK_RV`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawError {
+    pub(crate) function: &'static str,
+    pub(crate) ckr: CK_RV,
+}
+
+/// One attribute of a template, owned.
+#[derive(Debug, Clone)]
+pub(crate) struct RawAttribute {
+    pub(crate) kind: CK_ULONG,
+    pub(crate) value: Vec<u8>,
+}
+
+impl RawAttribute {
+    pub(crate) fn bytes(kind: CK_ULONG, value: &[u8]) -> Self {
+        Self {
+            kind,
+            value: value.to_vec(),
+        }
+    }
+
+    pub(crate) fn bool(kind: CK_ULONG, value: bool) -> Self {
+        Self {
+            kind,
+            value: vec![u8::from(value)],
+        }
+    }
+
+    pub(crate) fn ulong(kind: CK_ULONG, value: CK_ULONG) -> Self {
+        Self {
+            kind,
+            value: value.to_ne_bytes().to_vec(),
+        }
+    }
+}
+
+/// The module's function list, kept alive with the library that holds it.
+pub(crate) struct RawModule {
+    list: CK_FUNCTION_LIST_PTR,
+    _library: libloading::Library,
+}
+
+impl core::fmt::Debug for RawModule {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("RawModule")
+    }
+}
+
+// SAFETY: the function list is a table of function pointers owned by the loaded library, which
+// this struct keeps loaded; PKCS#11 modules initialised with CKF_OS_LOCKING_OK (as `Module`
+// does) may be called from any thread.
+unsafe impl Send for RawModule {}
+// SAFETY: as above; the table itself is never written through this pointer.
+unsafe impl Sync for RawModule {}
+
+fn check(function: &'static str, ckr: CK_RV) -> Result<(), RawError> {
+    if ckr == CKR_OK {
+        Ok(())
+    } else {
+        Err(RawError { function, ckr })
+    }
+}
+
+fn to_ulong(n: usize) -> CK_ULONG {
+    CK_ULONG::try_from(n).unwrap_or(CK_ULONG::MAX)
+}
+
+fn template(attrs: &mut [RawAttribute]) -> Vec<CK_ATTRIBUTE> {
+    attrs
+        .iter_mut()
+        .map(|a| CK_ATTRIBUTE {
+            type_: a.kind,
+            pValue: a.value.as_mut_ptr().cast(),
+            ulValueLen: to_ulong(a.value.len()),
+        })
+        .collect()
+}
+
+impl RawModule {
+    /// Opens the library at `path` (already loaded by `cryptoki`) and reads its function list.
+    pub(crate) fn open(path: &Path) -> Result<Self, String> {
+        // SAFETY: loading a PKCS#11 module runs its initialisers; `cryptoki` has already loaded
+        // the same file, so this only bumps the reference count of the existing handle.
+        let library = unsafe { libloading::Library::new(path) }.map_err(|e| e.to_string())?;
+        let mut list: CK_FUNCTION_LIST_PTR = core::ptr::null_mut();
+        {
+            // SAFETY: `C_GetFunctionList` has this signature in every PKCS#11 version.
+            let get: libloading::Symbol<
+                '_,
+                unsafe extern "C" fn(*mut CK_FUNCTION_LIST_PTR) -> CK_RV,
+            > = unsafe { library.get(b"C_GetFunctionList\0") }.map_err(|e| e.to_string())?;
+            // SAFETY: `list` is a valid out-pointer for the duration of the call.
+            let rv = unsafe { get(&mut list) };
+            check("C_GetFunctionList", rv).map_err(|e| format!("CKR 0x{:08X}", e.ckr))?;
+        }
+        if list.is_null() {
+            return Err("C_GetFunctionList returned no list".into());
+        }
+        Ok(Self {
+            list,
+            _library: library,
+        })
+    }
+
+    fn functions(&self) -> &CK_FUNCTION_LIST {
+        // SAFETY: `list` was checked non-null in `open` and points into the loaded library,
+        // which `self._library` keeps loaded; the module never frees it before C_Finalize,
+        // which keycarrier never calls.
+        unsafe { &*self.list }
+    }
+
+    /// Reads one attribute; `Ok(None)` when the object does not have it (or it is sensitive).
+    pub(crate) fn get_attribute(
+        &self,
+        session: &Session,
+        object: ObjectHandle,
+        kind: CK_ULONG,
+    ) -> Result<Option<Vec<u8>>, RawError> {
+        let f = self.functions().C_GetAttributeValue.ok_or(RawError {
+            function: "C_GetAttributeValue",
+            ckr: cryptoki_sys::CKR_FUNCTION_NOT_SUPPORTED,
+        })?;
+        let mut attr = CK_ATTRIBUTE {
+            type_: kind,
+            pValue: core::ptr::null_mut(),
+            ulValueLen: 0,
+        };
+        // SAFETY: a one-element template with a null buffer asks only for the length.
+        let rv = unsafe { f(session.handle(), object.handle(), &mut attr, 1) };
+        if rv == cryptoki_sys::CKR_ATTRIBUTE_TYPE_INVALID
+            || rv == cryptoki_sys::CKR_ATTRIBUTE_SENSITIVE
+            || attr.ulValueLen == CK_UNAVAILABLE_INFORMATION
+        {
+            return Ok(None);
+        }
+        check("C_GetAttributeValue", rv)?;
+        let len = usize::try_from(attr.ulValueLen).map_err(|_| RawError {
+            function: "C_GetAttributeValue",
+            ckr: cryptoki_sys::CKR_GENERAL_ERROR,
+        })?;
+        let mut buf = vec![0u8; len];
+        attr.pValue = buf.as_mut_ptr().cast();
+        attr.ulValueLen = to_ulong(len);
+        // SAFETY: `buf` has exactly `ulValueLen` writable bytes and outlives the call.
+        let rv = unsafe { f(session.handle(), object.handle(), &mut attr, 1) };
+        check("C_GetAttributeValue", rv)?;
+        buf.truncate(usize::try_from(attr.ulValueLen).unwrap_or(len));
+        Ok(Some(buf))
+    }
+
+    /// `C_GenerateKeyPair` with a mechanism that takes no parameter. Returns (public, private).
+    pub(crate) fn generate_key_pair(
+        &self,
+        session: &Session,
+        mechanism: CK_MECHANISM_TYPE,
+        mut public: Vec<RawAttribute>,
+        mut private: Vec<RawAttribute>,
+    ) -> Result<(ObjectHandle, ObjectHandle), RawError> {
+        let f = self.functions().C_GenerateKeyPair.ok_or(RawError {
+            function: "C_GenerateKeyPair",
+            ckr: cryptoki_sys::CKR_FUNCTION_NOT_SUPPORTED,
+        })?;
+        let mut mech = CK_MECHANISM {
+            mechanism,
+            pParameter: core::ptr::null_mut(),
+            ulParameterLen: 0,
+        };
+        let mut pub_t = template(&mut public);
+        let mut priv_t = template(&mut private);
+        let mut pub_h: CK_OBJECT_HANDLE = 0;
+        let mut priv_h: CK_OBJECT_HANDLE = 0;
+        // SAFETY: the templates point into `public` / `private`, which live until the end of this
+        // function; the out-pointers are valid locals.
+        let rv = unsafe {
+            f(
+                session.handle(),
+                &mut mech,
+                pub_t.as_mut_ptr(),
+                to_ulong(pub_t.len()),
+                priv_t.as_mut_ptr(),
+                to_ulong(priv_t.len()),
+                &mut pub_h,
+                &mut priv_h,
+            )
+        };
+        check("C_GenerateKeyPair", rv)?;
+        // SAFETY: both handles were just returned by the module for this session's token.
+        Ok(unsafe {
+            (
+                ObjectHandle::new_from_raw(pub_h),
+                ObjectHandle::new_from_raw(priv_h),
+            )
+        })
+    }
+
+    /// `C_SignInit` + `C_Sign` (single part) with a mechanism that takes no parameter.
+    pub(crate) fn sign(
+        &self,
+        session: &Session,
+        mechanism: CK_MECHANISM_TYPE,
+        key: ObjectHandle,
+        data: &[u8],
+    ) -> Result<Vec<u8>, RawError> {
+        let functions = self.functions();
+        let init = functions.C_SignInit.ok_or(RawError {
+            function: "C_SignInit",
+            ckr: cryptoki_sys::CKR_FUNCTION_NOT_SUPPORTED,
+        })?;
+        let sign = functions.C_Sign.ok_or(RawError {
+            function: "C_Sign",
+            ckr: cryptoki_sys::CKR_FUNCTION_NOT_SUPPORTED,
+        })?;
+        let mut mech = CK_MECHANISM {
+            mechanism,
+            pParameter: core::ptr::null_mut(),
+            ulParameterLen: 0,
+        };
+        // SAFETY: `mech` is a valid mechanism without parameter; handles come from the module.
+        check("C_SignInit", unsafe {
+            init(session.handle(), &mut mech, key.handle())
+        })?;
+        let mut input = data.to_vec();
+        // GOST signatures are at most 128 bytes; 512 covers every mechanism this path serves
+        // and avoids a length query (which some tokens mishandle for single-part GOST).
+        let mut out = vec![0u8; 512];
+        let mut out_len = to_ulong(out.len());
+        // SAFETY: `input` and `out` are valid for the lengths passed; `out_len` is in/out.
+        let rv = unsafe {
+            sign(
+                session.handle(),
+                input.as_mut_ptr(),
+                to_ulong(input.len()),
+                out.as_mut_ptr(),
+                &mut out_len,
+            )
+        };
+        check("C_Sign", rv)?;
+        out.truncate(usize::try_from(out_len).unwrap_or(0));
+        Ok(out)
+    }
+}
