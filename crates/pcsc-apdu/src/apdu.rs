@@ -152,10 +152,10 @@ impl Command {
         if nc > EXTENDED_MAX - 1 {
             return Err(too_long("more than 65535 data bytes"));
         }
-        if let Some(le) = self.le {
-            if le == 0 || le > EXTENDED_MAX {
-                return Err(too_long("Le out of range (1..=65536)"));
-            }
+        if let Some(le) = self.le
+            && (le == 0 || le > EXTENDED_MAX)
+        {
+            return Err(too_long("Le out of range (1..=65536)"));
         }
         let mut out = Vec::with_capacity(4 + 3 + nc + 3);
         out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);

@@ -174,12 +174,11 @@ impl PcscContext {
             let slice = left.min(Duration::from_millis(100));
             match self.ctx.get_status_change(slice, &mut states) {
                 Ok(()) => {
-                    if let Some(rs) = states.first() {
-                        if rs.event_state().contains(pcsc::State::CHANGED)
-                            || current == pcsc::State::UNAWARE
-                        {
-                            return Ok(ReaderEvent::Changed(status_of(rs)));
-                        }
+                    if let Some(rs) = states.first()
+                        && (rs.event_state().contains(pcsc::State::CHANGED)
+                            || current == pcsc::State::UNAWARE)
+                    {
+                        return Ok(ReaderEvent::Changed(status_of(rs)));
                     }
                 }
                 Err(pcsc::Error::Timeout) => {}

@@ -139,10 +139,10 @@ fn find_in(input: &[u8], tag: u32, depth: usize) -> Result<Option<Tlv<'_>>, Erro
         if tlv.tag == tag {
             return Ok(Some(tlv));
         }
-        if tlv.is_constructed() {
-            if let Some(found) = find_in(tlv.value, tag, depth + 1)? {
-                return Ok(Some(found));
-            }
+        if tlv.is_constructed()
+            && let Some(found) = find_in(tlv.value, tag, depth + 1)?
+        {
+            return Ok(Some(found));
         }
     }
     Ok(None)

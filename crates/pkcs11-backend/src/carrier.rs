@@ -19,7 +19,7 @@ use token_core::{
     Progress, ProgressSink, PublicKey, Result, SignInput, SignRequest, SignatureScheme, Stage,
 };
 
-use crate::convert::{self, container_id_for, sha256_digest_info};
+use crate::convert::{self, sha256_digest_info};
 use crate::error::{ck, ck_as, from_cryptoki};
 use crate::module::{Module, carrier_info};
 use crate::raw::RawAttribute;
@@ -771,7 +771,7 @@ impl Pkcs11Carrier {
             })?;
         let id = match &spec.id {
             Some(id) => id.clone(),
-            None => container_id_for(&key),
+            None => ContainerId::derived_from(&key),
         };
         if !self
             .find(s, &[Attribute::Id(id.as_bytes().to_vec())])?

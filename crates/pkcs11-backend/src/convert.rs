@@ -2,12 +2,11 @@
 //! SubjectPublicKeyInfo from RSA modulus/exponent or GOST `CKA_VALUE` + parameter OIDs, the
 //! container id derived from a public key, and PKCS#1 DigestInfo.
 
-use sha1::{Digest as _, Sha1};
 use token_core::const_oid::ObjectIdentifier;
 use token_core::der::asn1::{AnyRef, BitString, OctetString, UintRef};
 use token_core::der::{Decode, Encode, Sequence};
 use token_core::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
-use token_core::{ContainerId, Error, GostKeyParameters, GostParamSet, PublicKey, Result, oid};
+use token_core::{Error, GostKeyParameters, GostParamSet, PublicKey, Result, oid};
 
 #[derive(Sequence)]
 struct RsaPublicKeyRef<'a> {
@@ -56,10 +55,10 @@ pub fn gost_point(value: &[u8], coordinate_len: usize) -> Result<Vec<u8>> {
     if value.len() == want {
         return Ok(value.to_vec());
     }
-    if let Ok(octets) = OctetString::from_der(value) {
-        if octets.as_bytes().len() == want {
-            return Ok(octets.as_bytes().to_vec());
-        }
+    if let Ok(octets) = OctetString::from_der(value)
+        && octets.as_bytes().len() == want
+    {
+        return Ok(octets.as_bytes().to_vec());
     }
     Err(Error::Malformed {
         what: "GOST public key value",
@@ -86,10 +85,10 @@ pub fn gost_spki(
     let point = gost_point(value, set.key_size().coordinate_len())?;
     let mut params = GostKeyParameters::for_param_set(set);
     params.public_key_param_set = curve;
-    if params.digest_param_set.is_some() {
-        if let Some(d) = gostr3411_params {
-            params.digest_param_set = Some(oid_from_attribute(d)?);
-        }
+    if params.digest_param_set.is_some()
+        && let Some(d) = gostr3411_params
+    {
+        params.digest_param_set = Some(oid_from_attribute(d)?);
     }
     let key_oid = token_core::KeyAlgorithm::Gost(set).key_oid();
     let inner = OctetString::new(point)
@@ -115,13 +114,6 @@ pub fn gost_value_from_spki(key: &PublicKey) -> Result<Vec<u8>> {
     Ok(octets.as_bytes().to_vec())
 }
 
-/// The container id keycarrier gives a key it creates: SHA-1 over the contents of the SPKI
-/// `subjectPublicKey` BIT STRING, i.e. the X.509 subject key identifier by RFC 5280 §4.2.1.2
-/// method 1 (what most CAs put in the certificate, and what OpenSC and NSS use for RSA).
-pub fn container_id_for(key: &PublicKey) -> ContainerId {
-    ContainerId::new(Sha1::digest(key.key_bytes()).to_vec())
-}
-
 /// DER prefix of `DigestInfo { sha256, NULL }`, followed by the 32 digest bytes.
 pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
     0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
@@ -138,6 +130,8 @@ pub fn sha256_digest_info(digest: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sha1::{Digest as _, Sha1};
+    use token_core::ContainerId;
     use token_core::{GostParamSet, KeyAlgorithm};
 
     fn hex(s: &str) -> Vec<u8> {
@@ -235,7 +229,7 @@ mod tests {
         n.extend(std::iter::repeat_n(0x5A, 255));
         let pk = rsa_spki(&n, &[0x01, 0x00, 0x01]).unwrap();
         assert_eq!(pk.algorithm(), KeyAlgorithm::Rsa { bits: 2048 });
-        let id = container_id_for(&pk);
+        let id = ContainerId::derived_from(&pk);
         assert_eq!(id.as_bytes().len(), 20);
         assert_eq!(
             id.as_bytes(),

@@ -118,7 +118,7 @@ fn u02_list_inspect_export_delete() {
     // Id = SHA-1 of the subjectPublicKey bits (RFC 5280 key identifier, method 1).
     assert_eq!(
         got.id,
-        pkcs11_backend::convert::container_id_for(&got.public_key)
+        token_core::ContainerId::derived_from(&got.public_key)
     );
 
     // Install a certificate; a certificate of another key is refused.

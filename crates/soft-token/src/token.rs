@@ -416,14 +416,6 @@ fn key_pair_objects(
     Ok(vec![private, public])
 }
 
-/// The id a new container gets when none is asked for: the first 20 bytes of Streebog-256 of
-/// the public key bytes (the `subjectPublicKey` content).
-fn derived_id(spki: &PublicKey) -> ContainerId {
-    use streebog::Digest;
-    let digest = streebog::Streebog256::digest(spki.key_bytes());
-    ContainerId::new(digest.get(..20).unwrap_or_default().to_vec())
-}
-
 fn aad(id: &ContainerId) -> Vec<u8> {
     let mut aad = b"keycarrier private key ".to_vec();
     aad.extend_from_slice(id.as_bytes());
@@ -579,7 +571,7 @@ impl Carrier for SoftToken {
         let id = spec
             .id
             .clone()
-            .unwrap_or_else(|| derived_id(&generated.public_key));
+            .unwrap_or_else(|| ContainerId::derived_from(&generated.public_key));
         if self.containers()?.iter().any(|c| c.id == id) {
             return Err(Error::AlreadyExists {
                 what: format!("container {id}"),
@@ -610,7 +602,10 @@ impl Carrier for SoftToken {
                 return Err(Error::CertificateMismatch);
             }
         }
-        let id = key.id.clone().unwrap_or_else(|| derived_id(&public_key));
+        let id = key
+            .id
+            .clone()
+            .unwrap_or_else(|| ContainerId::derived_from(&public_key));
         if self.containers()?.iter().any(|c| c.id == id) {
             return Err(Error::AlreadyExists {
                 what: format!("container {id}"),

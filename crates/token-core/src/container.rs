@@ -36,6 +36,14 @@ impl ContainerId {
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
+
+    /// The id every keycarrier backend gives a new container when none is asked for: SHA-1 of
+    /// the `subjectPublicKey` bits, i.e. the RFC 5280 key identifier (method 1). It therefore
+    /// equals the subjectKeyIdentifier that CAs usually put into the certificate.
+    pub fn derived_from(key: &PublicKey) -> Self {
+        use sha1::Digest as _;
+        Self(sha1::Sha1::digest(key.key_bytes()).to_vec())
+    }
 }
 
 impl fmt::Display for ContainerId {

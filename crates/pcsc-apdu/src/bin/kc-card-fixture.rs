@@ -14,7 +14,7 @@ use pcsc_apdu::fixture::{FixtureConfig, VPCD_PORT, VirtualCard};
 use pcsc_apdu::unblock::{AdminKey, UnblockScheme};
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
