@@ -54,6 +54,43 @@ impl CarrierFamily {
     }
 }
 
+impl CarrierFamily {
+    /// File names of the PKCS#11 modules that usually serve this family, most specific first.
+    /// The one table every crate uses (module discovery, ATR identification).
+    ///
+    /// Names come from the vendors' Linux packages; the KAZTOKEN names are not verified against
+    /// a vendor package here. `Other` maps to OpenSC, which serves many standard cards.
+    ///
+    /// ```
+    /// use token_core::CarrierFamily;
+    /// assert_eq!(CarrierFamily::Rutoken.pkcs11_modules(), ["librtpkcs11ecp.so"]);
+    /// ```
+    pub const fn pkcs11_modules(self) -> &'static [&'static str] {
+        match self {
+            Self::Rutoken => &["librtpkcs11ecp.so"],
+            Self::JaCarta => &["libjcPKCS11-2.so"],
+            Self::Kaztoken => &["libkztoken.so", "libkaztoken.so"],
+            Self::EToken => &["libeTPkcs11.so"],
+            Self::YubiKey => &["libykcs11.so"],
+            Self::SoftHsm => &["libsofthsm2.so"],
+            Self::SoftToken => &["libsoft_token.so"],
+            Self::Other => &["opensc-pkcs11.so"],
+        }
+    }
+
+    /// Every family, for iterating over [`CarrierFamily::pkcs11_modules`].
+    pub const ALL: [Self; 8] = [
+        Self::Rutoken,
+        Self::JaCarta,
+        Self::Kaztoken,
+        Self::EToken,
+        Self::YubiKey,
+        Self::SoftHsm,
+        Self::SoftToken,
+        Self::Other,
+    ];
+}
+
 /// What a carrier says about itself.
 ///
 /// ```
