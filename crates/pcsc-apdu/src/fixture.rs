@@ -8,6 +8,10 @@
 //!   with the PUK, P1 `02` after admin authentication), CHANGE REFERENCE DATA, SELECT, and a
 //!   300-byte GET DATA object (`00 CA 01 01`) served through `61xx` / GET RESPONSE. GET
 //!   CHALLENGE with the wrong Le answers `6Cxx`.
+//! * PIN blocks follow the profile's [`PinPadding`](crate::pin::PinPadding): with padding, a
+//!   PIN block must have exactly the padded length (else `6700`) and two-PIN commands split at
+//!   that length, as a real card does; a profile without padding cannot carry two PINs in one
+//!   command (`6A80`).
 //! * One challenge at a time: a new GET CHALLENGE replaces the old one; EXTERNAL AUTHENTICATE
 //!   consumes it (right or wrong), so a response works once; a reset clears it. The admin
 //!   authentication EXTERNAL AUTHENTICATE grants is used up by the next RESET RETRY COUNTER.
@@ -273,6 +277,36 @@ impl Applet {
         }
     }
 
+    /// One PIN block as the card reads it: with a padded profile exactly the padded length,
+    /// trailing pad bytes dropped; else the data as it is. `Err` is the status word to answer.
+    fn unpad<'a>(&self, block: &'a [u8]) -> Result<&'a [u8], u16> {
+        let Some(p) = self.profile.padding else {
+            return Ok(block);
+        };
+        if block.len() != usize::from(p.len) {
+            return Err(0x6700);
+        }
+        let end = block
+            .iter()
+            .rposition(|b| *b != p.byte)
+            .map_or(0, |i| i + 1);
+        Ok(block.get(..end).unwrap_or_default())
+    }
+
+    /// Two PIN blocks (`first ‖ second`) split at the padded length, as a real card does; a
+    /// profile without padding cannot be split (`6A80`), a wrong total length is `6700`.
+    fn split_two<'a>(&self, data: &'a [u8]) -> Result<(&'a [u8], &'a [u8]), u16> {
+        let Some(p) = self.profile.padding else {
+            return Err(0x6A80);
+        };
+        let n = usize::from(p.len);
+        if data.len() != 2 * n {
+            return Err(0x6700);
+        }
+        let (a, b) = data.split_at(n);
+        Ok((self.unpad(a)?, self.unpad(b)?))
+    }
+
     fn more_data(&self, chunk: Vec<u8>) -> Vec<u8> {
         match self.pending.len() {
             0 => with_sw(chunk, 0x9000),
@@ -300,6 +334,14 @@ impl Applet {
         } else {
             self.admin_verified
         };
+        let data = if data.is_empty() {
+            data
+        } else {
+            match self.unpad(data) {
+                Ok(d) => d,
+                Err(e) => return sw(e),
+            }
+        };
         let Some((secret, is_user)) = self.secret_for(p2) else {
             return sw(0x6A88);
         };
@@ -325,13 +367,12 @@ impl Applet {
         if p1 != 0 {
             return sw(0x6A86);
         }
+        let (old, new) = match self.split_two(data) {
+            Ok(split) => split,
+            Err(e) => return sw(e),
+        };
         let Some((secret, _)) = self.secret_for(p2) else {
             return sw(0x6A88);
-        };
-        let old_len = secret.value.len();
-        let Some((old, new)) = data.split_at_checked(old_len) else {
-            // Too short to even hold the old PIN: a wrong PIN all the same.
-            return sw(secret.check(data).map_or_else(|e| e, |()| 0x6700));
         };
         if let Err(e) = secret.check(old) {
             return sw(e);
@@ -349,9 +390,9 @@ impl Applet {
         }
         let new = match p1 {
             0x00 => {
-                let puk_len = self.puk.value.len();
-                let Some((puk, new)) = data.split_at_checked(puk_len) else {
-                    return sw(self.puk.check(data).map_or_else(|e| e, |()| 0x6700));
+                let (puk, new) = match self.split_two(data) {
+                    Ok(split) => split,
+                    Err(e) => return sw(e),
                 };
                 if let Err(e) = self.puk.check(puk) {
                     return sw(e);
@@ -363,7 +404,10 @@ impl Applet {
                     return sw(0x6982);
                 }
                 self.key_authenticated = false;
-                data
+                match self.unpad(data) {
+                    Ok(new) => new,
+                    Err(e) => return sw(e),
+                }
             }
             _ => return sw(0x6A86),
         };
@@ -559,28 +603,84 @@ mod tests {
         Applet::new(FixtureConfig::new("1234", "87654321", key))
     }
 
+    /// A command with a PIN block padded to 8 bytes with `FF` ([`PinProfile::ISO`]).
+    fn pin_apdu(header: [u8; 4], pins: &[&[u8]]) -> Vec<u8> {
+        let mut data = Vec::new();
+        for pin in pins {
+            let mut block = pin.to_vec();
+            block.resize(8, 0xFF);
+            data.extend_from_slice(&block);
+        }
+        let mut apdu = header.to_vec();
+        apdu.push(data.len() as u8);
+        apdu.extend_from_slice(&data);
+        apdu
+    }
+
     #[test]
     fn counters_and_blocking() {
         let mut a = applet();
         assert_eq!(a.process(&[0, 0x20, 0, 0x81]), [0x63, 0xC3]);
         assert_eq!(
-            a.process(&[0, 0x20, 0, 0x81, 4, b'0', b'0', b'0', b'0']),
+            a.process(&pin_apdu([0, 0x20, 0, 0x81], &[b"0000"])),
             [0x63, 0xC2]
         );
         assert_eq!(a.process(&[0, 0x20, 0, 0x81]), [0x63, 0xC2]);
+        // An unpadded block is the wrong length, and spends no try.
         assert_eq!(
             a.process(&[0, 0x20, 0, 0x81, 4, b'1', b'2', b'3', b'4']),
+            [0x67, 0x00]
+        );
+        assert_eq!(
+            a.process(&pin_apdu([0, 0x20, 0, 0x81], &[b"1234"])),
             [0x90, 0]
         );
         assert_eq!(a.process(&[0, 0x20, 0, 0x81]), [0x90, 0]);
         for _ in 0..3 {
-            a.process(&[0, 0x20, 0, 0x81, 1, b'9']);
+            a.process(&pin_apdu([0, 0x20, 0, 0x81], &[b"9"]));
         }
         assert_eq!(a.process(&[0, 0x20, 0, 0x81]), [0x69, 0x83]);
         assert_eq!(
-            a.process(&[0, 0x20, 0, 0x81, 4, b'1', b'2', b'3', b'4']),
+            a.process(&pin_apdu([0, 0x20, 0, 0x81], &[b"1234"])),
             [0x69, 0x83]
         );
+    }
+
+    #[test]
+    fn two_pin_commands_split_at_the_padded_length() {
+        let mut a = applet();
+        // Old and new PINs of different lengths: the split is at byte 8, not at the stored
+        // PIN's length.
+        assert_eq!(
+            a.process(&pin_apdu([0, 0x24, 0, 0x81], &[b"1234", b"975310"])),
+            [0x90, 0]
+        );
+        assert!(a.user_pin_is(b"975310"));
+        assert_eq!(
+            a.process(&pin_apdu([0, 0x2C, 0, 0x81], &[b"87654321", b"2468"])),
+            [0x90, 0]
+        );
+        assert!(a.user_pin_is(b"2468"));
+        // Unpadded old ‖ new cannot be split.
+        assert_eq!(
+            a.process(&[
+                0, 0x24, 0, 0x81, 8, b'2', b'4', b'6', b'8', b'1', b'3', b'5', b'7'
+            ]),
+            [0x67, 0x00]
+        );
+        assert!(a.user_pin_is(b"2468"));
+        // A profile without padding: the card refuses two-PIN commands.
+        let key = AdminKey::new(UnblockScheme::Tdes, &[0x42; 24]).unwrap();
+        let mut cfg = FixtureConfig::new("1234", "87654321", key);
+        cfg.profile.padding = None;
+        let mut b = Applet::new(cfg);
+        assert_eq!(
+            b.process(&[
+                0, 0x24, 0, 0x81, 8, b'1', b'2', b'3', b'4', b'5', b'6', b'7', b'8'
+            ]),
+            [0x6A, 0x80]
+        );
+        assert!(b.user_pin_is(b"1234"));
     }
 
     #[test]

@@ -11,8 +11,17 @@
 //! Every PIN-spending function first reads the retry counter with an empty VERIFY (which
 //! spends no try) and applies the final-try rule ([`PinStatus::guard`]): the last attempt is
 //! spent only with [`FinalTry::Allow`].
+//!
+//! A new PIN reaches the card only as [`Approved`] (made by [`token_core::PinPolicy::approve`]),
+//! so a PIN that never passed the bank's policy cannot be set.
+//!
+//! Commands that carry two PINs in one data field (CHANGE REFERENCE DATA, RESET RETRY COUNTER
+//! P1 `00`) need a profile with fixed-length [`PinPadding`]: the card splits `old ‖ new` at the
+//! padded length. Without padding they are refused with [`Error::Unsupported`] before anything
+//! reaches the card.
 
-use token_core::{AdminPin, Error, FinalTry, Pin, PinRole, PinStatus, SecretBytes};
+use token_core::{AdminPin, Approved, Error, FinalTry, Pin, PinRole, PinStatus, SecretBytes};
+use zeroize::Zeroizing;
 
 use crate::{CardTransaction, Command, Outcome, StatusWord};
 
@@ -65,7 +74,8 @@ pub struct PinProfile {
 
 impl PinProfile {
     /// The layout of keycarrier's card fixture and of simple ISO 7816-4 PIN applets: user PIN
-    /// `81`, PUK / admin PIN `82`, card-admin key `83`, no padding, no SELECT.
+    /// `81`, PUK / admin PIN `82`, card-admin key `83`, no SELECT; PINs of 4 to 8 bytes padded
+    /// to 8 bytes with `FF` (as PIV does), so `old ‖ new` splits at byte 8.
     pub const ISO: Self = Self {
         name: "ISO 7816-4",
         cla: 0x00,
@@ -74,9 +84,9 @@ impl PinProfile {
         admin_pin_ref: 0x82,
         admin_key_ref: 0x83,
         admin_key_alg: 0x00,
-        padding: None,
+        padding: Some(PinPadding { len: 8, byte: 0xFF }),
         min_len: 4,
-        max_len: 16,
+        max_len: 8,
     };
 
     /// NIST SP 800-73 PIV: PIV application PIN `80`, PUK `81`, card management key `9B`
@@ -102,17 +112,45 @@ impl PinProfile {
         }
     }
 
-    /// The PIN block for a PIN: length-checked and padded.
-    fn block(&self, pin: &[u8]) -> Result<SecretBytes, Error> {
+    /// The PIN block for a PIN: length-checked and padded. A PIN longer than the padded length
+    /// is [`Error::PinLengthRange`] (a padded block has one length).
+    pub(crate) fn block(&self, pin: &[u8]) -> Result<SecretBytes, Error> {
         let len = pin.len();
         if len < usize::from(self.min_len) || len > usize::from(self.max_len) {
             return Err(Error::PinLengthRange);
         }
-        let mut v = pin.to_vec();
+        let final_len = match self.padding {
+            Some(p) if len > usize::from(p.len) => return Err(Error::PinLengthRange),
+            Some(p) => usize::from(p.len),
+            None => len,
+        };
+        // Allocated once at the final length: no reallocation leaves a copy behind.
+        let mut v = Zeroizing::new(Vec::with_capacity(final_len));
+        v.extend_from_slice(pin);
         if let Some(p) = self.padding {
-            v.resize(usize::from(p.len).max(len), p.byte);
+            v.resize(final_len, p.byte);
         }
-        Ok(SecretBytes::from_vec(v))
+        Ok(SecretBytes::new(&v))
+    }
+
+    /// The data field of a two-PIN command (`first ‖ second`, each padded). Refused with
+    /// [`Error::Unsupported`] when the profile has no padding: the card could not tell where
+    /// the first PIN ends.
+    fn two_pin_block(&self, what: &str, first: &[u8], second: &[u8]) -> Result<SecretBytes, Error> {
+        if self.padding.is_none() {
+            return Err(Error::Unsupported {
+                what: format!(
+                    "{what} with profile {}: two PINs in one command need fixed-length padding",
+                    self.name
+                ),
+            });
+        }
+        let a = self.block(first)?;
+        let b = self.block(second)?;
+        let mut v = Zeroizing::new(Vec::with_capacity(a.len() + b.len()));
+        v.extend_from_slice(a.expose());
+        v.extend_from_slice(b.expose());
+        Ok(SecretBytes::new(&v))
     }
 }
 
@@ -240,13 +278,6 @@ pub fn verify_admin(
     verify_raw(tx, profile, PinRole::Admin, pin.expose(), final_try)
 }
 
-fn concat(a: &SecretBytes, b: &SecretBytes) -> SecretBytes {
-    let mut v = Vec::with_capacity(a.len() + b.len());
-    v.extend_from_slice(a.expose());
-    v.extend_from_slice(b.expose());
-    SecretBytes::from_vec(v)
-}
-
 fn change_raw(
     tx: &mut dyn CardTransaction,
     profile: &PinProfile,
@@ -255,7 +286,7 @@ fn change_raw(
     new: &[u8],
     final_try: FinalTry,
 ) -> Result<(), Error> {
-    let data = concat(&profile.block(old)?, &profile.block(new)?);
+    let data = profile.two_pin_block("CHANGE REFERENCE DATA", old, new)?;
     guard(tx, profile, role, final_try)?;
     send_pin_command(
         tx,
@@ -268,12 +299,13 @@ fn change_raw(
     )
 }
 
-/// CHANGE REFERENCE DATA for the user PIN (old ‖ new), flow U05.
+/// CHANGE REFERENCE DATA for the user PIN (old ‖ new, each padded), flow U05. The profile
+/// must have [`PinPadding`] ([`Error::Unsupported`] otherwise).
 pub fn change_user_pin(
     tx: &mut dyn CardTransaction,
     profile: &PinProfile,
     old: &Pin,
-    new: &Pin,
+    new: &Approved<Pin>,
     final_try: FinalTry,
 ) -> Result<(), Error> {
     change_raw(
@@ -286,12 +318,13 @@ pub fn change_user_pin(
     )
 }
 
-/// CHANGE REFERENCE DATA for the admin PIN / PUK.
+/// CHANGE REFERENCE DATA for the admin PIN / PUK (old ‖ new, each padded). The profile must
+/// have [`PinPadding`] ([`Error::Unsupported`] otherwise).
 pub fn change_admin_pin(
     tx: &mut dyn CardTransaction,
     profile: &PinProfile,
     old: &AdminPin,
-    new: &AdminPin,
+    new: &Approved<AdminPin>,
     final_try: FinalTry,
 ) -> Result<(), Error> {
     change_raw(
@@ -304,16 +337,17 @@ pub fn change_admin_pin(
     )
 }
 
-/// RESET RETRY COUNTER with the PUK (P1 `00`, data PUK ‖ new PIN), flow U06. A wrong PUK
-/// reports [`Error::WrongPin`] for [`PinRole::Admin`]; the final-try rule applies to the PUK.
+/// RESET RETRY COUNTER with the PUK (P1 `00`, data PUK ‖ new PIN, each padded), flow U06. A
+/// wrong PUK reports [`Error::WrongPin`] for [`PinRole::Admin`]; the final-try rule applies to
+/// the PUK. The profile must have [`PinPadding`] ([`Error::Unsupported`] otherwise).
 pub fn unblock_with_puk(
     tx: &mut dyn CardTransaction,
     profile: &PinProfile,
     puk: &AdminPin,
-    new: &Pin,
+    new: &Approved<Pin>,
     final_try: FinalTry,
 ) -> Result<(), Error> {
-    let data = concat(&profile.block(puk.expose())?, &profile.block(new.expose())?);
+    let data = profile.two_pin_block("RESET RETRY COUNTER", puk.expose(), new.expose())?;
     guard(tx, profile, PinRole::Admin, final_try)?;
     send_pin_command(
         tx,
@@ -332,9 +366,19 @@ pub fn unblock_with_puk(
 pub fn reset_user_pin(
     tx: &mut dyn CardTransaction,
     profile: &PinProfile,
-    new: &Pin,
+    new: &Approved<Pin>,
 ) -> Result<(), Error> {
     let data = profile.block(new.expose())?;
+    reset_user_pin_block(tx, profile, data)
+}
+
+/// [`reset_user_pin`] with a PIN block already built by [`PinProfile::block`] (so a caller can
+/// check the length before spending anything on the card).
+pub(crate) fn reset_user_pin_block(
+    tx: &mut dyn CardTransaction,
+    profile: &PinProfile,
+    data: SecretBytes,
+) -> Result<(), Error> {
     send_pin_command(
         tx,
         profile,
@@ -385,16 +429,25 @@ pub fn external_authenticate(
     let sw = r.sw();
     match sw.outcome() {
         Outcome::Ok => Ok(()),
-        Outcome::VerificationFailed | Outcome::RetriesLeft(1..) | Outcome::SecurityNotSatisfied => {
+        outcome @ (Outcome::VerificationFailed
+        | Outcome::RetriesLeft(1..)
+        | Outcome::SecurityNotSatisfied) => {
+            let tries = match outcome {
+                Outcome::RetriesLeft(n) => format!(", {n} tries of the key left"),
+                _ => String::new(),
+            };
             Err(Error::VerificationFailed {
-                what: "unblock response (card-admin key)".into(),
+                what: format!("unblock response (card-admin key): SW {:04X}{tries}", sw.0),
             })
         }
         Outcome::AuthenticationBlocked | Outcome::RetriesLeft(0) => Err(Error::PinLocked {
             role: PinRole::Admin,
         }),
         Outcome::ConditionsNotSatisfied => Err(Error::NotAllowed {
-            reason: "the card has no outstanding challenge: request a new code".into(),
+            reason: format!(
+                "the card has no outstanding challenge (SW {:04X}): request a new code",
+                sw.0
+            ),
         }),
         other => Err(other.into_error(INS_EXTERNAL_AUTHENTICATE, sw, None)),
     }
@@ -481,18 +534,116 @@ mod tests {
         ));
     }
 
+    fn digits() -> token_core::PinPolicy {
+        token_core::PinPolicy {
+            alphabet: token_core::PinAlphabet::Digits,
+            min_length: 4,
+            max_sequence: None,
+            forbidden: vec![],
+            ..token_core::PinPolicy::default()
+        }
+    }
+
+    fn approved(pin: &str) -> Approved<Pin> {
+        digits().approve(Pin::new(pin), None).unwrap()
+    }
+
     #[test]
     fn reset_without_admin_auth_asks_for_login() {
         let mut tx = script(&[(
-            &[0, 0x2C, 2, 0x81, 4, b'4', b'3', b'2', b'1'],
+            &[
+                0, 0x2C, 2, 0x81, 8, b'4', b'3', b'2', b'1', 0xFF, 0xFF, 0xFF, 0xFF,
+            ],
             &[0x69, 0x82],
         )]);
         assert!(matches!(
-            reset_user_pin(&mut tx, &PinProfile::ISO, &Pin::new("4321")),
+            reset_user_pin(&mut tx, &PinProfile::ISO, &approved("4321")),
             Err(Error::LoginRequired {
                 role: PinRole::Admin
             })
         ));
+        assert!(tx.0.is_empty());
+    }
+
+    #[test]
+    fn two_pin_commands_are_padded_to_a_fixed_split() {
+        // Old PIN of 4 digits, new of 6: each block is 8 bytes, so the card splits at byte 8.
+        let mut data = b"1234".to_vec();
+        data.resize(8, 0xFF);
+        data.extend_from_slice(b"975310");
+        data.resize(16, 0xFF);
+        let mut apdu = vec![0, 0x24, 0, 0x81, 16];
+        apdu.extend_from_slice(&data);
+        let mut tx = script(&[(&[0, 0x20, 0, 0x81], &[0x63, 0xC3]), (&apdu, &[0x90, 0])]);
+        change_user_pin(
+            &mut tx,
+            &PinProfile::ISO,
+            &Pin::new("1234"),
+            &approved("975310"),
+            FinalTry::Refuse,
+        )
+        .unwrap();
+        assert!(tx.0.is_empty());
+    }
+
+    #[test]
+    fn two_pin_commands_need_padding() {
+        let unpadded = PinProfile {
+            padding: None,
+            ..PinProfile::ISO
+        };
+        let mut tx = script(&[]);
+        let e = change_user_pin(
+            &mut tx,
+            &unpadded,
+            &Pin::new("1234"),
+            &approved("975310"),
+            FinalTry::Allow,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Unsupported { .. }), "{e:?}");
+        let e = unblock_with_puk(
+            &mut tx,
+            &unpadded,
+            &AdminPin::new("87654321"),
+            &approved("975310"),
+            FinalTry::Allow,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Unsupported { .. }), "{e:?}");
+        // A single PIN needs no split: VERIFY still works unpadded.
+        let mut tx = script(&[
+            (&[0, 0x20, 0, 0x81], &[0x63, 0xC3]),
+            (&[0, 0x20, 0, 0x81, 4, b'1', b'2', b'3', b'4'], &[0x90, 0]),
+        ]);
+        verify_user(&mut tx, &unpadded, &Pin::new("1234"), FinalTry::Refuse).unwrap();
+    }
+
+    #[test]
+    fn a_pin_longer_than_the_padding_is_refused() {
+        let wide = PinProfile {
+            max_len: 16,
+            ..PinProfile::ISO
+        };
+        let mut tx = script(&[]);
+        assert!(matches!(
+            reset_user_pin(&mut tx, &wide, &approved("975310864")),
+            Err(Error::PinLengthRange)
+        ));
+    }
+
+    #[test]
+    fn external_authenticate_keeps_the_counter_and_sw() {
+        let response = SecretBytes::new(&[7; 8]);
+        let mut apdu = vec![0, 0x82, 0, 0x83, 8];
+        apdu.extend_from_slice(&[7; 8]);
+        let mut tx = script(&[(&apdu, &[0x63, 0xC2])]);
+        let e = external_authenticate(&mut tx, &PinProfile::ISO, &response).unwrap_err();
+        let Error::VerificationFailed { what } = e else {
+            panic!("{e:?}");
+        };
+        assert!(what.contains("63C2") && what.contains("2 tries"), "{what}");
+        assert!(!what.contains("0707"), "{what}");
     }
 
     #[test]

@@ -34,13 +34,14 @@
 //! use pcsc_apdu::unblock::{decode_code, encode_code};
 //! let code = encode_code(&[0xDE, 0xAD, 0xBE, 0xEF, 0x01, 0x02, 0x03, 0x04]);
 //! assert_eq!(code.len(), 17); // 14 characters in groups of 4
-//! assert_eq!(decode_code(&code.to_lowercase(), 8).unwrap(), [0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3, 4]);
+//! assert_eq!(*decode_code(&code.to_lowercase(), 8).unwrap(), [0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3, 4]);
 //! ```
 
 use core::fmt;
 
 use aes::cipher::{BlockEncrypt, KeyInit, generic_array::GenericArray};
-use token_core::{CodeAlphabet, Error, Pin, SecretBytes, normalize_code};
+use token_core::{Approved, CodeAlphabet, Error, Pin, SecretBytes, normalize_code};
+use zeroize::Zeroizing;
 
 use crate::CardTransaction;
 use crate::pin::{self, PinProfile};
@@ -180,9 +181,9 @@ fn check_symbol(chars: &[u8]) -> u8 {
 }
 
 /// Encodes bytes as a dictation code: base-32 characters, a check character, groups of four
-/// separated by spaces.
-pub fn encode_code(bytes: &[u8]) -> String {
-    let mut chars = Vec::with_capacity(bytes.len() * 8 / 5 + 2);
+/// separated by spaces. Zeroized on drop: a response code is a secret.
+pub fn encode_code(bytes: &[u8]) -> Zeroizing<String> {
+    let mut chars = Zeroizing::new(Vec::with_capacity(code_chars(bytes.len()) + 1));
     let mut acc: u32 = 0;
     let mut bits = 0u32;
     for b in bytes {
@@ -199,12 +200,16 @@ pub fn encode_code(bytes: &[u8]) -> String {
         let idx = ((acc << (5 - bits)) & 0x1F) as usize;
         chars.push(CODE_SYMBOLS.get(idx).copied().unwrap_or(b'0'));
     }
-    chars.push(check_symbol(&chars));
-    chars
-        .chunks(GROUP)
-        .map(|g| String::from_utf8_lossy(g).into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let check = check_symbol(&chars);
+    chars.push(check);
+    let mut out = Zeroizing::new(String::with_capacity(chars.len() + chars.len() / GROUP));
+    for (i, c) in chars.iter().enumerate() {
+        if i > 0 && i % GROUP == 0 {
+            out.push(' ');
+        }
+        out.push(char::from(*c));
+    }
+    out
 }
 
 /// Number of code characters (without the check character) for `len` bytes.
@@ -222,8 +227,9 @@ fn code_error(reason: &str, at: Option<usize>) -> Error {
 
 /// Decodes a typed or dictated code of `len` bytes. Errors ([`Error::Malformed`]) name what
 /// is wrong — a foreign character (with its position), the wrong number of characters, or a
-/// failed check character (a character mis-heard or mis-typed) — never the code itself.
-pub fn decode_code(text: &str, len: usize) -> Result<Vec<u8>, Error> {
+/// failed check character (a character mis-heard or mis-typed) — never the code itself. The
+/// bytes are zeroized on drop (a response code is a secret).
+pub fn decode_code(text: &str, len: usize) -> Result<Zeroizing<Vec<u8>>, Error> {
     let norm = normalize_code(text, &CODE_ALPHABET)?;
     let chars = norm.as_bytes();
     let want = code_chars(len) + 1;
@@ -240,7 +246,7 @@ pub fn decode_code(text: &str, len: usize) -> Result<Vec<u8>, Error> {
             None,
         ));
     }
-    let mut out = Vec::with_capacity(len);
+    let mut out = Zeroizing::new(Vec::with_capacity(len));
     let mut acc: u32 = 0;
     let mut bits = 0u32;
     for (i, c) in body.iter().enumerate() {
@@ -294,9 +300,9 @@ impl ClientUnblock {
         })
     }
 
-    /// The request code to show and dictate ("Запрос").
+    /// The request code to show and dictate ("Запрос"). The challenge is not secret.
     pub fn request_code(&self) -> String {
-        encode_code(&self.challenge)
+        String::from(encode_code(&self.challenge).as_str())
     }
 
     /// Checks the response code the user typed ("Ответ") without touching the card:
@@ -305,8 +311,13 @@ impl ClientUnblock {
         decode_code(response_code, self.scheme.challenge_len()).map(|_| ())
     }
 
-    /// Checks the response code, EXTERNAL AUTHENTICATEs with it and sets the new user PIN
-    /// (RESET RETRY COUNTER, P1 `02`). Consumes the session: one response, one try.
+    /// Checks the response code and the new PIN's length, EXTERNAL AUTHENTICATEs with the
+    /// response and sets the new user PIN (RESET RETRY COUNTER, P1 `02`). Consumes the session:
+    /// one response, one try. A typo in the code or a PIN of the wrong length
+    /// ([`Error::PinLengthRange`]) is refused before anything reaches the card.
+    ///
+    /// No SELECT here: the application was selected in [`Self::begin`], and a strict card may
+    /// void its challenge on a new SELECT.
     ///
     /// If the card was reset since [`Self::begin`], its challenge is gone: refused with
     /// [`Error::NotAllowed`] (request a new code). A wrong response is
@@ -315,18 +326,17 @@ impl ClientUnblock {
         self,
         tx: &mut dyn CardTransaction,
         response_code: &str,
-        new_pin: &Pin,
+        new_pin: &Approved<Pin>,
     ) -> Result<(), Error> {
-        let response =
-            SecretBytes::from_vec(decode_code(response_code, self.scheme.challenge_len())?);
+        let response = SecretBytes::new(&decode_code(response_code, self.scheme.challenge_len())?);
+        let block = self.profile.block(new_pin.expose())?;
         if tx.was_reset() {
             return Err(Error::NotAllowed {
                 reason: "the card was reset since the request was made: request a new code".into(),
             });
         }
-        pin::select(tx, &self.profile)?;
         pin::external_authenticate(tx, &self.profile, &response)?;
-        pin::reset_user_pin(tx, &self.profile, new_pin)
+        pin::reset_user_pin_block(tx, &self.profile, block)
     }
 }
 
@@ -345,7 +355,7 @@ impl BankResponder {
 
     /// The response code for a request code; [`Error::Malformed`] when the request was
     /// mis-heard (check character) or has the wrong length for the key's scheme.
-    pub fn respond(&self, request_code: &str) -> Result<String, Error> {
+    pub fn respond(&self, request_code: &str) -> Result<Zeroizing<String>, Error> {
         let challenge = decode_code(request_code, self.key.scheme().challenge_len())?;
         let response = self.key.respond(&challenge)?;
         Ok(encode_code(response.expose()))
@@ -363,10 +373,10 @@ mod tests {
             let code = encode_code(&bytes);
             assert!(code.split(' ').all(|g| g.len() <= GROUP));
             assert!(!code.contains('O') && !code.contains('I') && !code.contains('L'));
-            assert_eq!(decode_code(&code, len).unwrap(), bytes);
-            assert_eq!(decode_code(&code.replace(' ', "-"), len).unwrap(), bytes);
+            assert_eq!(*decode_code(&code, len).unwrap(), bytes);
+            assert_eq!(*decode_code(&code.replace(' ', "-"), len).unwrap(), bytes);
         }
-        assert_eq!(encode_code(&[0; 8]), "0000 0000 0000 00");
+        assert_eq!(encode_code(&[0; 8]).as_str(), "0000 0000 0000 00");
     }
 
     #[test]
@@ -390,8 +400,8 @@ mod tests {
     fn o_is_zero_and_cyrillic_is_accepted() {
         let bytes = [0u8; 8];
         let code = encode_code(&bytes);
-        assert_eq!(decode_code(&code.replace('0', "O"), 8).unwrap(), bytes);
-        assert_eq!(decode_code(&code.replace('0', "о"), 8).unwrap(), bytes);
+        assert_eq!(*decode_code(&code.replace('0', "O"), 8).unwrap(), bytes);
+        assert_eq!(*decode_code(&code.replace('0', "о"), 8).unwrap(), bytes);
         let err = decode_code("0000 0000 0000 0U", 8).unwrap_err();
         assert!(matches!(err, Error::Malformed { at: Some(14), .. }));
         assert!(decode_code("0000 0000 0000", 8).is_err());
@@ -441,7 +451,7 @@ mod tests {
         let bank = BankResponder::new(key);
         let req = encode_code(&[1, 2, 3, 4, 5, 6, 7, 8]);
         assert!(bank.respond(&req).is_ok());
-        let mut bad = req.into_bytes();
+        let mut bad = req.as_bytes().to_vec();
         bad[0] = if bad[0] == b'1' { b'2' } else { b'1' };
         assert!(bank.respond(&String::from_utf8(bad).unwrap()).is_err());
     }

@@ -16,9 +16,26 @@ use pcsc_apdu::Transport;
 use pcsc_apdu::fixture::FixtureConfig;
 use pcsc_apdu::pin::{self, PinProfile};
 use pcsc_apdu::unblock::{AdminKey, BankResponder, ClientUnblock, UnblockScheme};
-use token_core::{Error, FinalTry, Pin, PinRole};
+use token_core::{Approved, Error, FinalTry, Pin, PinAlphabet, PinPolicy, PinRole};
 
 const P: PinProfile = PinProfile::ISO;
+
+/// The card PIN policy the tests approve new PINs with: digits, the profile's lengths.
+fn policy() -> PinPolicy {
+    PinPolicy {
+        alphabet: PinAlphabet::Digits,
+        min_length: usize::from(P.min_len),
+        max_length: Some(usize::from(P.max_len)),
+        max_sequence: None,
+        forbidden: vec![],
+        ..PinPolicy::default()
+    }
+}
+
+/// A new user PIN, approved by [`policy`].
+fn new_pin(pin: &str) -> Approved<Pin> {
+    policy().approve(Pin::new(pin), None).unwrap()
+}
 
 /// What a person does with a code: reads it aloud, the other side types it in lower case
 /// with dashes and the letter O for zero.
@@ -59,7 +76,7 @@ fn u07_tdes_unblock_end_to_end_and_single_use() {
 
     // A mis-heard response is caught before anything reaches the card.
     let apdus = card.applet().apdus;
-    let mut typo = response.clone().into_bytes();
+    let mut typo = response.as_bytes().to_vec();
     typo[2] = if typo[2] == b'7' { b'8' } else { b'7' };
     let typo = String::from_utf8(typo).unwrap();
     assert!(matches!(
@@ -70,9 +87,28 @@ fn u07_tdes_unblock_end_to_end_and_single_use() {
         let mut tx = pc.transaction().unwrap();
         let e = session
             .clone()
-            .complete(&mut *tx, &typo, &Pin::new("2580"))
+            .complete(&mut *tx, &typo, &new_pin("2580"))
             .unwrap_err();
         assert!(matches!(e, Error::Malformed { .. }), "{e:?}");
+    }
+    assert_eq!(card.applet().apdus, apdus);
+    assert_eq!(card.applet().admin_key_tries_left(), 3);
+
+    // A new PIN the profile cannot carry (9 digits, the block is 8 bytes) is refused before
+    // EXTERNAL AUTHENTICATE: the one-time response is not wasted (it works below).
+    let too_long = PinPolicy {
+        max_length: None,
+        ..policy()
+    }
+    .approve(Pin::new("975310864"), None)
+    .unwrap();
+    {
+        let mut tx = pc.transaction().unwrap();
+        let e = session
+            .clone()
+            .complete(&mut *tx, &dictate(&response), &too_long)
+            .unwrap_err();
+        assert!(matches!(e, Error::PinLengthRange), "{e:?}");
     }
     assert_eq!(card.applet().apdus, apdus);
     assert_eq!(card.applet().admin_key_tries_left(), 3);
@@ -82,7 +118,7 @@ fn u07_tdes_unblock_end_to_end_and_single_use() {
     {
         let mut tx = pc.transaction().unwrap();
         session
-            .complete(&mut *tx, &dictate(&response), &Pin::new("2580"))
+            .complete(&mut *tx, &dictate(&response), &new_pin("2580"))
             .unwrap();
         pin::verify_user(&mut *tx, &P, &Pin::new("2580"), FinalTry::Refuse).unwrap();
     }
@@ -92,7 +128,7 @@ fn u07_tdes_unblock_end_to_end_and_single_use() {
     {
         let mut tx = pc.transaction().unwrap();
         let e = again
-            .complete(&mut *tx, &response, &Pin::new("1111"))
+            .complete(&mut *tx, &response, &new_pin("1111"))
             .unwrap_err();
         assert!(matches!(e, Error::NotAllowed { .. }), "{e:?}");
     }
@@ -119,7 +155,7 @@ fn u07_new_request_or_reset_voids_the_old_response() {
     {
         let mut tx = pc.transaction().unwrap();
         let e = old
-            .complete(&mut *tx, &old_response, &Pin::new("2580"))
+            .complete(&mut *tx, &old_response, &new_pin("2580"))
             .unwrap_err();
         assert!(matches!(e, Error::VerificationFailed { .. }), "{e:?}");
     }
@@ -129,7 +165,7 @@ fn u07_new_request_or_reset_voids_the_old_response() {
     {
         let mut tx = pc.transaction().unwrap();
         let e = new
-            .complete(&mut *tx, &new_response, &Pin::new("2580"))
+            .complete(&mut *tx, &new_response, &new_pin("2580"))
             .unwrap_err();
         assert!(matches!(e, Error::NotAllowed { .. }), "{e:?}");
     }
@@ -147,7 +183,7 @@ fn u07_new_request_or_reset_voids_the_old_response() {
         let mut tx = pc.transaction().unwrap();
         assert!(tx.was_reset());
         let e = session
-            .complete(&mut *tx, &response, &Pin::new("2580"))
+            .complete(&mut *tx, &response, &new_pin("2580"))
             .unwrap_err();
         assert!(matches!(e, Error::NotAllowed { .. }), "{e:?}");
     }
@@ -157,7 +193,7 @@ fn u07_new_request_or_reset_voids_the_old_response() {
     let session = ClientUnblock::begin(&mut *tx, &P, UnblockScheme::Tdes).unwrap();
     let response = bank.respond(&session.request_code()).unwrap();
     session
-        .complete(&mut *tx, &response, &Pin::new("2580"))
+        .complete(&mut *tx, &response, &new_pin("2580"))
         .unwrap();
     assert_eq!(card.applet().admin_key_tries_left(), 3);
     assert_eq!(card.applet().user_tries_left(), 3);
@@ -181,7 +217,7 @@ fn u07_aes_variant() {
         assert_eq!(request.replace(' ', "").len(), 27);
         let response = BankResponder::new(key).respond(&dictate(&request)).unwrap();
         session
-            .complete(&mut *tx, &response, &Pin::new("8642"))
+            .complete(&mut *tx, &response, &new_pin("8642"))
             .unwrap();
         pin::verify_user(&mut *tx, &P, &Pin::new("8642"), FinalTry::Refuse).unwrap();
         drop(tx);

@@ -17,9 +17,33 @@ use pcsc_apdu::fixture::{FixtureConfig, VirtualCard, big_object};
 use pcsc_apdu::pcsc_backend::ReaderEvent;
 use pcsc_apdu::pin::{self, PinProfile};
 use pcsc_apdu::{Command, Transport, tlv};
-use token_core::{AdminPin, CancelToken, Error, FinalTry, Pin, PinRole};
+use token_core::{
+    AdminPin, Approved, CancelToken, Error, FinalTry, Pin, PinAlphabet, PinPolicy, PinRole,
+};
 
 const P: PinProfile = PinProfile::ISO;
+
+/// The card PIN policy the tests approve new PINs with: digits, the profile's lengths.
+fn policy() -> PinPolicy {
+    PinPolicy {
+        alphabet: PinAlphabet::Digits,
+        min_length: usize::from(P.min_len),
+        max_length: Some(usize::from(P.max_len)),
+        max_sequence: None,
+        forbidden: vec![],
+        ..PinPolicy::default()
+    }
+}
+
+/// A new admin PIN, approved by [`policy`].
+fn new_admin_pin(pin: &str) -> Approved<AdminPin> {
+    policy().approve(AdminPin::new(pin), None).unwrap()
+}
+
+/// A new user PIN, approved by [`policy`].
+fn new_pin(pin: &str) -> Approved<Pin> {
+    policy().approve(Pin::new(pin), None).unwrap()
+}
 
 #[test]
 fn pin_lifecycle_verify_lock_unblock_change_reset() {
@@ -98,7 +122,7 @@ fn pin_lifecycle_verify_lock_unblock_change_reset() {
         tx,
         &P,
         &AdminPin::new("11112222"),
-        &Pin::new("5678"),
+        &new_pin("5678"),
         FinalTry::Refuse,
     )
     .unwrap_err();
@@ -116,7 +140,7 @@ fn pin_lifecycle_verify_lock_unblock_change_reset() {
         tx,
         &P,
         &AdminPin::new("87654321"),
-        &Pin::new("5678"),
+        &new_pin("5678"),
         FinalTry::Refuse,
     )
     .unwrap();
@@ -129,7 +153,7 @@ fn pin_lifecycle_verify_lock_unblock_change_reset() {
         tx,
         &P,
         &Pin::new("9999"),
-        &Pin::new("2468"),
+        &new_pin("2468"),
         FinalTry::Refuse,
     )
     .unwrap_err();
@@ -147,7 +171,7 @@ fn pin_lifecycle_verify_lock_unblock_change_reset() {
         tx,
         &P,
         &Pin::new("5678"),
-        &Pin::new("2468"),
+        &new_pin("2468"),
         FinalTry::Refuse,
     )
     .unwrap();
@@ -156,13 +180,13 @@ fn pin_lifecycle_verify_lock_unblock_change_reset() {
         tx,
         &P,
         &AdminPin::new("87654321"),
-        &AdminPin::new("13572468"),
+        &new_admin_pin("13572468"),
         FinalTry::Refuse,
     )
     .unwrap();
 
     // RESET RETRY COUNTER P1=02 needs admin authentication first.
-    let e = pin::reset_user_pin(tx, &P, &Pin::new("3690")).unwrap_err();
+    let e = pin::reset_user_pin(tx, &P, &new_pin("3690")).unwrap_err();
     assert!(
         matches!(
             e,
@@ -173,7 +197,7 @@ fn pin_lifecycle_verify_lock_unblock_change_reset() {
         "{e:?}"
     );
     pin::verify_admin(tx, &P, &AdminPin::new("13572468"), FinalTry::Refuse).unwrap();
-    pin::reset_user_pin(tx, &P, &Pin::new("3690")).unwrap();
+    pin::reset_user_pin(tx, &P, &new_pin("3690")).unwrap();
     pin::verify_user(tx, &P, &Pin::new("3690"), FinalTry::Refuse).unwrap();
 
     // GET CHALLENGE: 8 bytes, two differ; Le 256 gets 6C08 and the engine re-sends.
@@ -227,7 +251,7 @@ fn card_removed_mid_transaction_is_typed() {
             &mut *tx,
             &P,
             &Pin::new("1234"),
-            &Pin::new("4321"),
+            &new_pin("4321"),
             FinalTry::Refuse,
         )
         .unwrap_err();

@@ -62,7 +62,7 @@ fn responses_match_openssl() {
             let response = bank.respond(&encode_code(&challenge)).unwrap();
             let ours = decode_code(&response, scheme.challenge_len()).unwrap();
             assert_eq!(
-                ours,
+                *ours,
                 openssl(cipher, &key, &challenge),
                 "{scheme:?} key {}",
                 hex(&key)
