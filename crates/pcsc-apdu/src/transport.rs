@@ -7,6 +7,7 @@
 //! re-sends on `6Cxx` with the Le the card asked for.
 
 use token_core::Error;
+use zeroize::Zeroizing;
 
 use crate::{Command, Outcome, Response};
 
@@ -107,15 +108,18 @@ const MAX_GET_RESPONSE_ROUNDS: usize = 256;
 ///   `caps.extended_length`, otherwise as a chain of short commands (CLA `| 0x10` on all but
 ///   the last); a command neither fits is refused up front.
 /// * `61xx` → GET RESPONSE (`00 C0 00 00 xx`) until the card has no more, data concatenated.
-/// * `6Cxx` → the same command again with Le = `xx` (once).
+/// * `6Cxx` → the command again with Le = `xx` (once); for a chain, only its last link (the
+///   command the card answered), never the whole data as one APDU.
 pub fn transmit<T: CardTransaction + ?Sized>(
     tx: &mut T,
     cmd: &Command,
     caps: CardCaps,
 ) -> Result<Response, Error> {
     let data = cmd.data.bytes();
-    let mut first = if cmd.needs_extended() && caps.extended_length {
-        send(tx, &cmd.to_bytes(true)?, caps)?
+    // The command actually sent last (the whole command, or the last link of a chain) and
+    // whether it went in extended form: a `6Cxx` re-sends only that.
+    let (mut first, last_sent, extended) = if cmd.needs_extended() && caps.extended_length {
+        (send(tx, &cmd.to_bytes(true)?, caps)?, cmd.clone(), true)
     } else if data.len() > 255 {
         if !caps.chaining {
             return Err(Error::Unsupported {
@@ -148,27 +152,30 @@ pub fn transmit<T: CardTransaction + ?Sized>(
             if !is_last && !r.sw().is_ok() {
                 return Ok(r);
             }
-            last = Some(r);
+            last = Some((r, part));
         }
-        last.ok_or_else(|| Error::Malformed {
+        let (r, part) = last.ok_or_else(|| Error::Malformed {
             what: "command APDU",
             at: None,
             reason: "empty chain".into(),
-        })?
+        })?;
+        (r, part, false)
     } else {
         let mut short = cmd.clone();
         short.le = cmd.le.map(|le| le.min(crate::apdu::SHORT_MAX));
-        send(tx, &short.to_bytes(false)?, caps)?
+        (send(tx, &short.to_bytes(false)?, caps)?, short, false)
     };
 
     if let Outcome::WrongLe(le) = first.sw().outcome() {
-        let mut again = cmd.clone();
+        let mut again = last_sent;
         again.le = Some(if le == 0 { 256 } else { usize::from(le) });
-        first = send(tx, &again.to_bytes(false)?, caps)?;
+        first = send(tx, &again.to_bytes(extended)?, caps)?;
     }
 
     let mut rounds = 0;
-    let mut data = Vec::new();
+    // Response data may be secret (keys, PIN-protected objects): the accumulator is wiped on
+    // every path, and grown by the announced amount so few reallocations leave copies.
+    let mut data = Zeroizing::new(Vec::new());
     let mut current = first;
     while let Outcome::MoreData(n) = current.sw().outcome() {
         rounds += 1;
@@ -179,17 +186,33 @@ pub fn transmit<T: CardTransaction + ?Sized>(
                 reason: "the card keeps answering 61xx".into(),
             });
         }
-        data.extend_from_slice(current.data());
         let le = if n == 0 { 256 } else { usize::from(n) };
+        reserve_wiped(&mut data, current.data().len() + le);
+        data.extend_from_slice(current.data());
         let get = Command::new(cmd.cla & !0x10, 0xC0, 0, 0).with_le(le);
         current = send(tx, &get.to_bytes(false)?, caps)?;
     }
     if data.is_empty() {
         Ok(current)
     } else {
+        reserve_wiped(&mut data, current.data().len());
         data.extend_from_slice(current.data());
-        Ok(Response::new(data, current.sw()))
+        Ok(Response::new(core::mem::take(&mut *data), current.sw()))
     }
+}
+
+/// Makes room for `additional` more bytes; when that needs a new allocation, the bytes are
+/// copied into it by hand and the old buffer is wiped (a plain `reserve` would free it
+/// unwiped).
+fn reserve_wiped(buf: &mut Zeroizing<Vec<u8>>, additional: usize) {
+    if buf.capacity() - buf.len() >= additional {
+        return;
+    }
+    let want = (buf.len() + additional).max(buf.capacity() * 2);
+    let mut bigger = Vec::with_capacity(want);
+    bigger.extend_from_slice(buf);
+    // Dropping the old value through `Zeroizing` wipes it.
+    *buf = Zeroizing::new(bigger);
 }
 
 fn send<T: CardTransaction + ?Sized>(
@@ -276,6 +299,34 @@ mod tests {
             .transmit(&Command::new(0, 0x84, 0, 0).with_le(16))
             .unwrap();
         assert_eq!(r.data().len(), 8);
+    }
+
+    #[test]
+    fn wrong_le_on_a_chain_resends_only_the_last_link() {
+        let data = vec![0x55; 300];
+        let mut first = vec![0x10, 0xDA, 0, 0, 255];
+        first.extend_from_slice(&data[..255]);
+        let mut last = vec![0x00, 0xDA, 0, 0, 45];
+        last.extend_from_slice(&data[255..]);
+        let mut last_again = last.clone();
+        last.push(0x00); // Le 256
+        last_again.push(0x10); // Le 16, as the card asked
+        let mut answer = vec![0xAB; 16];
+        answer.extend_from_slice(&[0x90, 0]);
+        let mut tx = script(
+            &[
+                (&first, &[0x90, 0]),
+                (&last, &[0x6C, 0x10]),
+                (&last_again, &answer),
+            ],
+            CardCaps::default(),
+        );
+        let r = tx
+            .transmit(&Command::new(0, 0xDA, 0, 0).with_data(&data).with_le(256))
+            .unwrap();
+        assert!(r.sw().is_ok());
+        assert_eq!(r.data(), &[0xAB; 16]);
+        assert!(tx.steps.is_empty());
     }
 
     #[test]
