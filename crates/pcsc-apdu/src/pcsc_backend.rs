@@ -4,7 +4,8 @@
 //! * [`PcscContext::list_readers`], [`PcscContext::connect`] (shared mode, T=0 or T=1).
 //! * [`PcscCard`] implements [`Transport`]: each [`Transport::transaction`] is an
 //!   `SCardBeginTransaction`; if the card was reset by someone else (`SCARD_W_RESET_CARD`) the
-//!   card is reconnected and the transaction reports [`CardTransaction::was_reset`].
+//!   card is reconnected and the transaction reports [`CardTransaction::was_reset`]; the card
+//!   counts resets ([`Transport::reset_count`]) so a later transaction still knows.
 //! * [`PcscContext::wait_for_change`]: reader and card events through `SCardGetStatusChange`
 //!   with a timeout, cancellable with a [`CancelToken`] (checked every 100 ms).
 //!
@@ -135,6 +136,7 @@ impl PcscContext {
             card,
             reader: reader.to_owned(),
             caps: CardCaps::default(),
+            resets: 0,
         })
     }
 
@@ -218,6 +220,8 @@ pub struct PcscCard {
     card: pcsc::Card,
     reader: String,
     caps: CardCaps,
+    /// Resets seen on this connection (ours, and others' found at transaction start).
+    resets: u64,
 }
 
 impl core::fmt::Debug for PcscCard {
@@ -225,6 +229,7 @@ impl core::fmt::Debug for PcscCard {
         f.debug_struct("PcscCard")
             .field("reader", &self.reader)
             .field("caps", &self.caps)
+            .field("resets", &self.resets)
             .finish_non_exhaustive()
     }
 }
@@ -243,6 +248,8 @@ impl PcscCard {
     /// Resets the card (`SCardReconnect` with `SCARD_RESET_CARD`): every application's
     /// security state on it is gone.
     pub fn reset(&mut self) -> Result<(), Error> {
+        // Counted even if the reconnect fails: the reset may have happened.
+        self.resets += 1;
         self.card
             .reconnect(
                 pcsc::ShareMode::Shared,
@@ -258,6 +265,7 @@ pub struct PcscTransaction<'a> {
     tx: pcsc::Transaction<'a>,
     caps: CardCaps,
     was_reset: bool,
+    reset_count: u64,
 }
 
 impl core::fmt::Debug for PcscTransaction<'_> {
@@ -265,6 +273,7 @@ impl core::fmt::Debug for PcscTransaction<'_> {
         f.debug_struct("PcscTransaction")
             .field("caps", &self.caps)
             .field("was_reset", &self.was_reset)
+            .field("reset_count", &self.reset_count)
             .finish_non_exhaustive()
     }
 }
@@ -273,6 +282,7 @@ impl Transport for PcscCard {
     fn transaction(&mut self) -> Result<Box<dyn CardTransaction + '_>, Error> {
         let caps = self.caps;
         let mut was_reset = false;
+        let resets = &mut self.resets;
         let mut card = &mut self.card;
         for _ in 0..3 {
             match card.transaction2() {
@@ -281,9 +291,11 @@ impl Transport for PcscCard {
                         tx,
                         caps,
                         was_reset,
+                        reset_count: *resets,
                     }));
                 }
                 Err((c, pcsc::Error::ResetCard)) => {
+                    *resets += 1;
                     c.reconnect(
                         pcsc::ShareMode::Shared,
                         pcsc::Protocols::ANY,
@@ -301,6 +313,10 @@ impl Transport for PcscCard {
 
     fn caps(&self) -> CardCaps {
         self.caps
+    }
+
+    fn reset_count(&self) -> u64 {
+        self.resets
     }
 
     fn atr(&self) -> Result<Vec<u8>, Error> {
@@ -349,5 +365,9 @@ impl CardTransaction for PcscTransaction<'_> {
 
     fn was_reset(&self) -> bool {
         self.was_reset
+    }
+
+    fn reset_count(&self) -> u64 {
+        self.reset_count
     }
 }

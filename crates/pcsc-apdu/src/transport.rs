@@ -50,6 +50,14 @@ pub trait Transport {
 
     /// The card's ATR.
     fn atr(&self) -> Result<Vec<u8>, Error>;
+
+    /// How many card resets this connection has seen so far (by anyone: another application,
+    /// the reader, or [`Transport`]'s own reset), monotonic. A state bound to the card session
+    /// (a challenge) is void once this has moved. A transport that cannot see resets keeps
+    /// `0`.
+    fn reset_count(&self) -> u64 {
+        0
+    }
 }
 
 /// Exclusive access to a card for a few commands.
@@ -65,6 +73,13 @@ pub trait CardTransaction {
     /// transaction began: previously verified PINs and an outstanding challenge are void.
     fn was_reset(&self) -> bool {
         false
+    }
+
+    /// [`Transport::reset_count`] as of the start of this transaction (resets found when it
+    /// began included). Compare values from two transactions to learn whether the card was
+    /// reset in between, even if other transactions ran meanwhile.
+    fn reset_count(&self) -> u64 {
+        0
     }
 
     /// Sends a command through the APDU engine ([`transmit`]).
@@ -84,6 +99,9 @@ impl<T: CardTransaction + ?Sized> CardTransaction for &mut T {
     fn was_reset(&self) -> bool {
         (**self).was_reset()
     }
+    fn reset_count(&self) -> u64 {
+        (**self).reset_count()
+    }
 }
 
 impl<T: CardTransaction + ?Sized> CardTransaction for Box<T> {
@@ -95,6 +113,9 @@ impl<T: CardTransaction + ?Sized> CardTransaction for Box<T> {
     }
     fn was_reset(&self) -> bool {
         (**self).was_reset()
+    }
+    fn reset_count(&self) -> u64 {
+        (**self).reset_count()
     }
 }
 

@@ -273,6 +273,8 @@ pub struct ClientUnblock {
     profile: PinProfile,
     scheme: UnblockScheme,
     challenge: Vec<u8>,
+    /// [`CardTransaction::reset_count`] when the challenge was taken.
+    reset_count: u64,
 }
 
 impl fmt::Debug for ClientUnblock {
@@ -297,6 +299,7 @@ impl ClientUnblock {
             profile: *profile,
             scheme,
             challenge,
+            reset_count: tx.reset_count(),
         })
     }
 
@@ -319,9 +322,11 @@ impl ClientUnblock {
     /// No SELECT here: the application was selected in [`Self::begin`], and a strict card may
     /// void its challenge on a new SELECT.
     ///
-    /// If the card was reset since [`Self::begin`], its challenge is gone: refused with
-    /// [`Error::NotAllowed`] (request a new code). A wrong response is
-    /// [`Error::VerificationFailed`].
+    /// If the card was reset since [`Self::begin`] (this transaction found a reset, or
+    /// [`CardTransaction::reset_count`] moved since `begin`, also through a reset another
+    /// transaction found), its challenge is gone: refused with [`Error::NotAllowed`] (request
+    /// a new code) without sending EXTERNAL AUTHENTICATE, so no try of the card-admin key is
+    /// spent on a dead challenge. A wrong response is [`Error::VerificationFailed`].
     pub fn complete(
         self,
         tx: &mut dyn CardTransaction,
@@ -330,7 +335,7 @@ impl ClientUnblock {
     ) -> Result<(), Error> {
         let response = SecretBytes::new(&decode_code(response_code, self.scheme.challenge_len())?);
         let block = self.profile.block(new_pin.expose())?;
-        if tx.was_reset() {
+        if tx.was_reset() || tx.reset_count() != self.reset_count {
             return Err(Error::NotAllowed {
                 reason: "the card was reset since the request was made: request a new code".into(),
             });

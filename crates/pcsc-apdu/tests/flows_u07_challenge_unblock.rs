@@ -188,6 +188,33 @@ fn u07_new_request_or_reset_voids_the_old_response() {
         assert!(matches!(e, Error::NotAllowed { .. }), "{e:?}");
     }
 
+    // A reset found by another transaction between request and response (the completing
+    // transaction itself sees no reset): still refused, without EXTERNAL AUTHENTICATE.
+    let session = {
+        let mut tx = pc.transaction().unwrap();
+        ClientUnblock::begin(&mut *tx, &P, UnblockScheme::Tdes).unwrap()
+    };
+    let response = bank.respond(&session.request_code()).unwrap();
+    let mut other = stack.connect(1);
+    other.reset().unwrap();
+    drop(other);
+    {
+        let mut tx = pc.transaction().unwrap();
+        assert!(tx.was_reset());
+        pin::pin_counter(&mut *tx, &P, PinRole::User).unwrap();
+    }
+    let apdus = card.applet().apdus;
+    {
+        let mut tx = pc.transaction().unwrap();
+        assert!(!tx.was_reset());
+        let e = session
+            .complete(&mut *tx, &response, &new_pin("2580"))
+            .unwrap_err();
+        assert!(matches!(e, Error::NotAllowed { .. }), "{e:?}");
+    }
+    assert_eq!(card.applet().apdus, apdus, "nothing may reach the card");
+    assert_eq!(card.applet().admin_key_tries_left(), 2);
+
     // A fresh request goes through.
     let mut tx = pc.transaction().unwrap();
     let session = ClientUnblock::begin(&mut *tx, &P, UnblockScheme::Tdes).unwrap();
