@@ -22,7 +22,7 @@
 //! assert_eq!(atr.historical(), b"Rutoken ECP");
 //! let id = identify(&atr);
 //! assert_eq!(id.family, CarrierFamily::Rutoken);
-//! assert_eq!(id.pkcs11_module, Some("librtpkcs11ecp.so"));
+//! assert_eq!(id.pkcs11_modules, ["librtpkcs11ecp.so"]);
 //! ```
 
 use core::fmt;
@@ -333,9 +333,10 @@ pub struct Identification {
     pub family: CarrierFamily,
     /// The card name, from the table or from the historical bytes.
     pub name: String,
-    /// The vendor PKCS#11 module to load (Linux file name; the same stem with `.dll` on
-    /// Windows), or OpenSC's module for a generic card. `None` where no module is known.
-    pub pkcs11_module: Option<&'static str>,
+    /// The PKCS#11 modules that usually serve the family, most specific first (Linux file
+    /// names; the same stem with `.dll` on Windows): token-core's one table,
+    /// [`CarrierFamily::pkcs11_modules`]. OpenSC's module for a generic card.
+    pub pkcs11_modules: &'static [&'static str],
     /// How the answer was found.
     pub basis: IdentificationBasis,
 }
@@ -346,30 +347,12 @@ pub struct Identification {
 pub enum IdentificationBasis {
     /// An exact entry of [`KNOWN_ATRS`].
     KnownAtr,
-    /// A vendor string in the historical bytes (`Rutoken`, `KAZTOKEN`, `Yubikey`, `eToken`,
-    /// `JaCarta`) or Aladdin's `80 73 C8 21 13 66` JaCarta prefix.
+    /// A vendor string in the historical bytes, as [`CarrierFamily::guess`] reads it
+    /// (`Rutoken`, `KAZTOKEN`, `Yubikey`, `eToken`, `JaCarta`, …), or Aladdin's
+    /// `80 73 C8 21 13 66` JaCarta prefix.
     HistoricalBytes,
     /// Nothing recognised: a generic card.
     Generic,
-}
-
-/// The vendor PKCS#11 module for a family.
-///
-/// * Rutoken: `librtpkcs11ecp.so` (Aktiv "Rutoken PKCS#11 library").
-/// * JaCarta: `libjcPKCS11-2.so` (Aladdin "JaCarta Unified Client").
-/// * eToken: `libeTPkcs11.so` (SafeNet Authentication Client).
-/// * YubiKey: `libykcs11.so` (yubico-piv-tool).
-/// * KAZTOKEN: `None` — the vendor module's file name is not verified here.
-/// * anything else: `opensc-pkcs11.so` (OpenSC).
-pub fn pkcs11_module(family: CarrierFamily) -> Option<&'static str> {
-    match family {
-        CarrierFamily::Rutoken => Some("librtpkcs11ecp.so"),
-        CarrierFamily::JaCarta => Some("libjcPKCS11-2.so"),
-        CarrierFamily::EToken => Some("libeTPkcs11.so"),
-        CarrierFamily::YubiKey => Some("libykcs11.so"),
-        CarrierFamily::Kaztoken => None,
-        _ => Some("opensc-pkcs11.so"),
-    }
 }
 
 /// Identifies the carrier family from the ATR: the curated table first, then vendor strings in
@@ -382,7 +365,7 @@ pub fn identify(atr: &Atr) -> Identification {
         return Identification {
             family: k.family,
             name: k.name.into(),
-            pkcs11_module: pkcs11_module(k.family),
+            pkcs11_modules: k.family.pkcs11_modules(),
             basis: IdentificationBasis::KnownAtr,
         };
     }
@@ -397,17 +380,11 @@ pub fn identify(atr: &Atr) -> Identification {
             }
         })
         .collect();
-    let lower = text.to_ascii_lowercase();
-    let by_text = [
-        ("rutoken", CarrierFamily::Rutoken),
-        ("kaztoken", CarrierFamily::Kaztoken),
-        ("yubikey", CarrierFamily::YubiKey),
-        ("jacarta", CarrierFamily::JaCarta),
-        ("etoken", CarrierFamily::EToken),
-    ]
-    .into_iter()
-    .find(|(needle, _)| lower.contains(needle))
-    .map(|(_, f)| f);
+    // token-core's one vendor-string rule, as for PKCS#11 manufacturer / model strings.
+    let by_text = match CarrierFamily::guess(&text, "") {
+        CarrierFamily::Other => None,
+        family => Some(family),
+    };
     let jacarta_prefix = hist
         .windows(6)
         .any(|w| w == [0x80, 0x73, 0xC8, 0x21, 0x13, 0x66]);
@@ -416,13 +393,13 @@ pub fn identify(atr: &Atr) -> Identification {
         Some(family) => Identification {
             family,
             name: text.split_whitespace().collect::<Vec<_>>().join(" "),
-            pkcs11_module: pkcs11_module(family),
+            pkcs11_modules: family.pkcs11_modules(),
             basis: IdentificationBasis::HistoricalBytes,
         },
         None => Identification {
             family: CarrierFamily::Other,
             name: "generic ISO 7816 card".into(),
-            pkcs11_module: pkcs11_module(CarrierFamily::Other),
+            pkcs11_modules: CarrierFamily::Other.pkcs11_modules(),
             basis: IdentificationBasis::Generic,
         },
     }
@@ -555,6 +532,14 @@ mod tests {
         let id = identify(&Atr::parse(&b).unwrap());
         assert_eq!(id.family, CarrierFamily::Rutoken);
         assert_eq!(id.basis, IdentificationBasis::HistoricalBytes);
+        assert_eq!(id.pkcs11_modules, ["librtpkcs11ecp.so"]);
+        // KAZTOKEN now gets token-core's module names instead of none at all.
+        let kz = identify(&Atr::parse(&hex("3B 98 96 00 4B 41 5A 54 4F 4B 45 4E")).unwrap());
+        assert_eq!(kz.family, CarrierFamily::Kaztoken);
+        assert!(kz.pkcs11_modules.contains(&"libkztoken.so"));
+        // No vendor string: OpenSC for a generic card.
+        let generic = identify(&Atr::parse(&hex("3B 95 13 81 01 80 73 FF 01 00 0B")).unwrap());
+        assert_eq!(generic.pkcs11_modules, ["opensc-pkcs11.so"]);
         // A JaCarta with a different serial part.
         let j = hex("3B DC 18 FF 81 91 FE 1F C3 80 73 C8 21 13 66 01 0B 03 52 00 05 38");
         assert_eq!(
@@ -573,13 +558,18 @@ mod tests {
             "Aktiv Rutoken Lite"
         );
         assert_eq!(l.describe(&[0x3B, 0x80, 0x80, 0x01, 0x01]), vec!["any"]);
-        if let Some(real) = SmartcardList::load_default() {
-            assert!(real.len() > 1000);
-            assert!(
-                real.describe(&hex("3B 88 01 4B 41 5A 54 4F 4B 45 4E 82"))
-                    .iter()
-                    .any(|d| d.contains("Kaztoken"))
-            );
-        }
+        let real = SmartcardList::load_default().unwrap_or_else(|| {
+            panic!(
+                "{} is missing: install pcsc-tools (apt-get install -y pcsc-tools, as the test \
+                 setup does); this test checks the parser against the real list",
+                SmartcardList::DEFAULT_PATH
+            )
+        });
+        assert!(real.len() > 1000);
+        assert!(
+            real.describe(&hex("3B 88 01 4B 41 5A 54 4F 4B 45 4E 82"))
+                .iter()
+                .any(|d| d.contains("Kaztoken"))
+        );
     }
 }

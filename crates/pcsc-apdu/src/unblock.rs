@@ -429,6 +429,28 @@ mod tests {
     }
 
     #[test]
+    fn tdes_known_answer_three_distinct_keys() {
+        // Three different keys, so a wrong key order (K3‖K2‖K1, or K1 and K2 swapped) or a
+        // two-key reading fails. NIST SP 800-67 rev. 1 example; the same value from
+        //   printf 'The qufc' | openssl enc -des-ede3 -nopad \
+        //     -K 0123456789ABCDEF23456789ABCDEF01456789ABCDEF0123 | xxd -p
+        //   → a826fd8ce53b855f
+        let key = AdminKey::new(
+            UnblockScheme::Tdes,
+            &[
+                0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD,
+                0xEF, 0x01, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF, 0x01, 0x23,
+            ],
+        )
+        .unwrap();
+        let r = key.respond(b"The qufc").unwrap();
+        assert_eq!(
+            r.expose(),
+            &[0xA8, 0x26, 0xFD, 0x8C, 0xE5, 0x3B, 0x85, 0x5F]
+        );
+    }
+
+    #[test]
     fn aes_known_answer() {
         // FIPS 197 appendix C.1.
         let key: Vec<u8> = (0u8..16).collect();
