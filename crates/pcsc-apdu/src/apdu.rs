@@ -219,6 +219,9 @@ impl Command {
             }
             [lc, rest @ ..] => {
                 let nc = usize::from(*lc);
+                if nc == 0 {
+                    return Err(bad(4, "short Lc of zero"));
+                }
                 match rest.len().checked_sub(nc) {
                     Some(0) => (rest, None),
                     Some(1) => {
@@ -422,6 +425,8 @@ mod tests {
         assert!(Command::parse(&[0, 1, 2]).is_err());
         assert!(Command::parse(&[0, 1, 2, 3, 5, 1]).is_err());
         assert!(Command::parse(&[0, 1, 2, 3, 0, 0, 0, 1]).is_err());
+        // Short Lc = 00 (with an Le byte after it) is not a valid encoding.
+        assert!(Command::parse(&[0, 1, 2, 3, 0, 8]).is_err());
     }
 
     #[test]

@@ -153,7 +153,10 @@ pub struct Applet {
 /// The GET DATA object served in pieces: `7F49 82 0122 { 81 82 011E <286 bytes> }`.
 pub fn big_object() -> Vec<u8> {
     let inner: Vec<u8> = (0..286u16).map(|i| (i % 251) as u8).collect();
-    crate::tlv::build(&[(0x7F49, &crate::tlv::build(&[(0x81, &inner[..])])[..])])
+    // Both lengths are far below the TLV limit: the builds cannot fail.
+    crate::tlv::build(&[(0x81, &inner[..])])
+        .and_then(|obj| crate::tlv::build(&[(0x7F49, &obj[..])]))
+        .unwrap_or_default()
 }
 
 fn random_bytes(n: usize) -> Vec<u8> {

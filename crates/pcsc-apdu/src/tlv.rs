@@ -7,7 +7,8 @@
 //! ```
 //! use pcsc_apdu::tlv::{self, Tlv};
 //! let mut out = Vec::new();
-//! tlv::encode(0x7F49, &tlv::build(&[(0x81, &[1, 2][..]), (0x82, &[3][..])]), &mut out);
+//! let inner = tlv::build(&[(0x81, &[1, 2][..]), (0x82, &[3][..])]).unwrap();
+//! tlv::encode(0x7F49, &inner, &mut out).unwrap();
 //! let top = Tlv::parse_all(&out).unwrap();
 //! assert_eq!(top[0].tag, 0x7F49);
 //! assert_eq!(top[0].find(0x82).unwrap().unwrap().value, &[3]);
@@ -155,8 +156,9 @@ pub fn encode_tag(tag: u32, out: &mut Vec<u8>) {
     out.extend(bytes.iter().skip(skip));
 }
 
-/// Appends the encoding of a length (short form, or `81`/`82`/`83` long form).
-pub fn encode_len(len: usize, out: &mut Vec<u8>) {
+/// Appends the encoding of a length (short form, or `81`/`82`/`83` long form). A length of
+/// 2^24 or more has no encoding here: [`Error::Unsupported`], nothing appended.
+pub fn encode_len(len: usize, out: &mut Vec<u8>) -> Result<(), Error> {
     let b = (len as u64).to_be_bytes();
     match len {
         0..=0x7F => out.extend(b.iter().skip(7)),
@@ -168,27 +170,37 @@ pub fn encode_len(len: usize, out: &mut Vec<u8>) {
             out.push(0x82);
             out.extend(b.iter().skip(6));
         }
-        _ => {
+        0x1_0000..=0xFF_FFFF => {
             out.push(0x83);
             out.extend(b.iter().skip(5));
         }
+        _ => {
+            return Err(Error::Unsupported {
+                what: format!("a BER-TLV length of {len} bytes (at most 16 MiB - 1)"),
+            });
+        }
     }
+    Ok(())
 }
 
-/// Appends one TLV.
-pub fn encode(tag: u32, value: &[u8], out: &mut Vec<u8>) {
+/// Appends one TLV; [`Error::Unsupported`] (nothing appended) when the value is too long for
+/// [`encode_len`].
+pub fn encode(tag: u32, value: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+    let mut len = Vec::with_capacity(4);
+    encode_len(value.len(), &mut len)?;
     encode_tag(tag, out);
-    encode_len(value.len(), out);
+    out.extend_from_slice(&len);
     out.extend_from_slice(value);
+    Ok(())
 }
 
 /// Builds the concatenation of several TLVs (e.g. the value of a constructed TLV).
-pub fn build(items: &[(u32, &[u8])]) -> Vec<u8> {
+pub fn build(items: &[(u32, &[u8])]) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
     for (tag, value) in items {
-        encode(*tag, value, &mut out);
+        encode(*tag, value, &mut out)?;
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -199,9 +211,9 @@ mod tests {
     fn multi_byte_tags_and_long_lengths() {
         let big = vec![0xAA; 300];
         let mut buf = Vec::new();
-        encode(0x5F2D, b"ru", &mut buf);
-        encode(0x9F7F, &big, &mut buf);
-        encode(0x04, &[0; 200], &mut buf);
+        encode(0x5F2D, b"ru", &mut buf).unwrap();
+        encode(0x9F7F, &big, &mut buf).unwrap();
+        encode(0x04, &[0; 200], &mut buf).unwrap();
         let all = Tlv::parse_all(&buf).unwrap();
         assert_eq!(all.len(), 3);
         assert_eq!(all[0].tag, 0x5F2D);
@@ -210,13 +222,23 @@ mod tests {
         assert_eq!(all[1].value.len(), 300);
         assert_eq!(&buf[5..9], &[0x9F, 0x7F, 0x82, 0x01]);
         assert_eq!(all[2].value.len(), 200);
+        // 83 form up to 2^24 - 1; beyond that a typed error and nothing written.
+        let mut out = Vec::new();
+        encode_len(0xFF_FFFF, &mut out).unwrap();
+        assert_eq!(out, [0x83, 0xFF, 0xFF, 0xFF]);
+        let mut out = Vec::new();
+        assert!(matches!(
+            encode_len(0x100_0000, &mut out),
+            Err(Error::Unsupported { .. })
+        ));
+        assert!(out.is_empty());
     }
 
     #[test]
     fn nested_find() {
-        let inner = build(&[(0x80, &[1][..]), (0x81, &[2, 3][..])]);
-        let mid = build(&[(0xA0, &inner[..])]);
-        let outer = build(&[(0x4F, &[9][..]), (0x7F49, &mid[..])]);
+        let inner = build(&[(0x80, &[1][..]), (0x81, &[2, 3][..])]).unwrap();
+        let mid = build(&[(0xA0, &inner[..])]).unwrap();
+        let outer = build(&[(0x4F, &[9][..]), (0x7F49, &mid[..])]).unwrap();
         assert_eq!(find(&outer, 0x81).unwrap().unwrap().value, &[2, 3]);
         assert!(find(&outer, 0x99).unwrap().is_none());
         let top = Tlv::parse_all(&outer).unwrap();
@@ -244,9 +266,9 @@ mod tests {
         // 00/FF padding is skipped.
         assert_eq!(Tlv::parse_all(&[0, 0xFF, 0x04, 0]).unwrap().len(), 1);
         // Deep nesting is bounded.
-        let mut v = build(&[(0x04, &[][..])]);
+        let mut v = build(&[(0x04, &[][..])]).unwrap();
         for _ in 0..40 {
-            v = build(&[(0x30, &v[..])]);
+            v = build(&[(0x30, &v[..])]).unwrap();
         }
         assert!(find(&v, 0x99).is_err());
     }

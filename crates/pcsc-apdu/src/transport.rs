@@ -20,8 +20,6 @@ pub struct CardCaps {
     pub chaining: bool,
     /// Largest command the transport carries, header included.
     pub max_command_len: usize,
-    /// Largest response the transport carries, status word included.
-    pub max_response_len: usize,
 }
 
 impl Default for CardCaps {
@@ -31,7 +29,6 @@ impl Default for CardCaps {
             extended_length: false,
             chaining: true,
             max_command_len: 261,
-            max_response_len: 258,
         }
     }
 }
