@@ -117,7 +117,7 @@ pub(crate) fn validate_point<const N: usize>(
     };
     // For cofactor-1 curves every affine point has order q; check q·P = O anyway where it
     // matters (cofactor 4: reject small-order and mixed-order points).
-    if curve.cofactor != 1 && !bool::from(curve.is_identity(&curve.mul_vartime(&pt, &curve.q.m))) {
+    if curve.cofactor != 1 && !curve.is_identity_strict(&curve.mul_vartime(&pt, &curve.q.m)) {
         return Err("point is not in the prime-order subgroup");
     }
     Ok(pt)

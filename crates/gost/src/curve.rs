@@ -201,6 +201,13 @@ impl<const N: usize> Curve<N> {
         pt.z.ct_eq(&self.p.zero())
     }
 
+    /// Whether `pt` is exactly the identity `(0 : Y : 0)` with `Y ≠ 0` (variable time, for
+    /// public points; rejects the degenerate `(0 : 0 : 0)` that exceptional inputs can give).
+    pub(crate) fn is_identity_strict(&self, pt: &Point<N>) -> bool {
+        let zero = self.p.zero();
+        bool::from(pt.z.ct_eq(&zero) & pt.x.ct_eq(&zero) & !pt.y.ct_eq(&zero))
+    }
+
     /// Affine `(x, y)` in Montgomery form; `None` for the identity. Constant time apart from
     /// the identity check's outcome.
     pub(crate) fn to_affine(&self, pt: &Point<N>) -> Option<(Fe<N>, Fe<N>)> {
