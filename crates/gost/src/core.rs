@@ -72,11 +72,9 @@ pub(crate) fn verify<const N: usize>(
     let v = q.invert(e);
     let z1 = q.retrieve(&q.mul(&q.to_mont(s), &v));
     let z2 = q.retrieve(&q.neg(&q.mul(&q.to_mont(r), &v)));
-    let c = curve.mul2_vartime(&z1, pt, &z2);
-    let Some((x, _)) = curve.to_affine(&c) else {
+    let Some(x) = curve.mul2_vartime_x(&z1, pt, &z2) else {
         return false;
     };
-    let x = curve.p.retrieve(&x);
     let rr = q.retrieve(&q.to_mont(&x));
     rr == *r
 }
@@ -137,10 +135,11 @@ fn hmac_parts(key: &[u8], parts: &[&[u8]]) -> Zeroizing<[u8; 64]> {
     out
 }
 
-/// A nonce `0 < k < q` from an HMAC-DRBG over Streebog-512 (RFC 6979 §3.2 construction), seeded
-/// with the private key, the digest and `extra` (fresh randomness, or empty for the
-/// deterministic mode). Candidates are the first 8·N output bytes, big-endian, masked to the bit
-/// length of q, and rejected unless `0 < k < q`.
+/// A nonce `0 < k < q`: `HMAC-Streebog-512` keyed with the private key `d` over
+/// `"GOST-R-34.10-2012-nonce" ‖ counter ‖ attempt ‖ digest ‖ extra`, two 64-byte blocks (one
+/// for 256-bit curves) taken as a `2·8N`-byte big-endian integer and reduced mod q, so the bias
+/// is below 2^-256. `extra` is fresh randomness (hedged mode) or empty (deterministic mode).
+/// A zero result (probability ≈ 1/q) moves on to the next attempt.
 pub(crate) fn derive_k<const N: usize>(
     q: &Modulus<N>,
     d: &[u64; N],
@@ -150,43 +149,38 @@ pub(crate) fn derive_k<const N: usize>(
 ) -> Zeroizing<[u64; N]> {
     let mut d_be = Zeroizing::new(vec![0u8; 8 * N]);
     limbs_to_be(d, &mut d_be);
-    let mut v = Zeroizing::new([1u8; 64]);
-    let mut key = Zeroizing::new([0u8; 64]);
-    let counter = attempt.to_be_bytes();
-    *key = *hmac_parts(&*key, &[&*v, &[0], &d_be, digest, extra, &counter]);
-    *v = *hmac_parts(&*key, &[&*v]);
-    *key = *hmac_parts(&*key, &[&*v, &[1], &d_be, digest, extra, &counter]);
-    *v = *hmac_parts(&*key, &[&*v]);
-    let top_bits = q.bits % 64;
-    let mask = if top_bits == 0 {
-        u64::MAX
-    } else {
-        (1u64 << top_bits) - 1
-    };
-    let top = (q.bits as usize).div_ceil(64) - 1;
+    let mut wide = Zeroizing::new(vec![0u8; 16 * N]);
+    let mut attempt = attempt;
     loop {
-        let mut t = Zeroizing::new(vec![0u8; 8 * N]);
-        let mut filled = 0;
-        while filled < t.len() {
-            *v = *hmac_parts(&*key, &[&*v]);
-            let n = (t.len() - filled).min(64);
-            if let (Some(dst), Some(src)) = (t.get_mut(filled..filled + n), v.get(..n)) {
-                dst.copy_from_slice(src);
-            }
-            filled += n;
-        }
-        let mut k = Zeroizing::new(limbs_from_be::<N>(&t).unwrap_or([0; N]));
-        for (i, limb) in k.iter_mut().enumerate() {
-            if i > top {
-                *limb = 0;
-            } else if i == top {
-                *limb &= mask;
+        for (block, chunk) in wide.chunks_mut(64).enumerate() {
+            let out = hmac_parts(
+                &d_be,
+                &[
+                    b"GOST-R-34.10-2012-nonce",
+                    &[block as u8],
+                    &attempt.to_be_bytes(),
+                    digest,
+                    extra,
+                ],
+            );
+            if let Some(src) = out.get(..chunk.len()) {
+                chunk.copy_from_slice(src);
             }
         }
+        let (hi, lo) = wide.split_at(8 * N);
+        let hi = Zeroizing::new(limbs_from_be::<N>(hi).unwrap_or([0; N]));
+        let lo = Zeroizing::new(limbs_from_be::<N>(lo).unwrap_or([0; N]));
+        // hi·2^(64N) + lo mod q: the Montgomery form of hi *is* hi·R mod q as an integer.
+        let mut hi_r = q.to_mont(&hi);
+        let mut lo_m = q.to_mont(&lo);
+        let mut lo_red = Fe(q.retrieve(&lo_m));
+        let k = Zeroizing::new(q.add(&hi_r, &lo_red).0);
+        hi_r.zeroize();
+        lo_m.zeroize();
+        lo_red.zeroize();
         if scalar_in_range(q, &k) {
             return k;
         }
-        *key = *hmac_parts(&*key, &[&*v, &[0]]);
-        *v = *hmac_parts(&*key, &[&*v]);
+        attempt = attempt.wrapping_add(0x1_0000);
     }
 }

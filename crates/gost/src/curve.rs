@@ -34,10 +34,50 @@ impl<const N: usize> ConditionallySelectable for Point<N> {
     }
 }
 
-/// Window width of the fixed-base tables.
-const W: usize = 4;
-/// Entries per window.
+/// Window width of the fixed-base comb for G.
+const W: usize = 6;
+/// Entries per window (entry 0, the identity, is not stored: slot 0 holds G as filler).
 const T: usize = 1 << W;
+/// Window width of the variable-base table (4 bits, for the legacy ladder).
+const W4: usize = 4;
+/// wNAF width for the variable-base part of verification.
+const WNAF: u32 = 5;
+
+/// An affine point `(x, y)` in Montgomery form (never the identity).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Affine<const N: usize> {
+    pub(crate) x: Fe<N>,
+    pub(crate) y: Fe<N>,
+}
+
+impl<const N: usize> ConditionallySelectable for Affine<N> {
+    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Self {
+            x: Fe::conditional_select(&a.x, &b.x, choice),
+            y: Fe::conditional_select(&a.y, &b.y, choice),
+        }
+    }
+}
+
+/// Jacobian coordinates `(X/Z², Y/Z³)` for the variable-time verification path; `Z = 0` is
+/// the identity.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Jac<const N: usize> {
+    x: Fe<N>,
+    y: Fe<N>,
+    z: Fe<N>,
+}
+
+/// `w` bits of `k` starting at bit `pos` (public position; little-endian limbs).
+fn bits_at<const N: usize>(k: &[u64; N], pos: usize, w: usize) -> u64 {
+    let limb = pos / 64;
+    let shift = pos % 64;
+    let mut v = k.get(limb).copied().unwrap_or(0) >> shift;
+    if shift + w > 64 && shift != 0 {
+        v |= k.get(limb + 1).copied().unwrap_or(0) << (64 - shift);
+    }
+    v & ((1u64 << w) - 1)
+}
 
 /// Everything about one curve, in Montgomery form where it is a field element.
 #[derive(Debug)]
@@ -54,7 +94,7 @@ pub(crate) struct Curve<const N: usize> {
     /// Cofactor h (#E = h·q).
     pub(crate) cofactor: u32,
     /// `table[i][j] = j·16^i·G`.
-    table: OnceLock<Vec<[Point<N>; T]>>,
+    table: OnceLock<Vec<[Affine<N>; T]>>,
 }
 
 /// Hex constants of one curve (big-endian, as in the reference).
@@ -227,68 +267,139 @@ impl<const N: usize> Curve<N> {
         bool::from(lhs.ct_eq(&rhs))
     }
 
-    /// The fixed-base table for G, built on first use.
-    fn table(&self) -> &[[Point<N>; T]] {
+    /// Mixed addition `p1 + p2` with `p2` affine: RCB Algorithm 1 with `Z2 = 1` substituted
+    /// (complete as long as `p2` is not the identity, which affine points never are).
+    pub(crate) fn add_mixed(&self, p1: &Point<N>, p2: &Affine<N>) -> Point<N> {
+        let f = &self.p;
+        let (x1, y1, z1) = (&p1.x, &p1.y, &p1.z);
+        let (x2, y2) = (&p2.x, &p2.y);
+        let t0 = f.mul(x1, x2);
+        let t1 = f.mul(y1, y2);
+        let t2 = *z1;
+        let t3 = f.add(x1, y1);
+        let t4 = f.add(x2, y2);
+        let t3 = f.mul(&t3, &t4);
+        let t4 = f.add(&t0, &t1);
+        let t3 = f.sub(&t3, &t4);
+        // (X1 + Z1)(X2 + 1) − (X1X2 + Z1) = X2·Z1 + X1
+        let t4 = f.add(&f.mul(x2, z1), x1);
+        // (Y1 + Z1)(Y2 + 1) − (Y1Y2 + Z1) = Y2·Z1 + Y1
+        let t5 = f.add(&f.mul(y2, z1), y1);
+        let z3 = f.mul(&self.a, &t4);
+        let x3 = f.mul(&self.b3, &t2);
+        let z3 = f.add(&x3, &z3);
+        let x3 = f.sub(&t1, &z3);
+        let z3 = f.add(&t1, &z3);
+        let y3 = f.mul(&x3, &z3);
+        let t1 = f.add(&t0, &t0);
+        let t1 = f.add(&t1, &t0);
+        let t2 = f.mul(&self.a, &t2);
+        let t4 = f.mul(&self.b3, &t4);
+        let t1 = f.add(&t1, &t2);
+        let t2 = f.sub(&t0, &t2);
+        let t2 = f.mul(&self.a, &t2);
+        let t4 = f.add(&t4, &t2);
+        let t2 = f.mul(&t1, &t4);
+        let y3 = f.add(&y3, &t2);
+        let t2 = f.mul(&t5, &t4);
+        let x3 = f.mul(&t3, &x3);
+        let x3 = f.sub(&x3, &t2);
+        let t2 = f.mul(&t3, &t1);
+        let z3 = f.mul(&t5, &z3);
+        let z3 = f.add(&z3, &t2);
+        Point {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// Converts projective points (none the identity) to affine with one inversion.
+    fn batch_affine(&self, pts: &[Point<N>]) -> Vec<Affine<N>> {
+        let f = &self.p;
+        let mut prefix = Vec::with_capacity(pts.len());
+        let mut acc = f.one();
+        for p in pts {
+            prefix.push(acc);
+            acc = f.mul(&acc, &p.z);
+        }
+        let mut inv = f.invert(&acc);
+        let mut out = vec![
+            Affine {
+                x: f.zero(),
+                y: f.zero()
+            };
+            pts.len()
+        ];
+        for i in (0..pts.len()).rev() {
+            let zi = f.mul(&inv, &prefix[i]);
+            inv = f.mul(&inv, &pts[i].z);
+            out[i] = Affine {
+                x: f.mul(&pts[i].x, &zi),
+                y: f.mul(&pts[i].y, &zi),
+            };
+        }
+        out
+    }
+
+    /// The fixed-base comb for G, built on first use: `table[i][j] = j·2^(6i)·G` (affine) for
+    /// `j ≥ 1`; slot 0 holds G as a filler that is never selected as a result.
+    fn table(&self) -> &[[Affine<N>; T]] {
         self.table.get_or_init(|| {
-            let windows = 64 * N / W;
+            let windows = (64 * N).div_ceil(W);
             let mut out = Vec::with_capacity(windows);
             let mut base = self.g;
             for _ in 0..windows {
                 let mut row = [self.identity(); T];
-                for j in 1..T {
+                row[0] = base;
+                row[1] = base;
+                for j in 2..T {
                     row[j] = self.add(&row[j - 1], &base);
                 }
-                // Next base = 16·base.
-                base = self.double(&row[T / 2]);
-                out.push(row);
+                // Next base = 2^W·base.
+                let next = self.double(&row[T / 2]);
+                let affine = self.batch_affine(&row);
+                let mut arr = [affine[0]; T];
+                arr.copy_from_slice(&affine);
+                out.push(arr);
+                base = next;
             }
             out
         })
     }
 
-    /// `k·G` in constant time (k given as limbs, any value below 2^(64N)).
+    /// `k·G` in constant time (k given as limbs, any value below 2^(64N)): one mixed addition
+    /// per 6-bit window, each table entry read through a constant-time select.
     pub(crate) fn mul_base_ct(&self, k: &[u64; N]) -> Point<N> {
         let table = self.table();
         let mut acc = self.identity();
         for (i, row) in table.iter().enumerate() {
-            let nibble = (k[(i * W) / 64] >> ((i * W) % 64)) & (T as u64 - 1);
-            let mut sel = self.identity();
-            for (j, entry) in row.iter().enumerate() {
-                sel.conditional_assign(entry, (j as u64).ct_eq(&nibble));
+            let digit = bits_at(k, i * W, W);
+            let mut sel = row[1];
+            for (j, entry) in row.iter().enumerate().skip(2) {
+                sel.conditional_assign(entry, (j as u64).ct_eq(&digit));
             }
-            acc = self.add(&acc, &sel);
+            let sum = self.add_mixed(&acc, &sel);
+            acc = Point::conditional_select(&sum, &acc, digit.ct_eq(&0));
         }
         acc
     }
 
-    /// `k·G`, variable time (public scalars only).
-    fn mul_base_vartime(&self, k: &[u64; N]) -> Point<N> {
-        let table = self.table();
-        let mut acc = self.identity();
-        for (i, row) in table.iter().enumerate() {
-            let nibble = ((k[(i * W) / 64] >> ((i * W) % 64)) & (T as u64 - 1)) as usize;
-            if nibble != 0 {
-                acc = self.add(&acc, &row[nibble]);
-            }
-        }
-        acc
-    }
-
-    /// `k·P`, variable time (public scalar and point only).
+    /// `k·P` with the complete formulas, variable time (public scalar and point only).
     pub(crate) fn mul_vartime(&self, pt: &Point<N>, k: &[u64; N]) -> Point<N> {
-        let mut row = [self.identity(); T];
-        for j in 1..T {
+        let mut row = [self.identity(); 1 << W4];
+        for j in 1..(1 << W4) {
             row[j] = self.add(&row[j - 1], pt);
         }
         let mut acc = self.identity();
         let mut started = false;
-        for i in (0..(64 * N / W)).rev() {
+        for i in (0..(64 * N / W4)).rev() {
             if started {
-                for _ in 0..W {
+                for _ in 0..W4 {
                     acc = self.double(&acc);
                 }
             }
-            let nibble = ((k[(i * W) / 64] >> ((i * W) % 64)) & (T as u64 - 1)) as usize;
+            let nibble = bits_at(k, i * W4, W4) as usize;
             if nibble != 0 {
                 acc = self.add(&acc, &row[nibble]);
                 started = true;
@@ -297,11 +408,139 @@ impl<const N: usize> Curve<N> {
         acc
     }
 
-    /// `u1·G + u2·P`, variable time (verification).
-    pub(crate) fn mul2_vartime(&self, u1: &[u64; N], pt: &Point<N>, u2: &[u64; N]) -> Point<N> {
-        let a = self.mul_base_vartime(u1);
-        let b = self.mul_vartime(pt, u2);
-        self.add(&a, &b)
+    // --- Jacobian, variable time (verification only) -----------------------------------------
+
+    fn jac_identity(&self) -> Jac<N> {
+        Jac {
+            x: self.p.one(),
+            y: self.p.one(),
+            z: self.p.zero(),
+        }
+    }
+
+    fn jac_is_identity(&self, p: &Jac<N>) -> bool {
+        p.z == self.p.zero()
+    }
+
+    /// dbl-2007-bl (any a).
+    fn jac_double(&self, p: &Jac<N>) -> Jac<N> {
+        if self.jac_is_identity(p) || p.y == self.p.zero() {
+            return self.jac_identity();
+        }
+        let f = &self.p;
+        let xx = f.square(&p.x);
+        let yy = f.square(&p.y);
+        let yyyy = f.square(&yy);
+        let zz = f.square(&p.z);
+        let s = f.sub(&f.sub(&f.square(&f.add(&p.x, &yy)), &xx), &yyyy);
+        let s = f.add(&s, &s);
+        let m = f.add(
+            &f.add(&f.add(&xx, &xx), &xx),
+            &f.mul(&self.a, &f.square(&zz)),
+        );
+        let t = f.sub(&f.square(&m), &f.add(&s, &s));
+        let y8 = f.add(&yyyy, &yyyy);
+        let y8 = f.add(&y8, &y8);
+        let y8 = f.add(&y8, &y8);
+        let y3 = f.sub(&f.mul(&m, &f.sub(&s, &t)), &y8);
+        let z3 = f.sub(&f.sub(&f.square(&f.add(&p.y, &p.z)), &yy), &zz);
+        Jac { x: t, y: y3, z: z3 }
+    }
+
+    /// madd-2007-bl with the special cases handled by branches.
+    fn jac_add_affine(&self, p: &Jac<N>, q: &Affine<N>) -> Jac<N> {
+        let f = &self.p;
+        if self.jac_is_identity(p) {
+            return Jac {
+                x: q.x,
+                y: q.y,
+                z: f.one(),
+            };
+        }
+        let z1z1 = f.square(&p.z);
+        let u2 = f.mul(&q.x, &z1z1);
+        let s2 = f.mul(&f.mul(&q.y, &p.z), &z1z1);
+        let h = f.sub(&u2, &p.x);
+        let r = f.sub(&s2, &p.y);
+        if h == f.zero() {
+            if r == f.zero() {
+                return self.jac_double(&Jac {
+                    x: q.x,
+                    y: q.y,
+                    z: f.one(),
+                });
+            }
+            return self.jac_identity();
+        }
+        let hh = f.square(&h);
+        let i = f.add(&hh, &hh);
+        let i = f.add(&i, &i);
+        let j = f.mul(&h, &i);
+        let r = f.add(&r, &r);
+        let v = f.mul(&p.x, &i);
+        let x3 = f.sub(&f.sub(&f.square(&r), &j), &f.add(&v, &v));
+        let y1j = f.mul(&p.y, &j);
+        let y3 = f.sub(&f.mul(&r, &f.sub(&v, &x3)), &f.add(&y1j, &y1j));
+        let z3 = f.sub(&f.sub(&f.square(&f.add(&p.z, &h)), &z1z1), &hh);
+        Jac {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    fn neg_affine(&self, q: &Affine<N>) -> Affine<N> {
+        Affine {
+            x: q.x,
+            y: self.p.neg(&q.y),
+        }
+    }
+
+    /// `u1·G + u2·P`, variable time (verification): width-5 wNAF for P, the comb for G.
+    /// Returns the affine x coordinate (canonical integer) or `None` for the identity.
+    pub(crate) fn mul2_vartime_x(
+        &self,
+        u1: &[u64; N],
+        pt: &Point<N>,
+        u2: &[u64; N],
+    ) -> Option<[u64; N]> {
+        // Odd multiples P, 3P, …, 15P.
+        let half = 1usize << (WNAF - 2);
+        let mut odd = Vec::with_capacity(half);
+        let two_p = self.double(pt);
+        odd.push(*pt);
+        for i in 1..half {
+            odd.push(self.add(&odd[i - 1], &two_p));
+        }
+        if odd.iter().any(|p| bool::from(self.is_identity(p))) {
+            return None;
+        }
+        let odd = self.batch_affine(&odd);
+        let naf = wnaf(u2, WNAF);
+        let mut acc = self.jac_identity();
+        for d in naf.iter().rev() {
+            acc = self.jac_double(&acc);
+            if *d > 0 {
+                acc = self.jac_add_affine(&acc, &odd[(*d as usize) / 2]);
+            } else if *d < 0 {
+                acc = self.jac_add_affine(
+                    &acc,
+                    &self.neg_affine(&odd[(d.unsigned_abs() as usize) / 2]),
+                );
+            }
+        }
+        for (i, row) in self.table().iter().enumerate() {
+            let digit = bits_at(u1, i * W, W) as usize;
+            if digit != 0 {
+                acc = self.jac_add_affine(&acc, &row[digit]);
+            }
+        }
+        if self.jac_is_identity(&acc) {
+            return None;
+        }
+        let f = &self.p;
+        let zi = f.invert(&acc.z);
+        Some(f.retrieve(&f.mul(&acc.x, &f.square(&zi))))
     }
 
     /// Whether two projective points are equal.
@@ -314,6 +553,55 @@ impl<const N: usize> Curve<N> {
         let r2 = f.mul(&b.y, &a.z);
         bool::from(l.ct_eq(&r) & l2.ct_eq(&r2))
     }
+}
+
+/// Width-`w` NAF digits of `k`, least significant first (public scalars only).
+fn wnaf<const N: usize>(k: &[u64; N], w: u32) -> Vec<i32> {
+    let mut limbs = k.to_vec();
+    limbs.push(0);
+    let mut out = Vec::with_capacity(64 * N + 1);
+    let window = 1i64 << w;
+    let is_zero = |l: &[u64]| l.iter().all(|x| *x == 0);
+    while !is_zero(&limbs) {
+        let mut digit = 0i64;
+        if limbs[0] & 1 == 1 {
+            digit = (limbs[0] & (window as u64 - 1)) as i64;
+            if digit >= window / 2 {
+                digit -= window;
+            }
+            // k -= digit
+            if digit > 0 {
+                let mut borrow = digit as u64;
+                for l in limbs.iter_mut() {
+                    let (v, b) = l.overflowing_sub(borrow);
+                    *l = v;
+                    borrow = u64::from(b);
+                    if borrow == 0 {
+                        break;
+                    }
+                }
+            } else {
+                let mut carry = digit.unsigned_abs();
+                for l in limbs.iter_mut() {
+                    let (v, c) = l.overflowing_add(carry);
+                    *l = v;
+                    carry = u64::from(c);
+                    if carry == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        out.push(digit as i32);
+        // k >>= 1
+        let mut carry = 0u64;
+        for l in limbs.iter_mut().rev() {
+            let next = *l & 1;
+            *l = (*l >> 1) | (carry << 63);
+            carry = next;
+        }
+    }
+    out
 }
 
 /// The nine distinct curves, built on first use.
@@ -481,6 +769,23 @@ mod tests {
         let a = c.mul_base_ct(&k);
         let b = c.mul_vartime(&c.g, &k);
         assert!(c.eq(&a, &b));
+        // Small scalars, including digits that are zero.
+        for small in [1u64, 2, 63, 64, 65, 4096] {
+            let mut s = [0u64; N];
+            s[0] = small;
+            assert!(
+                c.eq(&c.mul_base_ct(&s), &c.mul_vartime(&c.g, &s)),
+                "{small}"
+            );
+        }
+        // u1·G + u2·P via Jacobian/wNAF equals the complete-formula result.
+        let p = c.mul_vartime(&c.g, &[7u64; N].map(|x| x & 0xffff));
+        let mut u2 = c.q.m;
+        u2[0] ^= 0xdead_beef;
+        u2[N - 1] >>= 2;
+        let expect = c.add(&c.mul_vartime(&c.g, &k), &c.mul_vartime(&p, &u2));
+        let (ex, _) = c.to_affine(&expect).unwrap();
+        assert_eq!(c.mul2_vartime_x(&k, &p, &u2), Some(c.p.retrieve(&ex)));
         let (ax, ay) = c.to_affine(&a).unwrap();
         assert!(c.is_on_curve(&ax, &ay));
         // Identity handling.
@@ -513,5 +818,49 @@ mod tests {
                 AnyCurve::C512(c) => check(c),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::params::{AnyCurve, curve};
+    use token_core::GostCurve;
+
+    #[test]
+    #[ignore = "timing probe"]
+    fn probe() {
+        let AnyCurve::C256(c) = curve(GostCurve::CryptoProA).unwrap() else {
+            panic!()
+        };
+        let mut x = c.g.y;
+        let n = 1_000_000;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            x = c.p.mul(&x, &c.g.y);
+        }
+        let dt = t.elapsed();
+        println!("mul256: {:?}/op {:?}", dt / n, x.0[0]);
+        let mut pt = c.g;
+        let t = std::time::Instant::now();
+        for _ in 0..100_000 {
+            pt = c.add(&pt, &c.g);
+        }
+        println!("add256: {:?}/op", t.elapsed() / 100_000);
+        let t = std::time::Instant::now();
+        for _ in 0..100_000 {
+            pt = c.double(&pt);
+        }
+        println!("dbl256: {:?}/op {:?}", t.elapsed() / 100_000, pt.x.0[0]);
+        let t = std::time::Instant::now();
+        for _ in 0..1000 {
+            x = c.p.invert(&x);
+        }
+        println!("inv256: {:?}/op", t.elapsed() / 1000);
+        let k = c.q.m;
+        let t = std::time::Instant::now();
+        for _ in 0..1000 {
+            pt = c.mul_base_ct(&k);
+        }
+        println!("mulbase: {:?}/op {:?}", t.elapsed() / 1000, pt.x.0[0]);
     }
 }
