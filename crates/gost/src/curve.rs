@@ -111,7 +111,7 @@ pub(crate) struct CurveHex {
 impl<const N: usize> Curve<N> {
     /// Builds the curve from its constants.
     pub(crate) fn new(c: &CurveHex) -> Self {
-        let p = Modulus::new(limbs_from_hex::<N>(c.p));
+        let p = Modulus::new_field(limbs_from_hex::<N>(c.p));
         let q = Modulus::new(limbs_from_hex::<N>(c.q));
         let a = p.to_mont(&limbs_from_hex::<N>(c.a));
         let b = p.to_mont(&limbs_from_hex::<N>(c.b));

@@ -161,6 +161,10 @@ pub(crate) struct Modulus<const N: usize> {
     m_minus_2: [u64; N],
     /// Bit length of `m`.
     pub(crate) bits: u32,
+    /// `Some(c)` when `m = 2^(64N) − c` with small `c` (CryptoPro-A / TC26-256-A and
+    /// TC26-512-A / -C primes): elements are then kept in plain (not Montgomery) form and
+    /// products are reduced with `2^(64N) ≡ c`.
+    pm_c: Option<u64>,
 }
 
 impl<const N: usize> Modulus<N> {
@@ -181,6 +185,7 @@ impl<const N: usize> Modulus<N> {
             r2: [0; N],
             m_minus_2: [0; N],
             bits: 0,
+            pm_c: None,
         };
         let mut v = [0u64; N];
         v[0] = 1;
@@ -206,6 +211,68 @@ impl<const N: usize> Modulus<N> {
         }
         tmp.bits = bits;
         tmp
+    }
+
+    /// Like [`Modulus::new`], but uses the faster plain representation when `m` has the form
+    /// `2^(64N) − c` with `c < 2^32`.
+    pub(crate) fn new_field(m: [u64; N]) -> Self {
+        let mut f = Self::new(m);
+        let top_ones = m.iter().skip(1).all(|l| *l == u64::MAX);
+        let c = m[0].wrapping_neg();
+        if top_ones && c < (1 << 32) {
+            f.pm_c = Some(c);
+            let mut one = [0u64; N];
+            one[0] = 1;
+            f.one = one;
+        }
+        f
+    }
+
+    /// `a·b mod m` for `m = 2^(64N) − c` (plain representation), constant time.
+    #[inline(always)]
+    fn pm_mul(&self, a: &[u64; N], b: &[u64; N], c: u64) -> [u64; N] {
+        let mut t = [0u64; 16];
+        for i in 0..N {
+            let mut carry = 0u64;
+            for j in 0..N {
+                let (lo, hi) = mac(t[i + j], a[i], b[j], carry);
+                t[i + j] = lo;
+                carry = hi;
+            }
+            t[i + N] = carry;
+        }
+        self.pm_reduce(&t, c)
+    }
+
+    /// Reduces the 2N-limb value in `t` modulo `2^(64N) − c`.
+    #[inline(always)]
+    fn pm_reduce(&self, t: &[u64; 16], c: u64) -> [u64; N] {
+        // x = lo + hi·c  (< 2^(64N) · (c + 1))
+        let mut r = [0u64; N];
+        let mut carry = 0u64;
+        for i in 0..N {
+            let (v, cc) = mac(t[i], t[N + i], c, carry);
+            r[i] = v;
+            carry = cc;
+        }
+        // x = r + carry·c
+        let (v, mut cc) = mac(r[0], carry, c, 0);
+        r[0] = v;
+        for limb in r.iter_mut().skip(1) {
+            let (v, c2) = adc(*limb, cc, 0);
+            *limb = v;
+            cc = c2;
+        }
+        // A final carry means 2^(64N) more, i.e. c more; r is tiny then, so this cannot carry.
+        let (v, mut cc) = adc(r[0], cc.wrapping_neg() & c, 0);
+        r[0] = v;
+        for limb in r.iter_mut().skip(1) {
+            let (v, c2) = adc(*limb, cc, 0);
+            *limb = v;
+            cc = c2;
+        }
+        let (diff, borrow) = sub_limbs(&r, &self.m);
+        select_mask(borrow, &r, &diff)
     }
 
     /// `(a + b) mod m` for reduced `a`, `b`.
@@ -263,7 +330,10 @@ impl<const N: usize> Modulus<N> {
     /// Montgomery product `a·b·R⁻¹ mod m` (CIOS). Correct for any `a < 2^(64N)` and `b < m`.
     #[inline]
     pub(crate) fn mul(&self, a: &Fe<N>, b: &Fe<N>) -> Fe<N> {
-        Fe(self.mont_mul(&a.0, &b.0))
+        match self.pm_c {
+            Some(c) => Fe(self.pm_mul(&a.0, &b.0, c)),
+            None => Fe(self.mont_mul(&a.0, &b.0)),
+        }
     }
 
     #[inline(always)]
@@ -305,11 +375,19 @@ impl<const N: usize> Modulus<N> {
     /// Converts an integer `x < 2^(64N)` (any size, not necessarily below m) to Montgomery form
     /// of `x mod m`.
     pub(crate) fn to_mont(&self, x: &[u64; N]) -> Fe<N> {
+        if self.pm_c.is_some() {
+            // x < 2^(64N) < 2m: one conditional subtraction.
+            let (diff, borrow) = sub_limbs(x, &self.m);
+            return Fe(select_mask(borrow, x, &diff));
+        }
         Fe(self.mont_mul(x, &self.r2))
     }
 
     /// Back from Montgomery form to the canonical integer in `[0, m)`.
     pub(crate) fn retrieve(&self, a: &Fe<N>) -> [u64; N] {
+        if self.pm_c.is_some() {
+            return a.0;
+        }
         let mut one = [0u64; N];
         one[0] = 1;
         self.mont_mul(&a.0, &one)
@@ -366,6 +444,50 @@ mod tests {
         // Reduction of an integer above m.
         let big = [u64::MAX; 4];
         assert_eq!(f.retrieve(&f.to_mont(&big)), [18 + 19, 0, 0, 0]);
+    }
+
+    #[test]
+    fn pseudo_mersenne_matches_montgomery() {
+        for hex in ["FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97"] {
+            let m: [u64; 4] = limbs_from_hex(hex);
+            let mont = Modulus::new(m);
+            let pm = Modulus::new_field(m);
+            assert!(pm.pm_c.is_some());
+            let mut x = [0x1234_5678_9abc_def0u64, u64::MAX, 7, u64::MAX - 5];
+            let mut y = [u64::MAX; 4];
+            for _ in 0..200 {
+                let a = mont.retrieve(&mont.mul(&mont.to_mont(&x), &mont.to_mont(&y)));
+                let b = pm.retrieve(&pm.mul(&pm.to_mont(&x), &pm.to_mont(&y)));
+                assert_eq!(a, b);
+                let inv = pm.invert(&pm.to_mont(&x));
+                assert_eq!(pm.retrieve(&pm.mul(&inv, &pm.to_mont(&x))), [1, 0, 0, 0]);
+                y = x;
+                x = a;
+                x[3] ^= 0xffff_0000_0000_0000;
+            }
+            // -1 · -1 = 1 and the near-2^256 edge.
+            let mut minus1 = m;
+            minus1[0] -= 1;
+            let a = pm.to_mont(&minus1);
+            assert_eq!(pm.retrieve(&pm.mul(&a, &a)), [1, 0, 0, 0]);
+            assert_eq!(pm.retrieve(&pm.to_mont(&[u64::MAX; 4])), [616, 0, 0, 0]);
+        }
+        let m: [u64; 8] = limbs_from_hex(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
+        );
+        let mont = Modulus::new(m);
+        let pm = Modulus::new_field(m);
+        assert!(pm.pm_c.is_some());
+        let mut x = [u64::MAX - 1; 8];
+        let mut y = [0x0123_4567_89ab_cdefu64; 8];
+        for _ in 0..200 {
+            let a = mont.retrieve(&mont.mul(&mont.to_mont(&x), &mont.to_mont(&y)));
+            let b = pm.retrieve(&pm.mul(&pm.to_mont(&x), &pm.to_mont(&y)));
+            assert_eq!(a, b);
+            y = x;
+            x = a;
+            x[7] |= 0xfff0_0000_0000_0000;
+        }
     }
 
     #[test]
