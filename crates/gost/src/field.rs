@@ -244,6 +244,38 @@ impl<const N: usize> Modulus<N> {
         self.pm_reduce(&t, c)
     }
 
+    /// `a² mod m` for `m = 2^(64N) − c`: off-diagonal products once, doubled, plus squares.
+    #[inline(always)]
+    fn pm_square(&self, a: &[u64; N], c: u64) -> [u64; N] {
+        let mut t = [0u64; 16];
+        for i in 0..N {
+            let mut carry = 0u64;
+            for j in (i + 1)..N {
+                let (lo, hi) = mac(t[i + j], a[i], a[j], carry);
+                t[i + j] = lo;
+                carry = hi;
+            }
+            t[i + N] = carry;
+        }
+        // Double.
+        let mut top = 0u64;
+        for limb in t.iter_mut().take(2 * N) {
+            let next = *limb >> 63;
+            *limb = (*limb << 1) | top;
+            top = next;
+        }
+        // Add the squares a[i]² at position 2i.
+        let mut carry = 0u64;
+        for i in 0..N {
+            let (lo, hi) = mac(t[2 * i], a[i], a[i], carry);
+            t[2 * i] = lo;
+            let (v, c2) = adc(t[2 * i + 1], hi, 0);
+            t[2 * i + 1] = v;
+            carry = c2;
+        }
+        self.pm_reduce(&t, c)
+    }
+
     /// Reduces the 2N-limb value in `t` modulo `2^(64N) − c`.
     #[inline(always)]
     fn pm_reduce(&self, t: &[u64; 16], c: u64) -> [u64; N] {
@@ -369,7 +401,10 @@ impl<const N: usize> Modulus<N> {
     /// `a²`.
     #[inline]
     pub(crate) fn square(&self, a: &Fe<N>) -> Fe<N> {
-        self.mul(a, a)
+        match self.pm_c {
+            Some(c) => Fe(self.pm_square(&a.0, c)),
+            None => Fe(self.mont_mul(&a.0, &a.0)),
+        }
     }
 
     /// Converts an integer `x < 2^(64N)` (any size, not necessarily below m) to Montgomery form
@@ -459,6 +494,8 @@ mod tests {
                 let a = mont.retrieve(&mont.mul(&mont.to_mont(&x), &mont.to_mont(&y)));
                 let b = pm.retrieve(&pm.mul(&pm.to_mont(&x), &pm.to_mont(&y)));
                 assert_eq!(a, b);
+                let sq = mont.retrieve(&mont.square(&mont.to_mont(&x)));
+                assert_eq!(sq, pm.retrieve(&pm.square(&pm.to_mont(&x))));
                 let inv = pm.invert(&pm.to_mont(&x));
                 assert_eq!(pm.retrieve(&pm.mul(&inv, &pm.to_mont(&x))), [1, 0, 0, 0]);
                 y = x;
@@ -484,6 +521,8 @@ mod tests {
             let a = mont.retrieve(&mont.mul(&mont.to_mont(&x), &mont.to_mont(&y)));
             let b = pm.retrieve(&pm.mul(&pm.to_mont(&x), &pm.to_mont(&y)));
             assert_eq!(a, b);
+            let sq = mont.retrieve(&mont.square(&mont.to_mont(&x)));
+            assert_eq!(sq, pm.retrieve(&pm.square(&pm.to_mont(&x))));
             y = x;
             x = a;
             x[7] |= 0xfff0_0000_0000_0000;
