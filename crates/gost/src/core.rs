@@ -72,11 +72,7 @@ pub(crate) fn verify<const N: usize>(
     let v = q.invert(e);
     let z1 = q.retrieve(&q.mul(&q.to_mont(s), &v));
     let z2 = q.retrieve(&q.neg(&q.mul(&q.to_mont(r), &v)));
-    let Some(x) = curve.mul2_vartime_x(&z1, pt, &z2) else {
-        return false;
-    };
-    let rr = q.retrieve(&q.to_mont(&x));
-    rr == *r
+    curve.mul2_vartime_matches_r(&z1, pt, &z2, r)
 }
 
 /// The public point `d·G` as affine canonical integers `(x, y)`.
@@ -182,5 +178,59 @@ pub(crate) fn derive_k<const N: usize>(
             return k;
         }
         attempt = attempt.wrapping_add(0x1_0000);
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::curve::params::{AnyCurve, curve};
+    use token_core::GostCurve;
+
+    #[test]
+    #[ignore = "timing probe"]
+    fn sign_breakdown() {
+        let AnyCurve::C256(c) = curve(GostCurve::CryptoProA).unwrap() else {
+            panic!()
+        };
+        let d = [0x1234_5678u64, 99, 77, 0x0fff];
+        let digest = [7u8; 32];
+        let n = 2000u32;
+        let t = std::time::Instant::now();
+        for i in 0..n {
+            let _ = derive_k(&c.q, &d, &digest, &[1u8; 32], i);
+        }
+        println!("derive_k: {:?}", t.elapsed() / n);
+        let e = digest_to_e(&c.q, &digest).unwrap();
+        let k = derive_k(&c.q, &d, &digest, &[], 0);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let _ = sign_with_k(c, &d, &e, &k);
+        }
+        println!("sign_with_k: {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let mut b = [0u8; 32];
+            getrandom::fill(&mut b).unwrap();
+        }
+        println!("getrandom: {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let _ = c.mul_base_ct(&k);
+        }
+        println!("mul_base_ct: {:?}", t.elapsed() / n);
+        let t = std::time::Instant::now();
+        let mut acc = c.g;
+        for _ in 0..n {
+            for _ in 0..43 {
+                acc = c.add(&acc, &c.g);
+            }
+        }
+        println!("43 full adds: {:?} {:?}", t.elapsed() / n, acc.x.0[0]);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            let _ = c.p.invert(&e);
+        }
+        println!("invert: {:?}", t.elapsed() / n);
     }
 }

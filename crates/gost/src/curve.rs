@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-use crate::field::{Fe, Modulus, limbs_from_hex};
+use crate::field::{Fe, Modulus, limbs_from_hex, lt_vartime};
 
 /// A point in projective coordinates `(X : Y : Z)`; the identity is `(0 : 1 : 0)`.
 #[derive(Clone, Copy, Debug)]
@@ -36,8 +36,8 @@ impl<const N: usize> ConditionallySelectable for Point<N> {
 
 /// Window width of the fixed-base comb for G.
 const W: usize = 6;
-/// Entries per window (entry 0, the identity, is not stored: slot 0 holds G as filler).
-const T: usize = 1 << W;
+/// Entries per window of the signed comb: `1·B … 32·B` (digits are in [−32, 31]).
+const T: usize = 1 << (W - 1);
 /// Window width of the variable-base table (4 bits, for the legacy ladder).
 const W4: usize = 4;
 /// wNAF width for the variable-base part of verification.
@@ -68,6 +68,16 @@ pub(crate) struct Jac<const N: usize> {
     z: Fe<N>,
 }
 
+/// Signed recoding of one window value `v ∈ [0, 64]` (6 bits plus the incoming carry):
+/// `(|d|, d < 0, carry out)` with `v = d + 64·carry`, `d ∈ [−32, 31]`. Branch-free.
+fn signed_digit(v: u64) -> (u64, u64, u64) {
+    let carry = (v + 32) >> W;
+    let d = (v as i64) - ((carry << W) as i64);
+    let neg = ((d >> 63) & 1) as u64;
+    let abs = ((d ^ (neg as i64).wrapping_neg()) + neg as i64) as u64;
+    (abs, neg, carry)
+}
+
 /// `w` bits of `k` starting at bit `pos` (public position; little-endian limbs).
 fn bits_at<const N: usize>(k: &[u64; N], pos: usize, w: usize) -> u64 {
     let limb = pos / 64;
@@ -89,6 +99,8 @@ pub(crate) struct Curve<const N: usize> {
     a: Fe<N>,
     b: Fe<N>,
     b3: Fe<N>,
+    /// Whether `a = −3` (CryptoPro-A/B/C, TC26-512-A/B): cheaper Jacobian doubling.
+    a_minus_3: bool,
     /// The generator (Z = 1).
     pub(crate) g: Point<N>,
     /// Cofactor h (#E = h·q).
@@ -121,12 +133,15 @@ impl<const N: usize> Curve<N> {
             y: p.to_mont(&limbs_from_hex::<N>(c.y)),
             z: p.one(),
         };
+        let three = p.add(&p.add(&p.one(), &p.one()), &p.one());
+        let a_minus_3 = a == p.neg(&three);
         Self {
             p,
             q,
             a,
             b,
             b3,
+            a_minus_3,
             g,
             cofactor: c.cofactor,
             table: OnceLock::new(),
@@ -342,22 +357,20 @@ impl<const N: usize> Curve<N> {
         out
     }
 
-    /// The fixed-base comb for G, built on first use: `table[i][j] = j·2^(6i)·G` (affine) for
-    /// `j ≥ 1`; slot 0 holds G as a filler that is never selected as a result.
+    /// The fixed-base signed comb for G, built on first use: `table[i][j] = (j+1)·2^(6i)·G`
+    /// (affine) for `j = 0..32`.
     fn table(&self) -> &[[Affine<N>; T]] {
         self.table.get_or_init(|| {
-            let windows = (64 * N).div_ceil(W);
+            let windows = (64 * N + 1).div_ceil(W);
             let mut out = Vec::with_capacity(windows);
             let mut base = self.g;
             for _ in 0..windows {
-                let mut row = [self.identity(); T];
-                row[0] = base;
-                row[1] = base;
-                for j in 2..T {
+                let mut row = [base; T];
+                for j in 1..T {
                     row[j] = self.add(&row[j - 1], &base);
                 }
-                // Next base = 2^W·base.
-                let next = self.double(&row[T / 2]);
+                // Next base = 2^W·base = 2·(32·base).
+                let next = self.double(&row[T - 1]);
                 let affine = self.batch_affine(&row);
                 let mut arr = [affine[0]; T];
                 arr.copy_from_slice(&affine);
@@ -368,19 +381,34 @@ impl<const N: usize> Curve<N> {
         })
     }
 
-    /// `k·G` in constant time (k given as limbs, any value below 2^(64N)): one mixed addition
-    /// per 6-bit window, each table entry read through a constant-time select.
+    /// `k·G` in constant time (k given as limbs, any value below 2^(64N)). Signed 6-bit
+    /// digits in [−32, 31] (branch-free recoding), one mixed complete addition per window;
+    /// every table entry of a window is read and masked, the sign applied by a constant-time
+    /// negation, and a zero digit discarded by a constant-time select.
     pub(crate) fn mul_base_ct(&self, k: &[u64; N]) -> Point<N> {
         let table = self.table();
         let mut acc = self.identity();
+        let mut carry = 0u64;
         for (i, row) in table.iter().enumerate() {
-            let digit = bits_at(k, i * W, W);
-            let mut sel = row[1];
-            for (j, entry) in row.iter().enumerate().skip(2) {
-                sel.conditional_assign(entry, (j as u64).ct_eq(&digit));
+            let (abs, neg, c) = signed_digit(bits_at(k, i * W, W) + carry);
+            carry = c;
+            let mut x = row[0].x.0;
+            let mut y = row[0].y.0;
+            for (j, entry) in row.iter().enumerate().skip(1) {
+                let hit = ((j + 1) as u64).ct_eq(&abs);
+                let mask = 0u64.wrapping_sub(u64::from(hit.unwrap_u8()));
+                for l in 0..N {
+                    x[l] = (x[l] & !mask) | (entry.x.0[l] & mask);
+                    y[l] = (y[l] & !mask) | (entry.y.0[l] & mask);
+                }
             }
+            let y = Fe(y);
+            let sel = Affine {
+                x: Fe(x),
+                y: Fe::conditional_select(&y, &self.p.neg(&y), Choice::from(neg as u8)),
+            };
             let sum = self.add_mixed(&acc, &sel);
-            acc = Point::conditional_select(&sum, &acc, digit.ct_eq(&0));
+            acc = Point::conditional_select(&sum, &acc, abs.ct_eq(&0));
         }
         acc
     }
@@ -428,6 +456,28 @@ impl<const N: usize> Curve<N> {
             return self.jac_identity();
         }
         let f = &self.p;
+        if self.a_minus_3 {
+            // dbl-2001-b: 3M + 5S.
+            let delta = f.square(&p.z);
+            let gamma = f.square(&p.y);
+            let beta = f.mul(&p.x, &gamma);
+            let t = f.mul(&f.sub(&p.x, &delta), &f.add(&p.x, &delta));
+            let alpha = f.add(&f.add(&t, &t), &t);
+            let beta4 = f.add(&beta, &beta);
+            let beta4 = f.add(&beta4, &beta4);
+            let x3 = f.sub(&f.square(&alpha), &f.add(&beta4, &beta4));
+            let z3 = f.sub(&f.sub(&f.square(&f.add(&p.y, &p.z)), &gamma), &delta);
+            let g2 = f.square(&gamma);
+            let g8 = f.add(&g2, &g2);
+            let g8 = f.add(&g8, &g8);
+            let g8 = f.add(&g8, &g8);
+            let y3 = f.sub(&f.mul(&alpha, &f.sub(&beta4, &x3)), &g8);
+            return Jac {
+                x: x3,
+                y: y3,
+                z: z3,
+            };
+        }
         let xx = f.square(&p.x);
         let yy = f.square(&p.y);
         let yyyy = f.square(&yy);
@@ -496,14 +546,9 @@ impl<const N: usize> Curve<N> {
         }
     }
 
-    /// `u1·G + u2·P`, variable time (verification): width-5 wNAF for P, the comb for G.
-    /// Returns the affine x coordinate (canonical integer) or `None` for the identity.
-    pub(crate) fn mul2_vartime_x(
-        &self,
-        u1: &[u64; N],
-        pt: &Point<N>,
-        u2: &[u64; N],
-    ) -> Option<[u64; N]> {
+    /// `u1·G + u2·P` in Jacobian coordinates, variable time (verification): width-5 wNAF
+    /// for P, the signed comb for G. `None` for the identity.
+    fn mul2_vartime_jac(&self, u1: &[u64; N], pt: &Point<N>, u2: &[u64; N]) -> Option<Jac<N>> {
         // Odd multiples P, 3P, …, 15P.
         let half = 1usize << (WNAF - 2);
         let mut odd = Vec::with_capacity(half);
@@ -529,18 +574,75 @@ impl<const N: usize> Curve<N> {
                 );
             }
         }
+        let mut carry = 0u64;
         for (i, row) in self.table().iter().enumerate() {
-            let digit = bits_at(u1, i * W, W) as usize;
-            if digit != 0 {
-                acc = self.jac_add_affine(&acc, &row[digit]);
+            let (abs, neg, c) = signed_digit(bits_at(u1, i * W, W) + carry);
+            carry = c;
+            if abs != 0 {
+                let entry = &row[(abs - 1) as usize];
+                acc = if neg == 1 {
+                    self.jac_add_affine(&acc, &self.neg_affine(entry))
+                } else {
+                    self.jac_add_affine(&acc, entry)
+                };
             }
         }
         if self.jac_is_identity(&acc) {
             return None;
         }
+        Some(acc)
+    }
+
+    /// The affine x of `u1·G + u2·P` (canonical integer), or `None` for the identity.
+    #[cfg(test)]
+    pub(crate) fn mul2_vartime_x(
+        &self,
+        u1: &[u64; N],
+        pt: &Point<N>,
+        u2: &[u64; N],
+    ) -> Option<[u64; N]> {
+        let acc = self.mul2_vartime_jac(u1, pt, u2)?;
         let f = &self.p;
         let zi = f.invert(&acc.z);
         Some(f.retrieve(&f.mul(&acc.x, &f.square(&zi))))
+    }
+
+    /// Whether `(u1·G + u2·P).x ≡ r (mod q)` for `0 < r < q`, without an inversion: checks
+    /// `X = x·Z²` for the candidates `x = r, r + q, r + 2q, …` below p.
+    pub(crate) fn mul2_vartime_matches_r(
+        &self,
+        u1: &[u64; N],
+        pt: &Point<N>,
+        u2: &[u64; N],
+        r: &[u64; N],
+    ) -> bool {
+        let Some(acc) = self.mul2_vartime_jac(u1, pt, u2) else {
+            return false;
+        };
+        let f = &self.p;
+        let zz = f.square(&acc.z);
+        let mut cand = *r;
+        // p < 5q on every curve here (q ≈ p/4 for the cofactor-4 ones).
+        for _ in 0..5 {
+            if !lt_vartime(&cand, &f.m) {
+                break;
+            }
+            if f.mul(&f.to_mont(&cand), &zz) == acc.x {
+                return true;
+            }
+            // cand += q (stop on overflow past 2^(64N), which is above p anyway).
+            let mut carry = 0u64;
+            for (c, q) in cand.iter_mut().zip(self.q.m.iter()) {
+                let (v1, o1) = c.overflowing_add(*q);
+                let (v2, o2) = v1.overflowing_add(carry);
+                *c = v2;
+                carry = u64::from(o1 | o2);
+            }
+            if carry != 0 {
+                break;
+            }
+        }
+        false
     }
 
     /// Whether two projective points are equal.
@@ -769,8 +871,16 @@ mod tests {
         let a = c.mul_base_ct(&k);
         let b = c.mul_vartime(&c.g, &k);
         assert!(c.eq(&a, &b));
+        // Scalars with long runs of ones and zeros exercise the signed-digit carries.
+        let mut ones = [u64::MAX; N];
+        ones[N - 1] >>= 3;
+        let mut qm1 = c.q.m;
+        qm1[0] -= 1;
+        for s in [ones, qm1, [0x5555_5555_5555_5555; N].map(|x| x >> 2)] {
+            assert!(c.eq(&c.mul_base_ct(&s), &c.mul_vartime(&c.g, &s)));
+        }
         // Small scalars, including digits that are zero.
-        for small in [1u64, 2, 63, 64, 65, 4096] {
+        for small in [1u64, 2, 31, 32, 33, 63, 64, 65, 4096] {
             let mut s = [0u64; N];
             s[0] = small;
             assert!(
@@ -785,7 +895,18 @@ mod tests {
         u2[N - 1] >>= 2;
         let expect = c.add(&c.mul_vartime(&c.g, &k), &c.mul_vartime(&p, &u2));
         let (ex, _) = c.to_affine(&expect).unwrap();
-        assert_eq!(c.mul2_vartime_x(&k, &p, &u2), Some(c.p.retrieve(&ex)));
+        let x = c.p.retrieve(&ex);
+        assert_eq!(c.mul2_vartime_x(&k, &p, &u2), Some(x));
+        // The inversion-free check agrees: x mod q matches, a neighbour does not.
+        let r = c.q.retrieve(&c.q.to_mont(&x));
+        assert!(
+            c.mul2_vartime_matches_r(&k, &p, &u2, &r),
+            "p={:x?} x={x:x?} r={r:x?}",
+            c.p.m
+        );
+        let mut r2 = r;
+        r2[0] ^= 1;
+        assert!(!c.mul2_vartime_matches_r(&k, &p, &u2, &r2));
         let (ax, ay) = c.to_affine(&a).unwrap();
         assert!(c.is_on_curve(&ax, &ay));
         // Identity handling.
