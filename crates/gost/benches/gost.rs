@@ -1,0 +1,68 @@
+//! Sign / verify per curve and Streebog throughput.
+//!
+//! `cargo bench -p gost` (compare with the OpenSSL + gost engine anchors in the crate README
+//! or the integration report).
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "benchmark harness"
+)]
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use gost::SigningKey;
+use std::hint::black_box;
+use token_core::GostParamSet;
+
+fn sign_verify(c: &mut Criterion) {
+    let sets = [
+        GostParamSet::Tc26_256A,
+        GostParamSet::Tc26_256B,
+        GostParamSet::Tc26_256C,
+        GostParamSet::Tc26_256D,
+        GostParamSet::Tc26_512A,
+        GostParamSet::Tc26_512B,
+        GostParamSet::Tc26_512C,
+    ];
+    for set in sets {
+        let key = SigningKey::generate(set).unwrap();
+        let vk = key.verifying_key().clone();
+        let digest = gost::digest(vk.digest_algorithm(), b"benchmark message");
+        let sig = key.sign_prehash(&digest).unwrap();
+        // Warm the fixed-base tables.
+        vk.verify_prehash(&digest, &sig).unwrap();
+        let mut g = c.benchmark_group(format!("{set}"));
+        g.throughput(Throughput::Elements(1));
+        g.bench_function("sign", |b| {
+            b.iter(|| key.sign_prehash(black_box(&digest)).unwrap())
+        });
+        g.bench_function("verify", |b| {
+            b.iter(|| {
+                vk.verify_prehash(black_box(&digest), black_box(&sig))
+                    .unwrap()
+            })
+        });
+        g.finish();
+    }
+}
+
+fn streebog(c: &mut Criterion) {
+    for size in [8 * 1024usize, 1024 * 1024] {
+        let data = vec![0xa5u8; size];
+        let mut g = c.benchmark_group(format!("streebog/{size}"));
+        g.throughput(Throughput::Bytes(size as u64));
+        g.bench_function("256", |b| b.iter(|| gost::streebog256(black_box(&data))));
+        g.bench_function("512", |b| b.iter(|| gost::streebog512(black_box(&data))));
+        g.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(std::time::Duration::from_millis(300))
+        .measurement_time(std::time::Duration::from_secs(1));
+    targets = sign_verify, streebog
+}
+criterion_main!(benches);

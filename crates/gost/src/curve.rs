@@ -1,0 +1,987 @@
+//! Short Weierstrass curves `y² = x³ + a·x + b` in projective coordinates with the complete
+//! addition formulas of Renes–Costello–Batina 2016 (Algorithms 1 and 3, arbitrary `a`).
+//!
+//! The formulas are complete on curves without points of order two. The two cofactor-4 curves
+//! (TC26-256-A, TC26-512-C) do have one, but all points handled here lie in the odd-order
+//! subgroup (multiples of G, and public keys checked with `q·Q = O` before use), where no
+//! exceptional case can occur.
+#![allow(
+    clippy::indexing_slicing,
+    reason = "fixed-size tables indexed by public loop counters or public nibbles (vartime paths)"
+)]
+
+use std::sync::OnceLock;
+
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+
+use crate::field::{Fe, Modulus, limbs_from_hex, lt_vartime};
+
+/// A point in projective coordinates `(X : Y : Z)`; the identity is `(0 : 1 : 0)`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Point<const N: usize> {
+    pub(crate) x: Fe<N>,
+    pub(crate) y: Fe<N>,
+    pub(crate) z: Fe<N>,
+}
+
+impl<const N: usize> ConditionallySelectable for Point<N> {
+    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Self {
+            x: Fe::conditional_select(&a.x, &b.x, choice),
+            y: Fe::conditional_select(&a.y, &b.y, choice),
+            z: Fe::conditional_select(&a.z, &b.z, choice),
+        }
+    }
+}
+
+/// Window width of the fixed-base comb for G.
+const W: usize = 6;
+/// Entries per window of the signed comb: `1·B … 32·B` (digits are in [−32, 31]).
+const T: usize = 1 << (W - 1);
+/// Window width of the variable-base table (4 bits, for the legacy ladder).
+const W4: usize = 4;
+/// wNAF width for the variable-base part of verification.
+const WNAF: u32 = 5;
+
+/// An affine point `(x, y)` in Montgomery form (never the identity).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Affine<const N: usize> {
+    pub(crate) x: Fe<N>,
+    pub(crate) y: Fe<N>,
+}
+
+impl<const N: usize> ConditionallySelectable for Affine<N> {
+    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Self {
+            x: Fe::conditional_select(&a.x, &b.x, choice),
+            y: Fe::conditional_select(&a.y, &b.y, choice),
+        }
+    }
+}
+
+/// Jacobian coordinates `(X/Z², Y/Z³)` for the variable-time verification path; `Z = 0` is
+/// the identity.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Jac<const N: usize> {
+    x: Fe<N>,
+    y: Fe<N>,
+    z: Fe<N>,
+}
+
+/// Signed recoding of one window value `v ∈ [0, 64]` (6 bits plus the incoming carry):
+/// `(|d|, d < 0, carry out)` with `v = d + 64·carry`, `d ∈ [−32, 31]`. Branch-free.
+fn signed_digit(v: u64) -> (u64, u64, u64) {
+    let carry = (v + 32) >> W;
+    let d = (v as i64) - ((carry << W) as i64);
+    let neg = ((d >> 63) & 1) as u64;
+    let abs = ((d ^ (neg as i64).wrapping_neg()) + neg as i64) as u64;
+    (abs, neg, carry)
+}
+
+/// `w` bits of `k` starting at bit `pos` (public position; little-endian limbs).
+fn bits_at<const N: usize>(k: &[u64; N], pos: usize, w: usize) -> u64 {
+    let limb = pos / 64;
+    let shift = pos % 64;
+    let mut v = k.get(limb).copied().unwrap_or(0) >> shift;
+    if shift + w > 64 && shift != 0 {
+        v |= k.get(limb + 1).copied().unwrap_or(0) << (64 - shift);
+    }
+    v & ((1u64 << w) - 1)
+}
+
+/// Everything about one curve, in Montgomery form where it is a field element.
+#[derive(Debug)]
+pub(crate) struct Curve<const N: usize> {
+    /// The base field.
+    pub(crate) p: Modulus<N>,
+    /// The scalar ring modulo the subgroup order q.
+    pub(crate) q: Modulus<N>,
+    a: Fe<N>,
+    b: Fe<N>,
+    b3: Fe<N>,
+    /// Whether `a = −3` (CryptoPro-A/B/C, TC26-512-A/B): cheaper Jacobian doubling.
+    a_minus_3: bool,
+    /// The generator (Z = 1).
+    pub(crate) g: Point<N>,
+    /// Cofactor h (#E = h·q).
+    pub(crate) cofactor: u32,
+    /// `table[i][j] = j·16^i·G`.
+    table: OnceLock<Vec<[Affine<N>; T]>>,
+}
+
+/// Hex constants of one curve (big-endian, as in the reference).
+pub(crate) struct CurveHex {
+    pub(crate) p: &'static str,
+    pub(crate) a: &'static str,
+    pub(crate) b: &'static str,
+    pub(crate) q: &'static str,
+    pub(crate) x: &'static str,
+    pub(crate) y: &'static str,
+    pub(crate) cofactor: u32,
+}
+
+impl<const N: usize> Curve<N> {
+    /// Builds the curve from its constants.
+    pub(crate) fn new(c: &CurveHex) -> Self {
+        let p = Modulus::new_field(limbs_from_hex::<N>(c.p));
+        let q = Modulus::new(limbs_from_hex::<N>(c.q));
+        let a = p.to_mont(&limbs_from_hex::<N>(c.a));
+        let b = p.to_mont(&limbs_from_hex::<N>(c.b));
+        let b3 = p.add(&p.add(&b, &b), &b);
+        let g = Point {
+            x: p.to_mont(&limbs_from_hex::<N>(c.x)),
+            y: p.to_mont(&limbs_from_hex::<N>(c.y)),
+            z: p.one(),
+        };
+        let three = p.add(&p.add(&p.one(), &p.one()), &p.one());
+        let a_minus_3 = a == p.neg(&three);
+        Self {
+            p,
+            q,
+            a,
+            b,
+            b3,
+            a_minus_3,
+            g,
+            cofactor: c.cofactor,
+            table: OnceLock::new(),
+        }
+    }
+
+    /// The identity `(0 : 1 : 0)`.
+    pub(crate) fn identity(&self) -> Point<N> {
+        Point {
+            x: self.p.zero(),
+            y: self.p.one(),
+            z: self.p.zero(),
+        }
+    }
+
+    /// Complete addition, RCB 2016 Algorithm 1.
+    pub(crate) fn add(&self, p1: &Point<N>, p2: &Point<N>) -> Point<N> {
+        let f = &self.p;
+        let (x1, y1, z1) = (&p1.x, &p1.y, &p1.z);
+        let (x2, y2, z2) = (&p2.x, &p2.y, &p2.z);
+        let t0 = f.mul(x1, x2);
+        let t1 = f.mul(y1, y2);
+        let t2 = f.mul(z1, z2);
+        let t3 = f.add(x1, y1);
+        let t4 = f.add(x2, y2);
+        let t3 = f.mul(&t3, &t4);
+        let t4 = f.add(&t0, &t1);
+        let t3 = f.sub(&t3, &t4);
+        let t4 = f.add(x1, z1);
+        let t5 = f.add(x2, z2);
+        let t4 = f.mul(&t4, &t5);
+        let t5 = f.add(&t0, &t2);
+        let t4 = f.sub(&t4, &t5);
+        let t5 = f.add(y1, z1);
+        let x3 = f.add(y2, z2);
+        let t5 = f.mul(&t5, &x3);
+        let x3 = f.add(&t1, &t2);
+        let t5 = f.sub(&t5, &x3);
+        let z3 = f.mul(&self.a, &t4);
+        let x3 = f.mul(&self.b3, &t2);
+        let z3 = f.add(&x3, &z3);
+        let x3 = f.sub(&t1, &z3);
+        let z3 = f.add(&t1, &z3);
+        let y3 = f.mul(&x3, &z3);
+        let t1 = f.add(&t0, &t0);
+        let t1 = f.add(&t1, &t0);
+        let t2 = f.mul(&self.a, &t2);
+        let t4 = f.mul(&self.b3, &t4);
+        let t1 = f.add(&t1, &t2);
+        let t2 = f.sub(&t0, &t2);
+        let t2 = f.mul(&self.a, &t2);
+        let t4 = f.add(&t4, &t2);
+        let t2 = f.mul(&t1, &t4);
+        let y3 = f.add(&y3, &t2);
+        let t2 = f.mul(&t5, &t4);
+        let x3 = f.mul(&t3, &x3);
+        let x3 = f.sub(&x3, &t2);
+        let t2 = f.mul(&t3, &t1);
+        let z3 = f.mul(&t5, &z3);
+        let z3 = f.add(&z3, &t2);
+        Point {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// Doubling, RCB 2016 Algorithm 3.
+    pub(crate) fn double(&self, pt: &Point<N>) -> Point<N> {
+        let f = &self.p;
+        let (x, y, z) = (&pt.x, &pt.y, &pt.z);
+        let t0 = f.square(x);
+        let t1 = f.square(y);
+        let t2 = f.square(z);
+        let t3 = f.mul(x, y);
+        let t3 = f.add(&t3, &t3);
+        let z3 = f.mul(x, z);
+        let z3 = f.add(&z3, &z3);
+        let x3 = f.mul(&self.a, &z3);
+        let y3 = f.mul(&self.b3, &t2);
+        let y3 = f.add(&x3, &y3);
+        let x3 = f.sub(&t1, &y3);
+        let y3 = f.add(&t1, &y3);
+        let y3 = f.mul(&x3, &y3);
+        let x3 = f.mul(&t3, &x3);
+        let z3 = f.mul(&self.b3, &z3);
+        let t2 = f.mul(&self.a, &t2);
+        let t3 = f.sub(&t0, &t2);
+        let t3 = f.mul(&self.a, &t3);
+        let t3 = f.add(&t3, &z3);
+        let z3 = f.add(&t0, &t0);
+        let t0 = f.add(&z3, &t0);
+        let t0 = f.add(&t0, &t2);
+        let t0 = f.mul(&t0, &t3);
+        let y3 = f.add(&y3, &t0);
+        let t2 = f.mul(y, z);
+        let t2 = f.add(&t2, &t2);
+        let t0 = f.mul(&t2, &t3);
+        let x3 = f.sub(&x3, &t0);
+        let z3 = f.mul(&t2, &t1);
+        let z3 = f.add(&z3, &z3);
+        let z3 = f.add(&z3, &z3);
+        Point {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// Whether `pt` is the identity (constant time).
+    pub(crate) fn is_identity(&self, pt: &Point<N>) -> Choice {
+        pt.z.ct_eq(&self.p.zero())
+    }
+
+    /// Whether `pt` is exactly the identity `(0 : Y : 0)` with `Y ≠ 0` (variable time, for
+    /// public points; rejects the degenerate `(0 : 0 : 0)` that exceptional inputs can give).
+    pub(crate) fn is_identity_strict(&self, pt: &Point<N>) -> bool {
+        let zero = self.p.zero();
+        bool::from(pt.z.ct_eq(&zero) & pt.x.ct_eq(&zero) & !pt.y.ct_eq(&zero))
+    }
+
+    /// Affine `(x, y)` in Montgomery form; `None` for the identity. Constant time apart from
+    /// the identity check's outcome.
+    pub(crate) fn to_affine(&self, pt: &Point<N>) -> Option<(Fe<N>, Fe<N>)> {
+        if bool::from(self.is_identity(pt)) {
+            return None;
+        }
+        let zi = self.p.invert(&pt.z);
+        Some((self.p.mul(&pt.x, &zi), self.p.mul(&pt.y, &zi)))
+    }
+
+    /// Whether affine `(x, y)` (Montgomery form) satisfies the curve equation.
+    pub(crate) fn is_on_curve(&self, x: &Fe<N>, y: &Fe<N>) -> bool {
+        let f = &self.p;
+        let lhs = f.square(y);
+        let x3 = f.mul(&f.square(x), x);
+        let rhs = f.add(&f.add(&x3, &f.mul(&self.a, x)), &self.b);
+        bool::from(lhs.ct_eq(&rhs))
+    }
+
+    /// Mixed addition `p1 + p2` with `p2` affine: RCB Algorithm 1 with `Z2 = 1` substituted
+    /// (complete as long as `p2` is not the identity, which affine points never are).
+    pub(crate) fn add_mixed(&self, p1: &Point<N>, p2: &Affine<N>) -> Point<N> {
+        let f = &self.p;
+        let (x1, y1, z1) = (&p1.x, &p1.y, &p1.z);
+        let (x2, y2) = (&p2.x, &p2.y);
+        let t0 = f.mul(x1, x2);
+        let t1 = f.mul(y1, y2);
+        let t2 = *z1;
+        let t3 = f.add(x1, y1);
+        let t4 = f.add(x2, y2);
+        let t3 = f.mul(&t3, &t4);
+        let t4 = f.add(&t0, &t1);
+        let t3 = f.sub(&t3, &t4);
+        // (X1 + Z1)(X2 + 1) − (X1X2 + Z1) = X2·Z1 + X1
+        let t4 = f.add(&f.mul(x2, z1), x1);
+        // (Y1 + Z1)(Y2 + 1) − (Y1Y2 + Z1) = Y2·Z1 + Y1
+        let t5 = f.add(&f.mul(y2, z1), y1);
+        let z3 = f.mul(&self.a, &t4);
+        let x3 = f.mul(&self.b3, &t2);
+        let z3 = f.add(&x3, &z3);
+        let x3 = f.sub(&t1, &z3);
+        let z3 = f.add(&t1, &z3);
+        let y3 = f.mul(&x3, &z3);
+        let t1 = f.add(&t0, &t0);
+        let t1 = f.add(&t1, &t0);
+        let t2 = f.mul(&self.a, &t2);
+        let t4 = f.mul(&self.b3, &t4);
+        let t1 = f.add(&t1, &t2);
+        let t2 = f.sub(&t0, &t2);
+        let t2 = f.mul(&self.a, &t2);
+        let t4 = f.add(&t4, &t2);
+        let t2 = f.mul(&t1, &t4);
+        let y3 = f.add(&y3, &t2);
+        let t2 = f.mul(&t5, &t4);
+        let x3 = f.mul(&t3, &x3);
+        let x3 = f.sub(&x3, &t2);
+        let t2 = f.mul(&t3, &t1);
+        let z3 = f.mul(&t5, &z3);
+        let z3 = f.add(&z3, &t2);
+        Point {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    /// Converts projective points (none the identity) to affine with one inversion.
+    fn batch_affine(&self, pts: &[Point<N>]) -> Vec<Affine<N>> {
+        let f = &self.p;
+        let mut prefix = Vec::with_capacity(pts.len());
+        let mut acc = f.one();
+        for p in pts {
+            prefix.push(acc);
+            acc = f.mul(&acc, &p.z);
+        }
+        let mut inv = f.invert(&acc);
+        let mut out = vec![
+            Affine {
+                x: f.zero(),
+                y: f.zero()
+            };
+            pts.len()
+        ];
+        for i in (0..pts.len()).rev() {
+            let zi = f.mul(&inv, &prefix[i]);
+            inv = f.mul(&inv, &pts[i].z);
+            out[i] = Affine {
+                x: f.mul(&pts[i].x, &zi),
+                y: f.mul(&pts[i].y, &zi),
+            };
+        }
+        out
+    }
+
+    /// The fixed-base signed comb for G, built on first use: `table[i][j] = (j+1)·2^(6i)·G`
+    /// (affine) for `j = 0..32`.
+    fn table(&self) -> &[[Affine<N>; T]] {
+        self.table.get_or_init(|| {
+            let windows = (64 * N + 1).div_ceil(W);
+            let mut out = Vec::with_capacity(windows);
+            let mut base = self.g;
+            for _ in 0..windows {
+                let mut row = [base; T];
+                for j in 1..T {
+                    row[j] = self.add(&row[j - 1], &base);
+                }
+                // Next base = 2^W·base = 2·(32·base).
+                let next = self.double(&row[T - 1]);
+                let affine = self.batch_affine(&row);
+                let mut arr = [affine[0]; T];
+                arr.copy_from_slice(&affine);
+                out.push(arr);
+                base = next;
+            }
+            out
+        })
+    }
+
+    /// `k·G` in constant time (k given as limbs, any value below 2^(64N)). Signed 6-bit
+    /// digits in [−32, 31] (branch-free recoding), one mixed complete addition per window;
+    /// every table entry of a window is read and masked, the sign applied by a constant-time
+    /// negation, and a zero digit discarded by a constant-time select.
+    pub(crate) fn mul_base_ct(&self, k: &[u64; N]) -> Point<N> {
+        let table = self.table();
+        let mut acc = self.identity();
+        let mut carry = 0u64;
+        for (i, row) in table.iter().enumerate() {
+            let (abs, neg, c) = signed_digit(bits_at(k, i * W, W) + carry);
+            carry = c;
+            let mut x = row[0].x.0;
+            let mut y = row[0].y.0;
+            for (j, entry) in row.iter().enumerate().skip(1) {
+                let hit = ((j + 1) as u64).ct_eq(&abs);
+                let mask = 0u64.wrapping_sub(u64::from(hit.unwrap_u8()));
+                for l in 0..N {
+                    x[l] = (x[l] & !mask) | (entry.x.0[l] & mask);
+                    y[l] = (y[l] & !mask) | (entry.y.0[l] & mask);
+                }
+            }
+            let y = Fe(y);
+            let sel = Affine {
+                x: Fe(x),
+                y: Fe::conditional_select(&y, &self.p.neg(&y), Choice::from(neg as u8)),
+            };
+            let sum = self.add_mixed(&acc, &sel);
+            acc = Point::conditional_select(&sum, &acc, abs.ct_eq(&0));
+        }
+        acc
+    }
+
+    /// `k·P` with the complete formulas, variable time (public scalar and point only).
+    pub(crate) fn mul_vartime(&self, pt: &Point<N>, k: &[u64; N]) -> Point<N> {
+        let mut row = [self.identity(); 1 << W4];
+        for j in 1..(1 << W4) {
+            row[j] = self.add(&row[j - 1], pt);
+        }
+        let mut acc = self.identity();
+        let mut started = false;
+        for i in (0..(64 * N / W4)).rev() {
+            if started {
+                for _ in 0..W4 {
+                    acc = self.double(&acc);
+                }
+            }
+            let nibble = bits_at(k, i * W4, W4) as usize;
+            if nibble != 0 {
+                acc = self.add(&acc, &row[nibble]);
+                started = true;
+            }
+        }
+        acc
+    }
+
+    // --- Jacobian, variable time (verification only) -----------------------------------------
+
+    fn jac_identity(&self) -> Jac<N> {
+        Jac {
+            x: self.p.one(),
+            y: self.p.one(),
+            z: self.p.zero(),
+        }
+    }
+
+    fn jac_is_identity(&self, p: &Jac<N>) -> bool {
+        p.z == self.p.zero()
+    }
+
+    /// dbl-2007-bl (any a).
+    fn jac_double(&self, p: &Jac<N>) -> Jac<N> {
+        if self.jac_is_identity(p) || p.y == self.p.zero() {
+            return self.jac_identity();
+        }
+        let f = &self.p;
+        if self.a_minus_3 {
+            // dbl-2001-b: 3M + 5S.
+            let delta = f.square(&p.z);
+            let gamma = f.square(&p.y);
+            let beta = f.mul(&p.x, &gamma);
+            let t = f.mul(&f.sub(&p.x, &delta), &f.add(&p.x, &delta));
+            let alpha = f.add(&f.add(&t, &t), &t);
+            let beta4 = f.add(&beta, &beta);
+            let beta4 = f.add(&beta4, &beta4);
+            let x3 = f.sub(&f.square(&alpha), &f.add(&beta4, &beta4));
+            let z3 = f.sub(&f.sub(&f.square(&f.add(&p.y, &p.z)), &gamma), &delta);
+            let g2 = f.square(&gamma);
+            let g8 = f.add(&g2, &g2);
+            let g8 = f.add(&g8, &g8);
+            let g8 = f.add(&g8, &g8);
+            let y3 = f.sub(&f.mul(&alpha, &f.sub(&beta4, &x3)), &g8);
+            return Jac {
+                x: x3,
+                y: y3,
+                z: z3,
+            };
+        }
+        let xx = f.square(&p.x);
+        let yy = f.square(&p.y);
+        let yyyy = f.square(&yy);
+        let zz = f.square(&p.z);
+        let s = f.sub(&f.sub(&f.square(&f.add(&p.x, &yy)), &xx), &yyyy);
+        let s = f.add(&s, &s);
+        let m = f.add(
+            &f.add(&f.add(&xx, &xx), &xx),
+            &f.mul(&self.a, &f.square(&zz)),
+        );
+        let t = f.sub(&f.square(&m), &f.add(&s, &s));
+        let y8 = f.add(&yyyy, &yyyy);
+        let y8 = f.add(&y8, &y8);
+        let y8 = f.add(&y8, &y8);
+        let y3 = f.sub(&f.mul(&m, &f.sub(&s, &t)), &y8);
+        let z3 = f.sub(&f.sub(&f.square(&f.add(&p.y, &p.z)), &yy), &zz);
+        Jac { x: t, y: y3, z: z3 }
+    }
+
+    /// madd-2007-bl with the special cases handled by branches.
+    fn jac_add_affine(&self, p: &Jac<N>, q: &Affine<N>) -> Jac<N> {
+        let f = &self.p;
+        if self.jac_is_identity(p) {
+            return Jac {
+                x: q.x,
+                y: q.y,
+                z: f.one(),
+            };
+        }
+        let z1z1 = f.square(&p.z);
+        let u2 = f.mul(&q.x, &z1z1);
+        let s2 = f.mul(&f.mul(&q.y, &p.z), &z1z1);
+        let h = f.sub(&u2, &p.x);
+        let r = f.sub(&s2, &p.y);
+        if h == f.zero() {
+            if r == f.zero() {
+                return self.jac_double(&Jac {
+                    x: q.x,
+                    y: q.y,
+                    z: f.one(),
+                });
+            }
+            return self.jac_identity();
+        }
+        let hh = f.square(&h);
+        let i = f.add(&hh, &hh);
+        let i = f.add(&i, &i);
+        let j = f.mul(&h, &i);
+        let r = f.add(&r, &r);
+        let v = f.mul(&p.x, &i);
+        let x3 = f.sub(&f.sub(&f.square(&r), &j), &f.add(&v, &v));
+        let y1j = f.mul(&p.y, &j);
+        let y3 = f.sub(&f.mul(&r, &f.sub(&v, &x3)), &f.add(&y1j, &y1j));
+        let z3 = f.sub(&f.sub(&f.square(&f.add(&p.z, &h)), &z1z1), &hh);
+        Jac {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
+    }
+
+    fn neg_affine(&self, q: &Affine<N>) -> Affine<N> {
+        Affine {
+            x: q.x,
+            y: self.p.neg(&q.y),
+        }
+    }
+
+    /// `u1·G + u2·P` in Jacobian coordinates, variable time (verification): width-5 wNAF
+    /// for P, the signed comb for G. `None` for the identity.
+    fn mul2_vartime_jac(&self, u1: &[u64; N], pt: &Point<N>, u2: &[u64; N]) -> Option<Jac<N>> {
+        // Odd multiples P, 3P, …, 15P.
+        let half = 1usize << (WNAF - 2);
+        let mut odd = Vec::with_capacity(half);
+        let two_p = self.double(pt);
+        odd.push(*pt);
+        for i in 1..half {
+            odd.push(self.add(&odd[i - 1], &two_p));
+        }
+        if odd.iter().any(|p| bool::from(self.is_identity(p))) {
+            return None;
+        }
+        let odd = self.batch_affine(&odd);
+        let naf = wnaf(u2, WNAF);
+        let mut acc = self.jac_identity();
+        for d in naf.iter().rev() {
+            acc = self.jac_double(&acc);
+            if *d > 0 {
+                acc = self.jac_add_affine(&acc, &odd[(*d as usize) / 2]);
+            } else if *d < 0 {
+                acc = self.jac_add_affine(
+                    &acc,
+                    &self.neg_affine(&odd[(d.unsigned_abs() as usize) / 2]),
+                );
+            }
+        }
+        let mut carry = 0u64;
+        for (i, row) in self.table().iter().enumerate() {
+            let (abs, neg, c) = signed_digit(bits_at(u1, i * W, W) + carry);
+            carry = c;
+            if abs != 0 {
+                let entry = &row[(abs - 1) as usize];
+                acc = if neg == 1 {
+                    self.jac_add_affine(&acc, &self.neg_affine(entry))
+                } else {
+                    self.jac_add_affine(&acc, entry)
+                };
+            }
+        }
+        if self.jac_is_identity(&acc) {
+            return None;
+        }
+        Some(acc)
+    }
+
+    /// The affine x of `u1·G + u2·P` (canonical integer), or `None` for the identity.
+    #[cfg(test)]
+    pub(crate) fn mul2_vartime_x(
+        &self,
+        u1: &[u64; N],
+        pt: &Point<N>,
+        u2: &[u64; N],
+    ) -> Option<[u64; N]> {
+        let acc = self.mul2_vartime_jac(u1, pt, u2)?;
+        let f = &self.p;
+        let zi = f.invert(&acc.z);
+        Some(f.retrieve(&f.mul(&acc.x, &f.square(&zi))))
+    }
+
+    /// Whether `(u1·G + u2·P).x ≡ r (mod q)` for `0 < r < q`, without an inversion: checks
+    /// `X = x·Z²` for the candidates `x = r, r + q, r + 2q, …` below p.
+    pub(crate) fn mul2_vartime_matches_r(
+        &self,
+        u1: &[u64; N],
+        pt: &Point<N>,
+        u2: &[u64; N],
+        r: &[u64; N],
+    ) -> bool {
+        let Some(acc) = self.mul2_vartime_jac(u1, pt, u2) else {
+            return false;
+        };
+        let f = &self.p;
+        let zz = f.square(&acc.z);
+        let mut cand = *r;
+        // p < 5q on every curve here (q ≈ p/4 for the cofactor-4 ones).
+        for _ in 0..5 {
+            if !lt_vartime(&cand, &f.m) {
+                break;
+            }
+            if f.mul(&f.to_mont(&cand), &zz) == acc.x {
+                return true;
+            }
+            // cand += q (stop on overflow past 2^(64N), which is above p anyway).
+            let mut carry = 0u64;
+            for (c, q) in cand.iter_mut().zip(self.q.m.iter()) {
+                let (v1, o1) = c.overflowing_add(*q);
+                let (v2, o2) = v1.overflowing_add(carry);
+                *c = v2;
+                carry = u64::from(o1 | o2);
+            }
+            if carry != 0 {
+                break;
+            }
+        }
+        false
+    }
+
+    /// Whether two projective points are equal.
+    #[cfg(test)]
+    pub(crate) fn eq(&self, a: &Point<N>, b: &Point<N>) -> bool {
+        let f = &self.p;
+        let l = f.mul(&a.x, &b.z);
+        let r = f.mul(&b.x, &a.z);
+        let l2 = f.mul(&a.y, &b.z);
+        let r2 = f.mul(&b.y, &a.z);
+        bool::from(l.ct_eq(&r) & l2.ct_eq(&r2))
+    }
+}
+
+/// Width-`w` NAF digits of `k`, least significant first (public scalars only).
+fn wnaf<const N: usize>(k: &[u64; N], w: u32) -> Vec<i32> {
+    let mut limbs = k.to_vec();
+    limbs.push(0);
+    let mut out = Vec::with_capacity(64 * N + 1);
+    let window = 1i64 << w;
+    let is_zero = |l: &[u64]| l.iter().all(|x| *x == 0);
+    while !is_zero(&limbs) {
+        let mut digit = 0i64;
+        if limbs[0] & 1 == 1 {
+            digit = (limbs[0] & (window as u64 - 1)) as i64;
+            if digit >= window / 2 {
+                digit -= window;
+            }
+            // k -= digit
+            if digit > 0 {
+                let mut borrow = digit as u64;
+                for l in limbs.iter_mut() {
+                    let (v, b) = l.overflowing_sub(borrow);
+                    *l = v;
+                    borrow = u64::from(b);
+                    if borrow == 0 {
+                        break;
+                    }
+                }
+            } else {
+                let mut carry = digit.unsigned_abs();
+                for l in limbs.iter_mut() {
+                    let (v, c) = l.overflowing_add(carry);
+                    *l = v;
+                    carry = u64::from(c);
+                    if carry == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        out.push(digit as i32);
+        // k >>= 1
+        let mut carry = 0u64;
+        for l in limbs.iter_mut().rev() {
+            let next = *l & 1;
+            *l = (*l >> 1) | (carry << 63);
+            carry = next;
+        }
+    }
+    out
+}
+
+/// The nine distinct curves, built on first use.
+pub(crate) mod params {
+    use super::{Curve, CurveHex};
+    use std::sync::OnceLock;
+    use token_core::GostCurve;
+
+    const TEST256: CurveHex = CurveHex {
+        p: "8000000000000000000000000000000000000000000000000000000000000431",
+        a: "0000000000000000000000000000000000000000000000000000000000000007",
+        b: "5FBFF498AA938CE739B8E022FBAFEF40563F6E6A3472FC2A514C0CE9DAE23B7E",
+        q: "8000000000000000000000000000000150FE8A1892976154C59CFC193ACCF5B3",
+        x: "0000000000000000000000000000000000000000000000000000000000000002",
+        y: "08E2A8A0E65147D4BD6316030E16D19C85C97F0A9CA267122B96ABBCEA7E8FC8",
+        cofactor: 1,
+    };
+    const CP_A: CurveHex = CurveHex {
+        p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
+        a: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD94",
+        b: "00000000000000000000000000000000000000000000000000000000000000A6",
+        q: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893",
+        x: "0000000000000000000000000000000000000000000000000000000000000001",
+        y: "8D91E471E0989CDA27DF505A453F2B7635294F2DDF23E3B122ACC99C9E9F1E14",
+        cofactor: 1,
+    };
+    const CP_B: CurveHex = CurveHex {
+        p: "8000000000000000000000000000000000000000000000000000000000000C99",
+        a: "8000000000000000000000000000000000000000000000000000000000000C96",
+        b: "3E1AF419A269A5F866A7D3C25C3DF80AE979259373FF2B182F49D4CE7E1BBC8B",
+        q: "800000000000000000000000000000015F700CFFF1A624E5E497161BCC8A198F",
+        x: "0000000000000000000000000000000000000000000000000000000000000001",
+        y: "3FA8124359F96680B83D1C3EB2C070E5C545C9858D03ECFB744BF8D717717EFC",
+        cofactor: 1,
+    };
+    const CP_C: CurveHex = CurveHex {
+        p: "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D759B",
+        a: "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D7598",
+        b: "000000000000000000000000000000000000000000000000000000000000805A",
+        q: "9B9F605F5A858107AB1EC85E6B41C8AA582CA3511EDDFB74F02F3A6598980BB9",
+        x: "0000000000000000000000000000000000000000000000000000000000000000",
+        y: "41ECE55743711A8C3CBF3783CD08C0EE4D4DC440D4641A8F366E550DFDB3BB67",
+        cofactor: 1,
+    };
+    const TC26_256A: CurveHex = CurveHex {
+        p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
+        a: "C2173F1513981673AF4892C23035A27CE25E2013BF95AA33B22C656F277E7335",
+        b: "295F9BAE7428ED9CCC20E7C359A9D41A22FCCD9108E17BF7BA9337A6F8AE9513",
+        q: "400000000000000000000000000000000FD8CDDFC87B6635C115AF556C360C67",
+        x: "91E38443A5E82C0D880923425712B2BB658B9196932E02C78B2582FE742DAA28",
+        y: "32879423AB1A0375895786C4BB46E9565FDE0B5344766740AF268ADB32322E5C",
+        cofactor: 4,
+    };
+    const TEST512: CurveHex = CurveHex {
+        p: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15DF1D852741AF4704A0458047E80E4546D35B8336FAC224DD81664BBF528BE6373",
+        a: "7",
+        b: "1CFF0806A31116DA29D8CFA54E57EB748BC5F377E49400FDD788B649ECA1AC4361834013B2AD7322480A89CA58E0CF74BC9E540C2ADD6897FAD0A3084F302ADC",
+        q: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15DA82F2D7ECB1DBAC719905C5EECC423F1D86E25EDBE23C595D644AAF187E6E6DF",
+        x: "24D19CC64572EE30F396BF6EBBFD7A6C5213B3B3D7057CC825F91093A68CD762FD60611262CD838DC6B60AA7EEE804E28BC849977FAC33B4B530F1B120248A9A",
+        y: "2BB312A43BD2CE6E0D020613C857ACDDCFBF061E91E5F2C3F32447C259F39B2C83AB156D77F1496BF7EB3351E1EE4E43DC1A18B91B24640B6DBB92CB1ADD371E",
+        cofactor: 1,
+    };
+    const TC26_512A: CurveHex = CurveHex {
+        p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
+        a: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC4",
+        b: "E8C2505DEDFC86DDC1BD0B2B6667F1DA34B82574761CB0E879BD081CFD0B6265EE3CB090F30D27614CB4574010DA90DD862EF9D4EBEE4761503190785A71C760",
+        q: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF27E69532F48D89116FF22B8D4E0560609B4B38ABFAD2B85DCACDB1411F10B275",
+        x: "3",
+        y: "7503CFE87A836AE3A61B8816E25450E6CE5E1C93ACF1ABC1778064FDCBEFA921DF1626BE4FD036E93D75E6A50E3A41E98028FE5FC235F5B889A589CB5215F2A4",
+        cofactor: 1,
+    };
+    const TC26_512B: CurveHex = CurveHex {
+        p: "8000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000006F",
+        a: "8000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000006C",
+        b: "687D1B459DC841457E3E06CF6F5E2517B97C7D614AF138BCBF85DC806C4B289F3E965D2DB1416D217F8B276FAD1AB69C50F78BEE1FA3106EFB8CCBC7C5140116",
+        q: "800000000000000000000000000000000000000000000000000000000000000149A1EC142565A545ACFDB77BD9D40CFA8B996712101BEA0EC6346C54374F25BD",
+        x: "2",
+        y: "1A8F7EDA389B094C2C071E3647A8940F3C123B697578C213BE6DD9E6C8EC7335DCB228FD1EDF4A39152CBCAAF8C0398828041055F94CEEEC7E21340780FE41BD",
+        cofactor: 1,
+    };
+    const TC26_512C: CurveHex = CurveHex {
+        p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
+        a: "DC9203E514A721875485A529D2C722FB187BC8980EB866644DE41C68E143064546E861C0E2C9EDD92ADE71F46FCF50FF2AD97F951FDA9F2A2EB6546F39689BD3",
+        b: "B4C4EE28CEBC6C2C8AC12952CF37F16AC7EFB6A9F69F4B57FFDA2E4F0DE5ADE038CBC2FFF719D2C18DE0284B8BFEF3B52B8CC7A5F5BF0A3C8D2319A5312557E1",
+        q: "3FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC98CDBA46506AB004C33A9FF5147502CC8EDA9E7A769A12694623CEF47F023ED",
+        x: "E2E31EDFC23DE7BDEBE241CE593EF5DE2295B7A9CBAEF021D385F7074CEA043AA27272A7AE602BF2A7B9033DB9ED3610C6FB85487EAE97AAC5BC7928C1950148",
+        y: "F5CE40D95B5EB899ABBCCFF5911CB8577939804D6527378B8C108C3D2090FF9BE18E2D33E3021ED2EF32D85822423B6304F726AA854BAE07D0396E9A9ADDC40F",
+        cofactor: 4,
+    };
+
+    macro_rules! curve_fn {
+        ($name:ident, $n:literal, $hex:ident) => {
+            fn $name() -> &'static Curve<$n> {
+                static C: OnceLock<Curve<$n>> = OnceLock::new();
+                C.get_or_init(|| Curve::new(&$hex))
+            }
+        };
+    }
+    curve_fn!(test256, 4, TEST256);
+    curve_fn!(cp_a, 4, CP_A);
+    curve_fn!(cp_b, 4, CP_B);
+    curve_fn!(cp_c, 4, CP_C);
+    curve_fn!(tc26_256a, 4, TC26_256A);
+    curve_fn!(test512, 8, TEST512);
+    curve_fn!(tc26_512a, 8, TC26_512A);
+    curve_fn!(tc26_512b, 8, TC26_512B);
+    curve_fn!(tc26_512c, 8, TC26_512C);
+
+    /// A curve of either size.
+    #[derive(Clone, Copy, Debug)]
+    pub(crate) enum AnyCurve {
+        /// 256-bit.
+        C256(&'static Curve<4>),
+        /// 512-bit.
+        C512(&'static Curve<8>),
+    }
+
+    /// The curve for a [`GostCurve`]; `None` for a curve this crate does not know (the enum
+    /// is non-exhaustive).
+    pub(crate) fn curve(c: GostCurve) -> Option<AnyCurve> {
+        Some(match c {
+            GostCurve::Test256 => AnyCurve::C256(test256()),
+            GostCurve::CryptoProA => AnyCurve::C256(cp_a()),
+            GostCurve::CryptoProB => AnyCurve::C256(cp_b()),
+            GostCurve::CryptoProC => AnyCurve::C256(cp_c()),
+            GostCurve::Tc26_256A => AnyCurve::C256(tc26_256a()),
+            GostCurve::Test512 => AnyCurve::C512(test512()),
+            GostCurve::Tc26_512A => AnyCurve::C512(tc26_512a()),
+            GostCurve::Tc26_512B => AnyCurve::C512(tc26_512b()),
+            GostCurve::Tc26_512C => AnyCurve::C512(tc26_512c()),
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::params::{AnyCurve, curve};
+    use super::*;
+    use token_core::GostCurve;
+
+    fn check<const N: usize>(c: &Curve<N>) {
+        let (gx, gy) = c.to_affine(&c.g).unwrap();
+        assert!(c.is_on_curve(&gx, &gy));
+        // Doubling agrees with addition, and stays on the curve.
+        let d = c.double(&c.g);
+        let (dx, dy) = c.to_affine(&d).unwrap();
+        assert!(c.is_on_curve(&dx, &dy), "2G on curve");
+        let d2 = c.add(&c.g, &c.g);
+        let (dx, dy) = c.to_affine(&d2).unwrap();
+        assert!(c.is_on_curve(&dx, &dy), "G+G on curve");
+        assert!(c.eq(&d, &d2));
+        let t = c.add(&d, &c.g);
+        let (tx, ty) = c.to_affine(&t).unwrap();
+        assert!(c.is_on_curve(&tx, &ty), "3G on curve");
+        // q·G = O.
+        assert!(
+            bool::from(c.is_identity(&c.mul_vartime(&c.g, &c.q.m))),
+            "qG"
+        );
+        // Fixed-base (constant-time) agrees with the generic ladder.
+        let mut k = c.q.m;
+        k[0] ^= 0x1234_5678;
+        k[N - 1] >>= 1;
+        let a = c.mul_base_ct(&k);
+        let b = c.mul_vartime(&c.g, &k);
+        assert!(c.eq(&a, &b));
+        // Scalars with long runs of ones and zeros exercise the signed-digit carries.
+        let mut ones = [u64::MAX; N];
+        ones[N - 1] >>= 3;
+        let mut qm1 = c.q.m;
+        qm1[0] -= 1;
+        for s in [ones, qm1, [0x5555_5555_5555_5555; N].map(|x| x >> 2)] {
+            assert!(c.eq(&c.mul_base_ct(&s), &c.mul_vartime(&c.g, &s)));
+        }
+        // Small scalars, including digits that are zero.
+        for small in [1u64, 2, 31, 32, 33, 63, 64, 65, 4096] {
+            let mut s = [0u64; N];
+            s[0] = small;
+            assert!(
+                c.eq(&c.mul_base_ct(&s), &c.mul_vartime(&c.g, &s)),
+                "{small}"
+            );
+        }
+        // u1·G + u2·P via Jacobian/wNAF equals the complete-formula result.
+        let p = c.mul_vartime(&c.g, &[7u64; N].map(|x| x & 0xffff));
+        let mut u2 = c.q.m;
+        u2[0] ^= 0xdead_beef;
+        u2[N - 1] >>= 2;
+        let expect = c.add(&c.mul_vartime(&c.g, &k), &c.mul_vartime(&p, &u2));
+        let (ex, _) = c.to_affine(&expect).unwrap();
+        let x = c.p.retrieve(&ex);
+        assert_eq!(c.mul2_vartime_x(&k, &p, &u2), Some(x));
+        // The inversion-free check agrees: x mod q matches, a neighbour does not.
+        let r = c.q.retrieve(&c.q.to_mont(&x));
+        assert!(
+            c.mul2_vartime_matches_r(&k, &p, &u2, &r),
+            "p={:x?} x={x:x?} r={r:x?}",
+            c.p.m
+        );
+        let mut r2 = r;
+        r2[0] ^= 1;
+        assert!(!c.mul2_vartime_matches_r(&k, &p, &u2, &r2));
+        let (ax, ay) = c.to_affine(&a).unwrap();
+        assert!(c.is_on_curve(&ax, &ay));
+        // Identity handling.
+        let o = c.identity();
+        assert!(c.eq(&c.add(&o, &c.g), &c.g));
+        assert!(bool::from(c.is_identity(&c.double(&o))));
+        let neg = Point {
+            x: c.g.x,
+            y: c.p.neg(&c.g.y),
+            z: c.g.z,
+        };
+        assert!(bool::from(c.is_identity(&c.add(&neg, &c.g))));
+    }
+
+    #[test]
+    fn all_curves_are_consistent() {
+        for gc in [
+            GostCurve::Test256,
+            GostCurve::CryptoProA,
+            GostCurve::CryptoProB,
+            GostCurve::CryptoProC,
+            GostCurve::Tc26_256A,
+            GostCurve::Test512,
+            GostCurve::Tc26_512A,
+            GostCurve::Tc26_512B,
+            GostCurve::Tc26_512C,
+        ] {
+            match curve(gc).unwrap() {
+                AnyCurve::C256(c) => check(c),
+                AnyCurve::C512(c) => check(c),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::params::{AnyCurve, curve};
+    use token_core::GostCurve;
+
+    #[test]
+    #[ignore = "timing probe"]
+    fn probe() {
+        let AnyCurve::C256(c) = curve(GostCurve::CryptoProA).unwrap() else {
+            panic!()
+        };
+        let mut x = c.g.y;
+        let n = 1_000_000;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            x = c.p.mul(&x, &c.g.y);
+        }
+        let dt = t.elapsed();
+        println!("mul256: {:?}/op {:?}", dt / n, x.0[0]);
+        let mut pt = c.g;
+        let t = std::time::Instant::now();
+        for _ in 0..100_000 {
+            pt = c.add(&pt, &c.g);
+        }
+        println!("add256: {:?}/op", t.elapsed() / 100_000);
+        let t = std::time::Instant::now();
+        for _ in 0..100_000 {
+            pt = c.double(&pt);
+        }
+        println!("dbl256: {:?}/op {:?}", t.elapsed() / 100_000, pt.x.0[0]);
+        let t = std::time::Instant::now();
+        for _ in 0..1000 {
+            x = c.p.invert(&x);
+        }
+        println!("inv256: {:?}/op", t.elapsed() / 1000);
+        let k = c.q.m;
+        let t = std::time::Instant::now();
+        for _ in 0..1000 {
+            pt = c.mul_base_ct(&k);
+        }
+        println!("mulbase: {:?}/op {:?}", t.elapsed() / 1000, pt.x.0[0]);
+    }
+}

@@ -1,0 +1,548 @@
+//! Constant-time Montgomery arithmetic modulo an odd modulus of `64·N` bits or fewer.
+//!
+//! Elements are `[u64; N]` little-endian limbs in Montgomery form, always fully reduced. Every
+//! function here runs in time independent of the element values: no branches or indices depend
+//! on them (the modulus and the loop bounds are public). Indexing is over compile-time sized
+//! arrays with loop bounds `0..N`, so it cannot go out of range.
+#![allow(
+    clippy::indexing_slicing,
+    clippy::needless_range_loop,
+    reason = "fixed-size limb arrays indexed by loop counters bounded by the const N"
+)]
+
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use zeroize::Zeroize;
+
+/// A field (or scalar ring) element in Montgomery form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Fe<const N: usize>(pub(crate) [u64; N]);
+
+impl<const N: usize> Zeroize for Fe<N> {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl<const N: usize> ConditionallySelectable for Fe<N> {
+    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+        let mut out = [0u64; N];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = u64::conditional_select(&a.0[i], &b.0[i], choice);
+        }
+        Self(out)
+    }
+}
+
+impl<const N: usize> ConstantTimeEq for Fe<N> {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        let mut acc = 0u64;
+        for i in 0..N {
+            acc |= self.0[i] ^ other.0[i];
+        }
+        acc.ct_eq(&0)
+    }
+}
+
+#[inline(always)]
+const fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
+    let t = (a as u128) + (b as u128) + (carry as u128);
+    (t as u64, (t >> 64) as u64)
+}
+
+#[inline(always)]
+const fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
+    let t = (a as u128).wrapping_sub((b as u128) + ((borrow >> 63) as u128));
+    (t as u64, (t >> 64) as u64)
+}
+
+#[inline(always)]
+const fn mac(acc: u64, b: u64, c: u64, carry: u64) -> (u64, u64) {
+    let t = (acc as u128) + (b as u128) * (c as u128) + (carry as u128);
+    (t as u64, (t >> 64) as u64)
+}
+
+/// `a - b` and the borrow as an all-ones / all-zeros mask.
+#[inline(always)]
+fn sub_limbs<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], u64) {
+    let mut out = [0u64; N];
+    let mut borrow = 0u64;
+    for i in 0..N {
+        let (d, bo) = sbb(a[i], b[i], borrow);
+        out[i] = d;
+        borrow = bo;
+    }
+    (out, borrow)
+}
+
+#[inline(always)]
+fn select_mask<const N: usize>(mask: u64, if_set: &[u64; N], if_clear: &[u64; N]) -> [u64; N] {
+    let mut out = [0u64; N];
+    for i in 0..N {
+        out[i] = (if_set[i] & mask) | (if_clear[i] & !mask);
+    }
+    out
+}
+
+/// Big-endian bytes (exactly `8·N` of them) to limbs.
+pub(crate) fn limbs_from_be<const N: usize>(bytes: &[u8]) -> Option<[u64; N]> {
+    if bytes.len() != 8 * N {
+        return None;
+    }
+    let mut out = [0u64; N];
+    for (i, chunk) in bytes.rchunks_exact(8).enumerate() {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        out[i] = u64::from_be_bytes(w);
+    }
+    Some(out)
+}
+
+/// Limbs to big-endian bytes (`8·N` of them).
+pub(crate) fn limbs_to_be<const N: usize>(limbs: &[u64; N], out: &mut [u8]) {
+    for (i, chunk) in out.rchunks_exact_mut(8).enumerate().take(N) {
+        chunk.copy_from_slice(&limbs[i].to_be_bytes());
+    }
+}
+
+/// Parses hex (for the built-in curve constants only).
+pub(crate) fn limbs_from_hex<const N: usize>(hex: &str) -> [u64; N] {
+    let mut out = [0u64; N];
+    let digits: Vec<u8> = hex
+        .bytes()
+        .filter_map(|c| (c as char).to_digit(16))
+        .map(|d| d as u8)
+        .collect();
+    for (k, d) in digits.iter().rev().enumerate() {
+        let limb = k / 16;
+        if limb < N {
+            out[limb] |= u64::from(*d) << (4 * (k % 16));
+        }
+    }
+    out
+}
+
+/// `a < b`, variable time (for public values only).
+pub(crate) fn lt_vartime<const N: usize>(a: &[u64; N], b: &[u64; N]) -> bool {
+    for i in (0..N).rev() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+    }
+    false
+}
+
+/// `a < b` in constant time.
+pub(crate) fn lt_ct<const N: usize>(a: &[u64; N], b: &[u64; N]) -> Choice {
+    let (_, borrow) = sub_limbs(a, b);
+    Choice::from((borrow & 1) as u8)
+}
+
+/// `a == 0` in constant time.
+pub(crate) fn is_zero_ct<const N: usize>(a: &[u64; N]) -> Choice {
+    let mut acc = 0u64;
+    for limb in a {
+        acc |= *limb;
+    }
+    acc.ct_eq(&0)
+}
+
+/// Montgomery parameters of one odd modulus.
+#[derive(Debug)]
+pub(crate) struct Modulus<const N: usize> {
+    /// The modulus.
+    pub(crate) m: [u64; N],
+    /// `-m⁻¹ mod 2⁶⁴`.
+    inv: u64,
+    /// `R mod m` (Montgomery one).
+    one: [u64; N],
+    /// `R² mod m`.
+    r2: [u64; N],
+    /// `m - 2`, the Fermat inversion exponent (public).
+    m_minus_2: [u64; N],
+    /// Bit length of `m`.
+    pub(crate) bits: u32,
+    /// `Some(c)` when `m = 2^(64N) − c` with small `c` (CryptoPro-A / TC26-256-A and
+    /// TC26-512-A / -C primes): elements are then kept in plain (not Montgomery) form and
+    /// products are reduced with `2^(64N) ≡ c`.
+    pm_c: Option<u64>,
+}
+
+impl<const N: usize> Modulus<N> {
+    /// Parameters for the odd modulus `m` (a public curve constant).
+    pub(crate) fn new(m: [u64; N]) -> Self {
+        // Newton iteration for m0⁻¹ mod 2⁶⁴.
+        let m0 = m[0];
+        let mut x: u64 = 1;
+        for _ in 0..7 {
+            x = x.wrapping_mul(2u64.wrapping_sub(m0.wrapping_mul(x)));
+        }
+        let inv = x.wrapping_neg();
+        // R mod m by doubling 1 (64·N times), then R² by doubling 64·N more times.
+        let mut tmp = Self {
+            m,
+            inv,
+            one: [0; N],
+            r2: [0; N],
+            m_minus_2: [0; N],
+            bits: 0,
+            pm_c: None,
+        };
+        let mut v = [0u64; N];
+        v[0] = 1;
+        // 1 might already be ≥ m only for m = 1, which is not a curve modulus.
+        for _ in 0..(64 * N) {
+            v = tmp.add_raw(&v, &v);
+        }
+        let one = v;
+        for _ in 0..(64 * N) {
+            v = tmp.add_raw(&v, &v);
+        }
+        tmp.one = one;
+        tmp.r2 = v;
+        let mut two = [0u64; N];
+        two[0] = 2;
+        tmp.m_minus_2 = sub_limbs(&m, &two).0;
+        let mut bits = 0u32;
+        for i in (0..N).rev() {
+            if m[i] != 0 {
+                bits = (i as u32) * 64 + (64 - m[i].leading_zeros());
+                break;
+            }
+        }
+        tmp.bits = bits;
+        tmp
+    }
+
+    /// Like [`Modulus::new`], but uses the faster plain representation when `m` has the form
+    /// `2^(64N) − c` with `c < 2^32`.
+    pub(crate) fn new_field(m: [u64; N]) -> Self {
+        let mut f = Self::new(m);
+        let top_ones = m.iter().skip(1).all(|l| *l == u64::MAX);
+        let c = m[0].wrapping_neg();
+        if top_ones && c < (1 << 32) {
+            f.pm_c = Some(c);
+            let mut one = [0u64; N];
+            one[0] = 1;
+            f.one = one;
+        }
+        f
+    }
+
+    /// `a·b mod m` for `m = 2^(64N) − c` (plain representation), constant time.
+    #[inline(always)]
+    fn pm_mul(&self, a: &[u64; N], b: &[u64; N], c: u64) -> [u64; N] {
+        let mut t = [0u64; 16];
+        for i in 0..N {
+            let mut carry = 0u64;
+            for j in 0..N {
+                let (lo, hi) = mac(t[i + j], a[i], b[j], carry);
+                t[i + j] = lo;
+                carry = hi;
+            }
+            t[i + N] = carry;
+        }
+        self.pm_reduce(&t, c)
+    }
+
+    /// `a² mod m` for `m = 2^(64N) − c`: off-diagonal products once, doubled, plus squares.
+    #[inline(always)]
+    fn pm_square(&self, a: &[u64; N], c: u64) -> [u64; N] {
+        let mut t = [0u64; 16];
+        for i in 0..N {
+            let mut carry = 0u64;
+            for j in (i + 1)..N {
+                let (lo, hi) = mac(t[i + j], a[i], a[j], carry);
+                t[i + j] = lo;
+                carry = hi;
+            }
+            t[i + N] = carry;
+        }
+        // Double.
+        let mut top = 0u64;
+        for limb in t.iter_mut().take(2 * N) {
+            let next = *limb >> 63;
+            *limb = (*limb << 1) | top;
+            top = next;
+        }
+        // Add the squares a[i]² at position 2i.
+        let mut carry = 0u64;
+        for i in 0..N {
+            let (lo, hi) = mac(t[2 * i], a[i], a[i], carry);
+            t[2 * i] = lo;
+            let (v, c2) = adc(t[2 * i + 1], hi, 0);
+            t[2 * i + 1] = v;
+            carry = c2;
+        }
+        self.pm_reduce(&t, c)
+    }
+
+    /// Reduces the 2N-limb value in `t` modulo `2^(64N) − c`.
+    #[inline(always)]
+    fn pm_reduce(&self, t: &[u64; 16], c: u64) -> [u64; N] {
+        // x = lo + hi·c  (< 2^(64N) · (c + 1))
+        let mut r = [0u64; N];
+        let mut carry = 0u64;
+        for i in 0..N {
+            let (v, cc) = mac(t[i], t[N + i], c, carry);
+            r[i] = v;
+            carry = cc;
+        }
+        // x = r + carry·c
+        let (v, mut cc) = mac(r[0], carry, c, 0);
+        r[0] = v;
+        for limb in r.iter_mut().skip(1) {
+            let (v, c2) = adc(*limb, cc, 0);
+            *limb = v;
+            cc = c2;
+        }
+        // A final carry means 2^(64N) more, i.e. c more; r is tiny then, so this cannot carry.
+        let (v, mut cc) = adc(r[0], cc.wrapping_neg() & c, 0);
+        r[0] = v;
+        for limb in r.iter_mut().skip(1) {
+            let (v, c2) = adc(*limb, cc, 0);
+            *limb = v;
+            cc = c2;
+        }
+        let (diff, borrow) = sub_limbs(&r, &self.m);
+        select_mask(borrow, &r, &diff)
+    }
+
+    /// `(a + b) mod m` for reduced `a`, `b`.
+    #[inline(always)]
+    fn add_raw(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+        let mut sum = [0u64; N];
+        let mut carry = 0u64;
+        for i in 0..N {
+            let (s, c) = adc(a[i], b[i], carry);
+            sum[i] = s;
+            carry = c;
+        }
+        let (diff, borrow) = sub_limbs(&sum, &self.m);
+        // Keep `sum` only when it is below m and did not overflow.
+        let keep_sum = borrow & carry.wrapping_sub(1);
+        select_mask(keep_sum, &sum, &diff)
+    }
+
+    /// Montgomery one.
+    pub(crate) fn one(&self) -> Fe<N> {
+        Fe(self.one)
+    }
+
+    /// Zero.
+    pub(crate) fn zero(&self) -> Fe<N> {
+        Fe([0; N])
+    }
+
+    /// `a + b`.
+    #[inline]
+    pub(crate) fn add(&self, a: &Fe<N>, b: &Fe<N>) -> Fe<N> {
+        Fe(self.add_raw(&a.0, &b.0))
+    }
+
+    /// `a - b`.
+    #[inline]
+    pub(crate) fn sub(&self, a: &Fe<N>, b: &Fe<N>) -> Fe<N> {
+        let (d, borrow) = sub_limbs(&a.0, &b.0);
+        let mut out = [0u64; N];
+        let mut carry = 0u64;
+        for i in 0..N {
+            let (s, c) = adc(d[i], self.m[i] & borrow, carry);
+            out[i] = s;
+            carry = c;
+        }
+        Fe(out)
+    }
+
+    /// `-a`.
+    #[inline]
+    pub(crate) fn neg(&self, a: &Fe<N>) -> Fe<N> {
+        self.sub(&self.zero(), a)
+    }
+
+    /// Montgomery product `a·b·R⁻¹ mod m` (CIOS). Correct for any `a < 2^(64N)` and `b < m`.
+    #[inline]
+    pub(crate) fn mul(&self, a: &Fe<N>, b: &Fe<N>) -> Fe<N> {
+        match self.pm_c {
+            Some(c) => Fe(self.pm_mul(&a.0, &b.0, c)),
+            None => Fe(self.mont_mul(&a.0, &b.0)),
+        }
+    }
+
+    #[inline(always)]
+    fn mont_mul(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+        let mut t = [0u64; N];
+        let mut t_n = 0u64;
+        for i in 0..N {
+            let bi = b[i];
+            let mut c = 0u64;
+            for j in 0..N {
+                let (lo, hi) = mac(t[j], a[j], bi, c);
+                t[j] = lo;
+                c = hi;
+            }
+            let (tn, t_n1) = adc(t_n, c, 0);
+            let k = t[0].wrapping_mul(self.inv);
+            let (_, mut c) = mac(t[0], k, self.m[0], 0);
+            for j in 1..N {
+                let (lo, hi) = mac(t[j], k, self.m[j], c);
+                t[j - 1] = lo;
+                c = hi;
+            }
+            let (lo, hi) = adc(tn, c, 0);
+            t[N - 1] = lo;
+            t_n = t_n1 + hi;
+        }
+        // t < 2m: subtract m unless that borrows out of the (t_n, t) value.
+        let (diff, borrow) = sub_limbs(&t, &self.m);
+        let keep_t = borrow & t_n.wrapping_sub(1);
+        select_mask(keep_t, &t, &diff)
+    }
+
+    /// `a²`.
+    #[inline]
+    pub(crate) fn square(&self, a: &Fe<N>) -> Fe<N> {
+        match self.pm_c {
+            Some(c) => Fe(self.pm_square(&a.0, c)),
+            None => Fe(self.mont_mul(&a.0, &a.0)),
+        }
+    }
+
+    /// Converts an integer `x < 2^(64N)` (any size, not necessarily below m) to Montgomery form
+    /// of `x mod m`.
+    pub(crate) fn to_mont(&self, x: &[u64; N]) -> Fe<N> {
+        if self.pm_c.is_some() {
+            // x < 2^(64N) < 2m: one conditional subtraction.
+            let (diff, borrow) = sub_limbs(x, &self.m);
+            return Fe(select_mask(borrow, x, &diff));
+        }
+        Fe(self.mont_mul(x, &self.r2))
+    }
+
+    /// Back from Montgomery form to the canonical integer in `[0, m)`.
+    pub(crate) fn retrieve(&self, a: &Fe<N>) -> [u64; N] {
+        if self.pm_c.is_some() {
+            return a.0;
+        }
+        let mut one = [0u64; N];
+        one[0] = 1;
+        self.mont_mul(&a.0, &one)
+    }
+
+    /// `a⁻¹` by Fermat's little theorem (m prime); `0⁻¹ = 0`. Constant time in `a` (the
+    /// exponent is public).
+    pub(crate) fn invert(&self, a: &Fe<N>) -> Fe<N> {
+        self.pow_public(a, &self.m_minus_2)
+    }
+
+    /// `a^e` for a public exponent, 4-bit fixed window; constant time in `a`.
+    pub(crate) fn pow_public(&self, a: &Fe<N>, e: &[u64; N]) -> Fe<N> {
+        let mut table = [self.one(); 16];
+        for i in 1..16 {
+            table[i] = self.mul(&table[i - 1], a);
+        }
+        let mut acc = self.one();
+        for i in (0..N).rev() {
+            for nib in (0..16).rev() {
+                acc = self.square(&acc);
+                acc = self.square(&acc);
+                acc = self.square(&acc);
+                acc = self.square(&acc);
+                let idx = ((e[i] >> (nib * 4)) & 0xf) as usize;
+                // The exponent is public: a direct index is fine.
+                acc = self.mul(&acc, &table[idx]);
+            }
+        }
+        acc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_modulus_arithmetic() {
+        // m = 2^255 - 19, check 3 * 5 = 15 and inversion.
+        let m: [u64; 4] =
+            limbs_from_hex("7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed");
+        let f = Modulus::new(m);
+        let three = f.to_mont(&[3, 0, 0, 0]);
+        let five = f.to_mont(&[5, 0, 0, 0]);
+        assert_eq!(f.retrieve(&f.mul(&three, &five)), [15, 0, 0, 0]);
+        let inv = f.invert(&three);
+        assert_eq!(f.retrieve(&f.mul(&inv, &three)), [1, 0, 0, 0]);
+        assert_eq!(f.retrieve(&f.sub(&three, &five)), {
+            let mut x = m;
+            x[0] -= 2;
+            x
+        });
+        // Reduction of an integer above m.
+        let big = [u64::MAX; 4];
+        assert_eq!(f.retrieve(&f.to_mont(&big)), [18 + 19, 0, 0, 0]);
+    }
+
+    #[test]
+    fn pseudo_mersenne_matches_montgomery() {
+        for hex in ["FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97"] {
+            let m: [u64; 4] = limbs_from_hex(hex);
+            let mont = Modulus::new(m);
+            let pm = Modulus::new_field(m);
+            assert!(pm.pm_c.is_some());
+            let mut x = [0x1234_5678_9abc_def0u64, u64::MAX, 7, u64::MAX - 5];
+            let mut y = [u64::MAX; 4];
+            for _ in 0..200 {
+                let a = mont.retrieve(&mont.mul(&mont.to_mont(&x), &mont.to_mont(&y)));
+                let b = pm.retrieve(&pm.mul(&pm.to_mont(&x), &pm.to_mont(&y)));
+                assert_eq!(a, b);
+                let sq = mont.retrieve(&mont.square(&mont.to_mont(&x)));
+                assert_eq!(sq, pm.retrieve(&pm.square(&pm.to_mont(&x))));
+                let inv = pm.invert(&pm.to_mont(&x));
+                assert_eq!(pm.retrieve(&pm.mul(&inv, &pm.to_mont(&x))), [1, 0, 0, 0]);
+                y = x;
+                x = a;
+                x[3] ^= 0xffff_0000_0000_0000;
+            }
+            // -1 · -1 = 1 and the near-2^256 edge.
+            let mut minus1 = m;
+            minus1[0] -= 1;
+            let a = pm.to_mont(&minus1);
+            assert_eq!(pm.retrieve(&pm.mul(&a, &a)), [1, 0, 0, 0]);
+            assert_eq!(pm.retrieve(&pm.to_mont(&[u64::MAX; 4])), [616, 0, 0, 0]);
+        }
+        let m: [u64; 8] = limbs_from_hex(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
+        );
+        let mont = Modulus::new(m);
+        let pm = Modulus::new_field(m);
+        assert!(pm.pm_c.is_some());
+        let mut x = [u64::MAX - 1; 8];
+        let mut y = [0x0123_4567_89ab_cdefu64; 8];
+        for _ in 0..200 {
+            let a = mont.retrieve(&mont.mul(&mont.to_mont(&x), &mont.to_mont(&y)));
+            let b = pm.retrieve(&pm.mul(&pm.to_mont(&x), &pm.to_mont(&y)));
+            assert_eq!(a, b);
+            let sq = mont.retrieve(&mont.square(&mont.to_mont(&x)));
+            assert_eq!(sq, pm.retrieve(&pm.square(&pm.to_mont(&x))));
+            y = x;
+            x = a;
+            x[7] |= 0xfff0_0000_0000_0000;
+        }
+    }
+
+    #[test]
+    fn modulus_near_word_size() {
+        // 2^256 - 617 exercises the carry word.
+        let m: [u64; 4] =
+            limbs_from_hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97");
+        let f = Modulus::new(m);
+        let mut x = m;
+        x[0] -= 1; // -1
+        let a = f.to_mont(&x);
+        assert_eq!(f.retrieve(&f.mul(&a, &a)), [1, 0, 0, 0]);
+        assert_eq!(f.retrieve(&f.add(&a, &a)), {
+            let mut y = m;
+            y[0] -= 2;
+            y
+        });
+    }
+}

@@ -1,0 +1,23 @@
+#![no_main]
+//! Signature parsing and verification of arbitrary bytes (any r, s) must never panic.
+use libfuzzer_sys::fuzz_target;
+use token_core::GostParamSet;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
+    let set = GostParamSet::ALL[usize::from(selector) % GostParamSet::ALL.len()];
+    let l = set.key_size().coordinate_len();
+    if rest.len() < l {
+        return;
+    }
+    let (digest, sig) = rest.split_at(l);
+    if let Ok(sig) = gost::Signature::from_bytes(sig) {
+        let mut d = vec![0u8; l];
+        d[l - 1] = 7;
+        if let Ok(key) = gost::SigningKey::from_be_bytes(set, &d) {
+            let _ = key.verifying_key().verify_prehash(digest, &sig);
+        }
+    }
+});
