@@ -837,7 +837,7 @@ impl SigningKey {
                 dst.copy_from_slice(bytes);
             }
             Self::from_be_bytes(set, &be)?
-        } else if content.len() > l && content.len() % l == 0 {
+        } else if content.len() > l && content.len().is_multiple_of(l) {
             return Err(Error::Unsupported {
                 what: "CryptoPro masked GOST private key".into(),
             });

@@ -3,9 +3,11 @@
 
 use der::asn1::OctetString;
 use der::{Decode, Encode};
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use sha2::Digest;
 use token_core::{
     DigestAlgorithm, Error, GostKeySize, KeyAlgorithm, PublicKey, Result, SecretBytes,
-    SignatureScheme,
+    SignatureScheme, oid,
 };
 
 use crate::attr;
@@ -19,21 +21,80 @@ pub(crate) struct Generated {
     pub(crate) public_key: PublicKey,
 }
 
-fn not_yet(what: impl core::fmt::Display) -> Error {
-    Error::Unsupported {
-        what: format!("{what} in the soft token (the signing engine for it is not built in yet)"),
-    }
+/// A fresh random source for RSA key generation and PSS salts.
+fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+    rand_core::UnwrapErr(getrandom::SysRng)
 }
+
+fn rsa_error(e: impl core::fmt::Display) -> Error {
+    Error::Backend(token_core::BackendEvidence::Other(format!("RSA: {e}")))
+}
+
+/// RSA key sizes the soft token generates.
+const RSA_SIZES: [u32; 3] = [2048, 3072, 4096];
 
 /// Generates a key pair.
 pub(crate) fn generate(algorithm: KeyAlgorithm) -> Result<Generated> {
-    Err(not_yet(algorithm))
+    match algorithm {
+        KeyAlgorithm::Gost(set) => {
+            let key = gost::SigningKey::generate(set)?;
+            Ok(Generated {
+                pkcs8: SecretBytes::new(key.to_pkcs8_der()?.as_bytes()),
+                public_key: key.verifying_key().to_public_key()?,
+            })
+        }
+        KeyAlgorithm::Rsa { bits } if RSA_SIZES.contains(&bits) => {
+            let bits = usize::try_from(bits).map_err(rsa_error)?;
+            let key = rsa::RsaPrivateKey::new(&mut rng(), bits).map_err(rsa_error)?;
+            let pkcs8 = key.to_pkcs8_der().map_err(rsa_error)?;
+            let spki = key.to_public_key().to_public_key_der().map_err(rsa_error)?;
+            Ok(Generated {
+                pkcs8: SecretBytes::new(pkcs8.as_bytes()),
+                public_key: PublicKey::from_spki_der(spki.as_bytes())?,
+            })
+        }
+        other => Err(Error::Unsupported {
+            what: format!("{other} key generation in the soft token (RSA: 2048, 3072, 4096)"),
+        }),
+    }
+}
+
+/// A private key read from PKCS#8.
+enum Private {
+    Gost(Box<gost::SigningKey>),
+    Rsa(Box<rsa::RsaPrivateKey>),
+}
+
+fn private_key(pkcs8: &[u8]) -> Result<Private> {
+    let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8)
+        .map_err(|e| Error::malformed_der("private key", e))?;
+    let alg = info.algorithm.oid;
+    if alg == oid::RSA_ENCRYPTION {
+        let key = rsa::RsaPrivateKey::from_pkcs8_der(pkcs8).map_err(|e| Error::Malformed {
+            what: "RSA private key",
+            at: None,
+            reason: e.to_string(),
+        })?;
+        return Ok(Private::Rsa(Box::new(key)));
+    }
+    gost::SigningKey::from_pkcs8_der(pkcs8).map(|k| Private::Gost(Box::new(k)))
 }
 
 /// The public key of a PKCS#8 private key.
 pub(crate) fn public_key_of(pkcs8: &[u8]) -> Result<PublicKey> {
-    let _ = pkcs8;
-    Err(not_yet("importing private keys"))
+    match private_key(pkcs8)? {
+        Private::Gost(key) => key.verifying_key().to_public_key(),
+        Private::Rsa(key) => {
+            let spki = key.to_public_key().to_public_key_der().map_err(rsa_error)?;
+            PublicKey::from_spki_der(spki.as_bytes())
+        }
+    }
+}
+
+fn mismatch(scheme: SignatureScheme) -> Error {
+    Error::Unsupported {
+        what: format!("{scheme:?} with this container's key"),
+    }
 }
 
 /// Signs a message with the scheme's digest.
@@ -42,14 +103,46 @@ pub(crate) fn sign_message(
     scheme: SignatureScheme,
     message: &[u8],
 ) -> Result<Vec<u8>> {
-    let _ = (pkcs8, message);
-    Err(not_yet(format!("{scheme:?}")))
+    match (private_key(pkcs8)?, scheme) {
+        (Private::Gost(key), SignatureScheme::Gost256 | SignatureScheme::Gost512)
+            if key
+                .verifying_key()
+                .to_public_key()?
+                .algorithm()
+                .signature_scheme()
+                == scheme =>
+        {
+            Ok(key.sign_message(message)?.to_vec())
+        }
+        (Private::Rsa(_), SignatureScheme::RsaPkcs1Sha256 | SignatureScheme::RsaPssSha256) => {
+            let digest = sha2::Sha256::digest(message);
+            sign_digest(pkcs8, scheme, &digest)
+        }
+        _ => Err(mismatch(scheme)),
+    }
 }
 
 /// Signs a digest computed with the scheme's digest algorithm.
 pub(crate) fn sign_digest(pkcs8: &[u8], scheme: SignatureScheme, digest: &[u8]) -> Result<Vec<u8>> {
-    let _ = (pkcs8, digest);
-    Err(not_yet(format!("{scheme:?}")))
+    match (private_key(pkcs8)?, scheme) {
+        (Private::Gost(key), SignatureScheme::Gost256 | SignatureScheme::Gost512)
+            if key
+                .verifying_key()
+                .to_public_key()?
+                .algorithm()
+                .signature_scheme()
+                == scheme =>
+        {
+            Ok(key.sign_prehash(digest)?.to_vec())
+        }
+        (Private::Rsa(key), SignatureScheme::RsaPkcs1Sha256) => key
+            .sign_with_rng(&mut rng(), rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), digest)
+            .map_err(rsa_error),
+        (Private::Rsa(key), SignatureScheme::RsaPssSha256) => key
+            .sign_with_rng(&mut rng(), rsa::Pss::<sha2::Sha256>::new(), digest)
+            .map_err(rsa_error),
+        _ => Err(mismatch(scheme)),
+    }
 }
 
 /// Whether two public keys are the same key (GOST keys on one curve named by different OIDs
