@@ -67,6 +67,11 @@ fi
 say "cargo test (workspace, all features)"
 cargo test --workspace --all-features --no-fail-fast
 
+say "the README's first command: cargo run --example quickstart"
+cargo run --quiet --example quickstart > /tmp/keycarrier-quickstart.log
+tail -n 3 /tmp/keycarrier-quickstart.log
+grep -q "^Done.$" /tmp/keycarrier-quickstart.log || die "the quickstart example did not finish"
+
 if [ -x scripts/fuzz-smoke.sh ]; then
     say "fuzz targets: build and short run"
     scripts/fuzz-smoke.sh

@@ -4,13 +4,24 @@
 //! containers behind one typed API: key containers, PIN administration, GOST R 34.10-2012 and
 //! RSA signing, certificate requests, CMS signatures and expiry-driven key rotation.
 //!
-//! This facade re-exports the workspace's crates. The shared vocabulary ([`token_core`]) is also
-//! re-exported at the root, so `keycarrier::Pin` and `keycarrier::Carrier` work.
+//! This facade re-exports the workspace's crates:
+//!
+//! | module | crate | job |
+//! | --- | --- | --- |
+//! | [`token_core`] (also at the root) | `token-core` | carriers, containers, algorithms, PINs, policy, errors, the [`Carrier`] trait |
+//! | [`gost`] | `gost` | GOST R 34.10-2012 signatures, Streebog, key encodings |
+//! | [`soft_token`] | `soft-token` | the built-in software carrier |
+//! | [`pkcs11`] | `pkcs11-backend` | any PKCS#11 token (Rutoken, JaCarta, KAZTOKEN, SoftHSM…) |
+//! | [`pcsc`] | `pcsc-apdu` | smart cards over PC/SC: ATR identification, ISO PIN commands, challenge-response unblock |
 //!
 //! ```
 //! use keycarrier::{Pin, PinPolicy};
 //! assert!(PinPolicy::default().check(&Pin::new("Rx7mQ2wz"), None).is_ok());
 //! ```
 
+pub use gost;
+pub use pcsc_apdu as pcsc;
+pub use pkcs11_backend as pkcs11;
+pub use soft_token;
 pub use token_core;
 pub use token_core::*;
