@@ -23,6 +23,23 @@
 //! branches, complete addition formulas, and fixed-base table lookups that read every entry.
 //! Verification works on public data only and uses variable-time code.
 //!
+//! The nonce is `k = HMAC-Streebog-512_d(digest ‖ extra ‖ counter) mod q` (wide reduction,
+//! bias < 2^-256): deterministic in the key and digest as in RFC 6979, hedged with 32 fresh
+//! bytes from the OS ([`NonceMode::Hedged`], the default) so that neither a broken RNG nor a
+//! fault in the hash alone exposes the key. Caveat: the `streebog` crate computes with lookup
+//! tables indexed by state bytes, so hashing the private key is not cache-timing hardened
+//! (the same holds for OpenSSL's gost engine).
+//!
+//! # Arithmetic
+//!
+//! Field elements live in `[u64; 4]` / `[u64; 8]`: Montgomery form in general, plain form with
+//! a `2^(64N) ≡ c` reduction for the pseudo-Mersenne primes `2^256 − 617` (CryptoPro-A =
+//! TC26-256-B, TC26-256-A) and `2^512 − 569` (TC26-512-A, -C). Signing uses a signed 6-bit
+//! comb over precomputed affine multiples of G (built lazily per curve, ~90 KiB for 256-bit
+//! curves, ~350 KiB for 512-bit ones) and the complete formulas of Renes–Costello–Batina;
+//! verification uses Jacobian coordinates, a width-5 wNAF for the public key and the same
+//! comb for G.
+//!
 //! ```
 //! use gost::{SigningKey, VerifyingKey, NonceMode};
 //! use token_core::GostParamSet;

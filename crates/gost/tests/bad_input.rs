@@ -292,3 +292,19 @@ fn oids_are_kept_not_normalised() {
     }
     assert!(raws.windows(2).all(|w| w[0] == w[1]));
 }
+
+#[test]
+fn digest_equal_to_q_maps_to_e_one() {
+    // e = LE(H) mod q; H = LE bytes of q gives e = 0, which the standard replaces by 1, so a
+    // signature over it is also a signature over H = LE(1).
+    for set in GostParamSet::ALL {
+        let key = SigningKey::generate(set).unwrap();
+        let mut h_q = order(set);
+        h_q.reverse();
+        let mut h_one = vec![0u8; h_q.len()];
+        h_one[0] = 1;
+        let sig = key.sign_prehash(&h_q).unwrap();
+        key.verifying_key().verify_prehash(&h_q, &sig).unwrap();
+        key.verifying_key().verify_prehash(&h_one, &sig).unwrap();
+    }
+}

@@ -216,3 +216,58 @@ fn round_trip_every_param_set() {
         }
     }
 }
+
+#[test]
+fn rustcrypto_traits() {
+    use signature::hazmat::{PrehashSigner, PrehashVerifier};
+    use signature::{Keypair, RandomizedSigner, Signer, Verifier};
+    use spki::DynSignatureAlgorithmIdentifier;
+
+    struct CountingRng(u8);
+    impl rand_core::TryRng for CountingRng {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            self.0 = self.0.wrapping_add(1);
+            Ok(u32::from(self.0))
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            self.0 = self.0.wrapping_add(1);
+            Ok(u64::from(self.0))
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+            for b in dst {
+                self.0 = self.0.wrapping_add(1);
+                *b = self.0;
+            }
+            Ok(())
+        }
+    }
+    impl rand_core::TryCryptoRng for CountingRng {}
+
+    for set in [GostParamSet::Tc26_256A, GostParamSet::Tc26_512B] {
+        let key = SigningKey::generate(set).unwrap();
+        let vk: VerifyingKey = Keypair::verifying_key(&key);
+        let sig: Signature = Signer::sign(&key, b"msg");
+        Verifier::verify(&vk, b"msg", &sig).unwrap();
+        assert!(Verifier::verify(&vk, b"msh", &sig).is_err());
+        let sig = key.try_sign_with_rng(&mut CountingRng(0), b"msg").unwrap();
+        vk.verify_message(b"msg", &sig).unwrap();
+        let digest = gost::digest(vk.digest_algorithm(), b"msg");
+        let sig: Signature = PrehashSigner::sign_prehash(&key, &digest).unwrap();
+        PrehashVerifier::verify_prehash(&vk, &digest, &sig).unwrap();
+        let alg = key.signature_algorithm_identifier().unwrap();
+        let expected = match set.key_size() {
+            token_core::GostKeySize::Bits256 => {
+                token_core::oid::TC26_SIGNWITHDIGEST_GOST_3410_12_256
+            }
+            token_core::GostKeySize::Bits512 => {
+                token_core::oid::TC26_SIGNWITHDIGEST_GOST_3410_12_512
+            }
+        };
+        assert_eq!(alg.oid, expected);
+        assert!(alg.parameters.is_none());
+        // token-core's PublicKey round trip.
+        let tc = vk.to_public_key().unwrap();
+        assert_eq!(VerifyingKey::from_public_key(&tc).unwrap(), vk);
+    }
+}
