@@ -5,16 +5,17 @@
 //! and takes it back afterwards; idle sessions stay open, which also keeps the token's login
 //! state alive (PKCS#11 logs the application out when its last session closes).
 //!
-//! A session the module declares dead (`CKR_SESSION_HANDLE_INVALID`, `CKR_SESSION_CLOSED`) is
-//! dropped and the operation re-run once on a fresh session.
+//! A session the module declares dead (`CKR_SESSION_HANDLE_INVALID`, `CKR_SESSION_CLOSED`) or
+//! stuck in an operation (`CKR_OPERATION_ACTIVE`) is dropped and the operation re-run once on
+//! a fresh session.
 
 use std::sync::Mutex;
 
 use cryptoki::session::Session;
 use cryptoki::slot::Slot;
-use token_core::{BackendEvidence, Error, Result};
+use token_core::{Error, Result};
 
-use crate::error::ck;
+use crate::error::{ck, is_ckr};
 use crate::module::Module;
 
 #[derive(Debug)]
@@ -24,14 +25,13 @@ pub(crate) struct SessionPool {
     idle: Mutex<Vec<Session>>,
 }
 
+/// Whether the session `e` came from is unusable: closed by the module, or left with an
+/// operation active (a sign whose length query was refused as absurd; every other path ends
+/// its operations), which would make every later `C_SignInit` on it fail.
 fn session_gone(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::Backend(BackendEvidence::Pkcs11 {
-            ckr: cryptoki_sys::CKR_SESSION_HANDLE_INVALID | cryptoki_sys::CKR_SESSION_CLOSED,
-            ..
-        })
-    )
+    is_ckr(e, cryptoki_sys::CKR_SESSION_HANDLE_INVALID)
+        || is_ckr(e, cryptoki_sys::CKR_SESSION_CLOSED)
+        || is_ckr(e, cryptoki_sys::CKR_OPERATION_ACTIVE)
 }
 
 impl SessionPool {
