@@ -69,6 +69,10 @@ pub struct CarrierOptions {
     /// Hash messages on the token (`CKM_SHA256_RSA_PKCS`, `CKM_SHA256_RSA_PKCS_PSS`, the GOST
     /// with-Streebog mechanisms) when it offers the mechanism, instead of hashing on the host.
     pub hash_on_token: bool,
+    /// At most this many sessions open on the token at once (signing threads beyond it wait
+    /// for a free session, up to 30 s). The token's own `ulMaxRwSessionCount` caps the pool
+    /// too, where it reports one; `None` leaves only that limit.
+    pub max_sessions: Option<usize>,
 }
 
 /// One token in one slot of a PKCS#11 module. `Send + Sync`: share `&Pkcs11Carrier` between
@@ -81,6 +85,16 @@ pub struct Pkcs11Carrier {
     mechanisms: HashSet<CK_MECHANISM_TYPE>,
     keys: Mutex<HashMap<ContainerId, (ObjectHandle, KeyKind)>>,
     options: CarrierOptions,
+    /// The token's `ulMaxRwSessionCount`, where it reports one.
+    token_max: Option<usize>,
+}
+
+/// The token's read-write session limit, where it reports a finite one.
+fn token_session_limit(t: &TokenInfo) -> Option<usize> {
+    match t.max_rw_session_count() {
+        cryptoki::slot::Limit::Max(n) => usize::try_from(n).ok(),
+        _ => None,
+    }
 }
 
 /// `CKA_LABEL` bytes of an object template: the label's UTF-8.
@@ -230,24 +244,29 @@ impl Pkcs11Carrier {
             .into_iter()
             .map(|m| *m)
             .collect();
-        let serial = module
-            .0
-            .ctx
-            .get_token_info(slot)
-            .ok()
-            .filter(TokenInfo::token_initialized)
+        let info = module.0.ctx.get_token_info(slot).ok();
+        let serial = info
+            .as_ref()
+            .filter(|t| t.token_initialized())
             .map(|t| t.serial_number().trim().to_string());
+        let token_max = info.as_ref().and_then(token_session_limit);
         Ok(Self {
             serial: Mutex::new(serial),
-            pool: SessionPool::new(module, slot)?,
+            token_max,
+            pool: SessionPool::new(module, slot, token_max)?,
             mechanisms,
             keys: Mutex::new(HashMap::new()),
             options: CarrierOptions::default(),
         })
     }
 
-    /// Sets options (hash on the token or on the host).
+    /// Sets options (hash on the token or on the host, session cap).
     pub fn with_options(mut self, options: CarrierOptions) -> Self {
+        let max = match (options.max_sessions, self.token_max) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.pool.set_max(max);
         self.options = options;
         self
     }

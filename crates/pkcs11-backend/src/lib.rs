@@ -24,7 +24,9 @@
 //! * [`Module::open`] loads a module once per path per process (a global registry) and calls
 //!   `C_Initialize` with OS locking; it never calls `C_Finalize`.
 //! * [`Pkcs11Carrier`] is `Send + Sync`; it keeps a pool of sessions so many threads sign at
-//!   once, each on a session of its own. Dead sessions are re-opened transparently.
+//!   once, each on a session of its own. Dead sessions are re-opened transparently. The pool
+//!   opens at most the token's `ulMaxRwSessionCount` sessions (where it reports one) or
+//!   [`CarrierOptions::max_sessions`]; further callers wait for a free session.
 //! * Everything goes through the `cryptoki` crate except the standard GOST mechanisms and
 //!   attributes it cannot express (`CKM_GOSTR3410_KEY_PAIR_GEN`, `CKM_GOSTR3410`,
 //!   `CKA_GOSTR3410_PARAMS`, `CKA_GOSTR3411_PARAMS`), which a small raw module calls through
