@@ -1400,6 +1400,35 @@ mod tests {
                     ),
                     "{e:?}"
                 );
+                // Deleting goes on past a failure and reports the first one: a second pair,
+                // its public handle twice (the second time it is stale), then the private.
+                let (pub2, priv2) = raw
+                    .generate_key_pair(
+                        s,
+                        c::CKM_RSA_PKCS_KEY_PAIR_GEN,
+                        vec![
+                            RawAttribute::ulong(c::CKA_MODULUS_BITS, 2048),
+                            RawAttribute::bytes(c::CKA_ID, b"raw-2"),
+                        ],
+                        vec![
+                            RawAttribute::bool(c::CKA_TOKEN, true),
+                            RawAttribute::bytes(c::CKA_ID, b"raw-2"),
+                        ],
+                    )
+                    .unwrap();
+                let e = carrier.delete_objects(s, &[pub2, pub2, priv2]).unwrap_err();
+                assert!(
+                    matches!(
+                        e,
+                        Error::Backend(token_core::BackendEvidence::Pkcs11 {
+                            function: "C_DestroyObject",
+                            ..
+                        })
+                    ),
+                    "{e:?}"
+                );
+                let left = s.find_objects(&[Attribute::Id(b"raw-2".to_vec())]).unwrap();
+                assert!(left.is_empty(), "{left:?}");
                 Ok(())
             })
             .unwrap();
