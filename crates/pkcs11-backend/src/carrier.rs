@@ -20,38 +20,40 @@ use token_core::{
 };
 
 use crate::convert::{self, sha256_digest_info};
-use crate::error::{ck, ck_as, from_cryptoki};
+use crate::error::{ck, ck_as, from_cryptoki, is_ckr};
 use crate::module::{Module, carrier_info};
 use crate::raw::RawAttribute;
 use crate::session::SessionPool;
 
-/// PKCS#11 numbers cryptoki 0.12 has no typed names for (reference gost.md §6).
+/// PKCS#11 numbers cryptoki 0.12 has no typed names for (reference gost.md §6), typed with
+/// `cryptoki-sys`'s `CK_*` aliases (`CK_ULONG` is 32 bits where `c_ulong` is).
 pub mod consts {
+    use cryptoki_sys::{CK_ATTRIBUTE_TYPE, CK_KEY_TYPE, CK_MECHANISM_TYPE};
+
     /// `CKK_GOSTR3410` (256-bit GOST R 34.10 keys, 2001 and 2012).
-    pub const CKK_GOSTR3410: u64 = 0x30;
+    pub const CKK_GOSTR3410: CK_KEY_TYPE = 0x30;
     /// `CKK_GOSTR3410_512` (TC26 vendor key type).
-    pub const CKK_GOSTR3410_512: u64 = 0xD432_1003;
+    pub const CKK_GOSTR3410_512: CK_KEY_TYPE = 0xD432_1003;
     /// `CKM_GOSTR3410_KEY_PAIR_GEN`.
-    pub const CKM_GOSTR3410_KEY_PAIR_GEN: u64 = 0x1200;
+    pub const CKM_GOSTR3410_KEY_PAIR_GEN: CK_MECHANISM_TYPE = 0x1200;
     /// `CKM_GOSTR3410`: sign a 32-byte digest, `s ‖ r` out.
-    pub const CKM_GOSTR3410: u64 = 0x1201;
+    pub const CKM_GOSTR3410: CK_MECHANISM_TYPE = 0x1201;
     /// `CKM_GOSTR3410_512_KEY_PAIR_GEN` (TC26).
-    pub const CKM_GOSTR3410_512_KEY_PAIR_GEN: u64 = 0xD432_1005;
+    pub const CKM_GOSTR3410_512_KEY_PAIR_GEN: CK_MECHANISM_TYPE = 0xD432_1005;
     /// `CKM_GOSTR3410_512`: sign a 64-byte digest (TC26).
-    pub const CKM_GOSTR3410_512: u64 = 0xD432_1006;
+    pub const CKM_GOSTR3410_512: CK_MECHANISM_TYPE = 0xD432_1006;
     /// `CKM_GOSTR3410_WITH_GOSTR3411_12_256`: hash with Streebog-256 on the token, then sign.
-    pub const CKM_GOSTR3410_WITH_GOSTR3411_12_256: u64 = 0xD432_1008;
+    pub const CKM_GOSTR3410_WITH_GOSTR3411_12_256: CK_MECHANISM_TYPE = 0xD432_1008;
     /// `CKM_GOSTR3410_WITH_GOSTR3411_12_512`.
-    pub const CKM_GOSTR3410_WITH_GOSTR3411_12_512: u64 = 0xD432_1009;
+    pub const CKM_GOSTR3410_WITH_GOSTR3411_12_512: CK_MECHANISM_TYPE = 0xD432_1009;
     /// `CKA_GOSTR3410_PARAMS`: DER OID of the curve.
-    pub const CKA_GOSTR3410_PARAMS: u64 = 0x250;
+    pub const CKA_GOSTR3410_PARAMS: CK_ATTRIBUTE_TYPE = 0x250;
     /// `CKA_GOSTR3411_PARAMS`: DER OID of the Streebog variant.
-    pub const CKA_GOSTR3411_PARAMS: u64 = 0x251;
-    /// `CKA_GOST28147_PARAMS`.
-    pub const CKA_GOST28147_PARAMS: u64 = 0x252;
+    pub const CKA_GOSTR3411_PARAMS: CK_ATTRIBUTE_TYPE = 0x251;
 }
 
 use consts::*;
+use cryptoki_sys::{CK_ATTRIBUTE_TYPE, CK_FLAGS, CK_KEY_TYPE, CK_MECHANISM_TYPE, CK_ULONG};
 
 /// Which kind of private key a container holds, as far as signing is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +69,10 @@ pub struct CarrierOptions {
     /// Hash messages on the token (`CKM_SHA256_RSA_PKCS`, `CKM_SHA256_RSA_PKCS_PSS`, the GOST
     /// with-Streebog mechanisms) when it offers the mechanism, instead of hashing on the host.
     pub hash_on_token: bool,
+    /// At most this many sessions open on the token at once (signing threads beyond it wait
+    /// for a free session, up to 30 s). The token's own `ulMaxRwSessionCount` caps the pool
+    /// too, where it reports one; `None` leaves only that limit.
+    pub max_sessions: Option<usize>,
 }
 
 /// One token in one slot of a PKCS#11 module. `Send + Sync`: share `&Pkcs11Carrier` between
@@ -76,15 +82,28 @@ pub struct Pkcs11Carrier {
     pool: SessionPool,
     /// The serial read when the carrier was opened, to notice it being pulled or replaced.
     serial: Mutex<Option<String>>,
-    mechanisms: HashSet<u64>,
+    mechanisms: HashSet<CK_MECHANISM_TYPE>,
     keys: Mutex<HashMap<ContainerId, (ObjectHandle, KeyKind)>>,
     options: CarrierOptions,
+    /// The token's `ulMaxRwSessionCount`, where it reports one.
+    token_max: Option<usize>,
 }
 
-/// Options for [`Pkcs11Carrier::with_attributes`]-style object templates.
+/// The token's read-write session limit, where it reports a finite one.
+fn token_session_limit(t: &TokenInfo) -> Option<usize> {
+    match t.max_rw_session_count() {
+        cryptoki::slot::Limit::Max(n) => usize::try_from(n).ok(),
+        _ => None,
+    }
+}
+
+/// `CKA_LABEL` bytes of an object template: the label's UTF-8.
 fn label_bytes(s: &str) -> Vec<u8> {
     s.as_bytes().to_vec()
 }
+
+/// The longest token label PKCS#11 can hold (`CK_TOKEN_INFO.label` is 32 bytes, blank padded).
+const TOKEN_LABEL_LEN: usize = 32;
 
 fn auth_pin(bytes: &[u8]) -> Result<AuthPin> {
     let text = core::str::from_utf8(bytes).map_err(|_| Error::Unsupported {
@@ -128,7 +147,7 @@ fn pin_status_from(t: &TokenInfo, role: PinRole) -> PinStatus {
 ///
 /// Standard PKCS#11 reports flags, not counts; the flags pin down two exact values: final try
 /// = 1 attempt left, locked = 0.
-pub fn pin_status_from_flags(flags: u64, role: PinRole) -> PinStatus {
+pub fn pin_status_from_flags(flags: CK_FLAGS, role: PinRole) -> PinStatus {
     use cryptoki_sys as c;
     let (count_low, final_try, locked, to_be_changed) = match role {
         PinRole::User => (
@@ -144,7 +163,7 @@ pub fn pin_status_from_flags(flags: u64, role: PinRole) -> PinStatus {
             c::CKF_SO_PIN_TO_BE_CHANGED,
         ),
     };
-    let on = |f: u64| flags & f != 0;
+    let on = |f: CK_FLAGS| flags & f != 0;
     PinStatus {
         role,
         retries_left: if on(locked) {
@@ -190,7 +209,7 @@ fn key_type_of(attrs: &[Attribute]) -> Option<KeyType> {
 }
 
 fn kind_of(k: KeyType) -> Option<KeyKind> {
-    let v: u64 = k.into();
+    let v: CK_KEY_TYPE = k.into();
     match v {
         _ if k == KeyType::RSA => Some(KeyKind::Rsa),
         CKK_GOSTR3410 => Some(KeyKind::Gost256),
@@ -209,32 +228,45 @@ struct Group {
 
 impl Pkcs11Carrier {
     pub(crate) fn open(module: Module, slot: cryptoki::slot::Slot) -> Result<Self> {
+        let slot_info = module
+            .0
+            .ctx
+            .get_slot_info(slot)
+            .map_err(ck("C_GetSlotInfo"))?;
+        if !slot_info.token_present() {
+            return Err(Error::CarrierAbsent);
+        }
         let mechanisms = module
             .0
             .ctx
             .get_mechanism_list(slot)
             .map_err(ck("C_GetMechanismList"))?
             .into_iter()
-            .map(u64::from)
+            .map(|m| *m)
             .collect();
-        let serial = module
-            .0
-            .ctx
-            .get_token_info(slot)
-            .ok()
-            .filter(TokenInfo::token_initialized)
+        let info = module.0.ctx.get_token_info(slot).ok();
+        let serial = info
+            .as_ref()
+            .filter(|t| t.token_initialized())
             .map(|t| t.serial_number().trim().to_string());
+        let token_max = info.as_ref().and_then(token_session_limit);
         Ok(Self {
             serial: Mutex::new(serial),
-            pool: SessionPool::new(module, slot)?,
+            token_max,
+            pool: SessionPool::new(module, slot, token_max)?,
             mechanisms,
             keys: Mutex::new(HashMap::new()),
             options: CarrierOptions::default(),
         })
     }
 
-    /// Sets options (hash on the token or on the host).
+    /// Sets options (hash on the token or on the host, session cap).
     pub fn with_options(mut self, options: CarrierOptions) -> Self {
+        let max = match (options.max_sessions, self.token_max) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.pool.set_max(max);
         self.options = options;
         self
     }
@@ -250,7 +282,7 @@ impl Pkcs11Carrier {
     }
 
     /// Whether the token offers mechanism `ckm` (raw `CKM_*` number).
-    pub fn has_mechanism(&self, ckm: u64) -> bool {
+    pub fn has_mechanism(&self, ckm: CK_MECHANISM_TYPE) -> bool {
         self.mechanisms.contains(&ckm)
     }
 
@@ -264,6 +296,7 @@ impl Pkcs11Carrier {
     /// The final-try guard applies as for a typed PIN.
     pub fn login_on_device(&mut self, role: PinRole, final_try: FinalTry) -> Result<()> {
         self.pin_status(role)?.guard(final_try)?;
+        self.logout_before_login()?;
         let r = self.pool.run(|s| {
             s.login(user_type(role), None)
                 .map_err(ck_as("C_Login", role))
@@ -285,10 +318,43 @@ impl Pkcs11Carrier {
                     _ => Ok(t),
                 }
             }
-            // The token this handle was opened on can no longer be read: it was pulled (or, for
-            // SoftHSM, deleted; the module then answers CKR_GENERAL_ERROR).
-            Err(_) if known.is_some() => Err(Error::CarrierRemoved),
-            Err(e) => Err(ck("C_GetTokenInfo")(e)),
+            Err(e) => {
+                // CKR_DEVICE_REMOVED and CKR_TOKEN_NOT_PRESENT already map to CarrierRemoved.
+                let e = ck("C_GetTokenInfo")(e);
+                if is_ckr(&e, cryptoki_sys::CKR_SLOT_ID_INVALID)
+                    || (is_ckr(&e, cryptoki_sys::CKR_GENERAL_ERROR) && self.gone(known.as_deref()))
+                {
+                    Err(Error::CarrierRemoved)
+                } else {
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// After `CKR_GENERAL_ERROR` from `C_GetTokenInfo`: whether the carrier is gone, i.e. the
+    /// slot is no longer listed with a token, or the carrier opened here (`serial`) is no
+    /// longer among the module's readable carriers. SoftHSM with its token deleted keeps the
+    /// slot listed, token present, and answers CKR_GENERAL_ERROR; the serial check sees that.
+    /// `false` when the lists themselves cannot be read: the original error is then the better
+    /// evidence.
+    fn gone(&self, serial: Option<&str>) -> bool {
+        let id = self.pool.slot().id();
+        let slot_listed = self
+            .module()
+            .0
+            .ctx
+            .get_slots_with_token()
+            .map_or(true, |slots| slots.iter().any(|s| s.id() == id));
+        if !slot_listed {
+            return true;
+        }
+        match serial {
+            Some(serial) => self
+                .module()
+                .carriers()
+                .is_ok_and(|list| list.iter().all(|(_, c)| c.serial != serial)),
+            None => false,
         }
     }
 
@@ -304,15 +370,15 @@ impl Pkcs11Carrier {
         }
     }
 
-    /// After a PIN call: `CKR_USER_ALREADY_LOGGED_IN` is success; a wrong PIN is reported with
-    /// what the token's flags say about the attempts left.
+    /// After a PIN call: a wrong PIN is reported with what the token's flags say about the
+    /// attempts left.
+    ///
+    /// `CKR_USER_ALREADY_LOGGED_IN` is *not* success: modules (SoftHSM among them) return it
+    /// before they look at the PIN, so taking it as success would accept any PIN while logged
+    /// in. [`Self::login_as`] logs out first, so the PIN is always checked.
     fn finish_login(&self, role: PinRole, r: Result<()>) -> Result<()> {
         match r {
             Ok(()) => Ok(()),
-            Err(Error::Backend(token_core::BackendEvidence::Pkcs11 {
-                ckr: cryptoki_sys::CKR_USER_ALREADY_LOGGED_IN,
-                ..
-            })) => Ok(()),
             Err(Error::WrongPin { role: r2, .. }) => {
                 let status = self.pin_status(r2)?;
                 if status.is_locked() {
@@ -328,8 +394,11 @@ impl Pkcs11Carrier {
         }
     }
 
+    /// Logs in as `role`; the final-try guard runs first, then any login of this application
+    /// (as either role) is ended, so `C_Login` always checks the PIN.
     fn login_as(&self, role: PinRole, pin: &[u8], final_try: FinalTry) -> Result<()> {
         self.pin_status(role)?.guard(final_try)?;
+        self.logout_before_login()?;
         let r = self.pool.run(|s| {
             s.login_with_raw(user_type(role), &raw_pin(pin))
                 .map_err(ck_as("C_Login", role))
@@ -337,14 +406,20 @@ impl Pkcs11Carrier {
         self.finish_login(role, r)
     }
 
+    /// Ends the application's login (if any) before a new `C_Login`: a module answers
+    /// `CKR_USER_ALREADY_LOGGED_IN` without checking the PIN, and
+    /// `CKR_USER_ANOTHER_ALREADY_LOGGED_IN` when the other role is logged in.
+    fn logout_before_login(&self) -> Result<()> {
+        // Private key handles may not survive a change of login state.
+        self.forget_keys();
+        self.logout_quietly()
+    }
+
+    /// `C_Logout`, where "not logged in" (`CKR_USER_NOT_LOGGED_IN`, mapped to
+    /// `LoginRequired`) counts as done.
     fn logout_quietly(&self) -> Result<()> {
         match self.pool.run(|s| s.logout().map_err(ck("C_Logout"))) {
-            Ok(()) => Ok(()),
-            Err(Error::Backend(token_core::BackendEvidence::Pkcs11 {
-                ckr: cryptoki_sys::CKR_USER_NOT_LOGGED_IN,
-                ..
-            }))
-            | Err(Error::LoginRequired { .. }) => Ok(()),
+            Ok(()) | Err(Error::LoginRequired { .. }) => Ok(()),
             Err(e) => Err(e),
         }
     }
@@ -358,8 +433,13 @@ impl Pkcs11Carrier {
             .map_err(ck("C_GetAttributeValue"))
     }
 
-    fn raw_attr(&self, s: &Session, h: ObjectHandle, kind: u64) -> Result<Option<Vec<u8>>> {
-        Ok(self.module().0.raw.get_attribute(s, h, kind)?)
+    fn raw_attr(
+        &self,
+        s: &Session,
+        h: ObjectHandle,
+        kind: CK_ATTRIBUTE_TYPE,
+    ) -> Result<Option<Vec<u8>>> {
+        self.module().0.raw.get_attribute(s, h, kind)
     }
 
     /// The public key of a container, from its public key object, else the private key object
@@ -457,13 +537,11 @@ impl Pkcs11Carrier {
                 certificates.push(der);
             }
         }
-        // End-entity (the one certifying this key) first.
-        let spki = public_key.to_der()?;
+        // End-entity (the one certifying this key) first; keys compare by value, not by
+        // SPKI spelling (GOST parameter OIDs differ between certificates and tokens).
         certificates.sort_by_key(|der| {
             token_core::CertificateInfo::from_der(der)
-                .ok()
-                .and_then(|c| c.public_key.to_der().ok())
-                .is_none_or(|k| k != spki)
+                .map_or(true, |c| !convert::same_key(&c.public_key, &public_key))
         });
         let (extractable, sensitive) = match g.private {
             Some(h) => {
@@ -528,7 +606,7 @@ impl Pkcs11Carrier {
         self.keys.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
-    fn vendor(ckm: u64) -> Result<Mechanism<'static>> {
+    fn vendor(ckm: CK_MECHANISM_TYPE) -> Result<Mechanism<'static>> {
         let t = MechanismType::new_vendor_defined(ckm).map_err(|_| Error::Unsupported {
             what: format!("mechanism 0x{ckm:08X}"),
         })?;
@@ -550,7 +628,8 @@ impl Pkcs11Carrier {
             mgf: PkcsMgfType::MGF1_SHA256,
             s_len: Ulong::from(32),
         };
-        let on_token = |ckm: u64| self.options.hash_on_token && self.has_mechanism(ckm);
+        let on_token =
+            |ckm: CK_MECHANISM_TYPE| self.options.hash_on_token && self.has_mechanism(ckm);
         let typed = |m: &Mechanism<'_>, data: &[u8]| s.sign(m, key, data).map_err(ck("C_Sign"));
         match (kind, scheme, input) {
             (KeyKind::Rsa, SignatureScheme::RsaPkcs1Sha256, SignInput::Message(m))
@@ -570,44 +649,43 @@ impl Pkcs11Carrier {
             (KeyKind::Rsa, SignatureScheme::RsaPssSha256, input) => {
                 typed(&Mechanism::RsaPkcsPss(pss), &host_sha256(input))
             }
-            (KeyKind::Gost256, SignatureScheme::Gost256, SignInput::Digest(d)) => {
-                Ok(self.module().0.raw.sign(s, CKM_GOSTR3410, key, d)?)
-            }
-            (KeyKind::Gost512, SignatureScheme::Gost512, SignInput::Digest(d)) => {
-                typed(&Self::vendor(CKM_GOSTR3410_512)?, d)
-            }
             (KeyKind::Gost256, SignatureScheme::Gost256, SignInput::Message(m))
-                if self.has_mechanism(CKM_GOSTR3410_WITH_GOSTR3411_12_256) =>
+                if on_token(CKM_GOSTR3410_WITH_GOSTR3411_12_256) =>
             {
                 typed(&Self::vendor(CKM_GOSTR3410_WITH_GOSTR3411_12_256)?, m)
             }
             (KeyKind::Gost512, SignatureScheme::Gost512, SignInput::Message(m))
-                if self.has_mechanism(CKM_GOSTR3410_WITH_GOSTR3411_12_512) =>
+                if on_token(CKM_GOSTR3410_WITH_GOSTR3411_12_512) =>
             {
                 typed(&Self::vendor(CKM_GOSTR3410_WITH_GOSTR3411_12_512)?, m)
             }
-            (
-                KeyKind::Gost256 | KeyKind::Gost512,
-                SignatureScheme::Gost256 | SignatureScheme::Gost512,
-                SignInput::Message(_),
-            ) if kind_matches(kind, scheme) => {
-                // Streebog on the host arrives with the `gost` crate; until then a GOST message
-                // needs a token that hashes it.
-                Err(Error::Unsupported {
-                    what: "GOST message signing without a Streebog mechanism on the token (pass a digest)".into(),
-                })
+            // Streebog on the host (or the caller's digest), then the raw GOST mechanism.
+            (KeyKind::Gost256, SignatureScheme::Gost256, input) => {
+                Ok(self
+                    .module()
+                    .0
+                    .raw
+                    .sign(s, CKM_GOSTR3410, key, &host_digest(scheme, input)?)?)
             }
+            (KeyKind::Gost512, SignatureScheme::Gost512, input) => typed(
+                &Self::vendor(CKM_GOSTR3410_512)?,
+                &host_digest(scheme, input)?,
+            ),
             (kind, scheme, _) => Err(Error::Unsupported {
                 what: format!("{scheme:?} with a {kind:?} key"),
             }),
         }
     }
 
+    /// Destroys every handle, going on past failures; returns the first failure.
     fn delete_objects(&self, s: &Session, handles: &[ObjectHandle]) -> Result<()> {
+        let mut first = None;
         for h in handles {
-            s.destroy_object(*h).map_err(ck("C_DestroyObject"))?;
+            if let Err(e) = s.destroy_object(*h).map_err(ck("C_DestroyObject")) {
+                first.get_or_insert(e);
+            }
         }
-        Ok(())
+        first.map_or(Ok(()), Err)
     }
 
     fn generate_pair(
@@ -628,7 +706,7 @@ impl Pkcs11Carrier {
                     Attribute::Token(true),
                     Attribute::Private(false),
                     Attribute::Verify(true),
-                    Attribute::ModulusBits(Ulong::from(u64::from(bits))),
+                    Attribute::ModulusBits(Ulong::from(CK_ULONG::from(bits))),
                     Attribute::PublicExponent(vec![0x01, 0x00, 0x01]),
                     Attribute::Id(temp_id.to_vec()),
                     Attribute::Label(label.clone()),
@@ -738,8 +816,10 @@ impl Pkcs11Carrier {
             Err(e) => {
                 // Leave no half-made container: a cancelled or failed generation deletes what
                 // it made.
-                let _ = self.delete_objects(s, &[public, private]);
-                Err(e)
+                match self.delete_objects(s, &[public, private]) {
+                    Ok(()) => Err(e),
+                    Err(cleanup) => Err(with_cleanup_failure(e, &cleanup)),
+                }
             }
         }
     }
@@ -793,17 +873,47 @@ impl Pkcs11Carrier {
     }
 }
 
-fn kind_matches(kind: KeyKind, scheme: SignatureScheme) -> bool {
-    matches!(
-        (kind, scheme),
-        (KeyKind::Gost256, SignatureScheme::Gost256) | (KeyKind::Gost512, SignatureScheme::Gost512)
-    )
+/// The error of a failed generation whose cleanup failed too: objects may be left on the
+/// carrier, which the caller must learn. The original error's text and code are kept in the
+/// evidence, followed by the cleanup's. A removed carrier stays `CarrierRemoved` (its objects
+/// went with it).
+fn with_cleanup_failure(original: Error, cleanup: &Error) -> Error {
+    use token_core::{BackendEvidence, ErrorCode};
+    if matches!(original, Error::CarrierRemoved) {
+        return original;
+    }
+    let cleanup = match cleanup {
+        Error::Backend(evidence) => evidence.to_string(),
+        other => format!("{other} [{}]", other.code()),
+    };
+    Error::Backend(BackendEvidence::Other(format!(
+        "{original} [{}]; deleting the generated key pair then failed, objects may be left \
+         on the carrier: {cleanup}",
+        original.code()
+    )))
 }
 
 fn host_sha256(input: SignInput<'_>) -> Vec<u8> {
     match input {
         SignInput::Digest(d) => d.to_vec(),
         SignInput::Message(m) => Sha256::digest(m).to_vec(),
+    }
+}
+
+/// The digest to sign for `scheme`: the caller's, or the message hashed on the host with the
+/// scheme's digest (Streebog-256/512 for GOST, as the hash outputs it).
+fn host_digest(scheme: SignatureScheme, input: SignInput<'_>) -> Result<Vec<u8>> {
+    use token_core::DigestAlgorithm;
+    match input {
+        SignInput::Digest(d) => Ok(d.to_vec()),
+        SignInput::Message(m) => match scheme.digest() {
+            DigestAlgorithm::Streebog256 => Ok(streebog::Streebog256::digest(m).to_vec()),
+            DigestAlgorithm::Streebog512 => Ok(streebog::Streebog512::digest(m).to_vec()),
+            DigestAlgorithm::Sha256 => Ok(Sha256::digest(m).to_vec()),
+            other => Err(Error::Unsupported {
+                what: format!("hashing with {other:?} on the host"),
+            }),
+        },
     }
 }
 
@@ -869,9 +979,11 @@ impl Carrier for Pkcs11Carrier {
         new: &Approved<AdminPin>,
         final_try: FinalTry,
     ) -> Result<()> {
+        // The guard runs before anything changes, so a refused final try leaves the current
+        // login in place; `login_as` then ends it before C_Login.
+        self.pin_status(PinRole::Admin)?.guard(final_try)?;
         let new = auth_pin(new.expose())?;
         let old_auth = auth_pin(old.expose())?;
-        self.logout_quietly()?;
         self.login_as(PinRole::Admin, old.expose(), final_try)?;
         let r = self.pool.run(|s| {
             s.set_pin(&old_auth, &new)
@@ -888,12 +1000,14 @@ impl Carrier for Pkcs11Carrier {
         new_user_pin: &Approved<Pin>,
         final_try: FinalTry,
     ) -> Result<()> {
+        // As in `change_admin_pin`: guard first, before the current login is ended.
+        self.pin_status(PinRole::Admin)?.guard(final_try)?;
         let new = auth_pin(new_user_pin.expose())?;
-        self.logout_quietly()?;
         self.login_as(PinRole::Admin, admin.expose(), final_try)?;
         let r = self
             .pool
-            .run(|s| s.init_pin(&new).map_err(ck_as("C_InitPIN", PinRole::User)));
+            // C_InitPIN runs in the SO's login: a login error there concerns the admin.
+            .run(|s| s.init_pin(&new).map_err(ck_as("C_InitPIN", PinRole::Admin)));
         let out = self.logout_quietly();
         r.and(out)
     }
@@ -941,6 +1055,17 @@ impl Carrier for Pkcs11Carrier {
             self.pin_status(PinRole::Admin)?.guard(FinalTry::Refuse)?;
         }
         let label = match new_label {
+            // cryptoki would cut a longer label silently; refuse it instead.
+            Some(l) if l.len() > TOKEN_LABEL_LEN => {
+                return Err(Error::Malformed {
+                    what: "carrier label",
+                    at: Some(TOKEN_LABEL_LEN),
+                    reason: format!(
+                        "{} bytes of UTF-8; a PKCS#11 token label holds {TOKEN_LABEL_LEN}",
+                        l.len()
+                    ),
+                });
+            }
             Some(l) => l.to_string(),
             None => info.label().trim().to_string(),
         };
@@ -1000,7 +1125,7 @@ impl Carrier for Pkcs11Carrier {
     fn write_certificate(&mut self, id: &ContainerId, certificate_der: &[u8]) -> Result<()> {
         let cert = token_core::CertificateInfo::from_der(certificate_der)?;
         let container = self.container(id)?;
-        if cert.public_key.to_der()? != container.public_key.to_der()? {
+        if !convert::same_key(&cert.public_key, &container.public_key) {
             return Err(Error::CertificateMismatch);
         }
         use token_core::der::{Decode, Encode};
@@ -1042,9 +1167,9 @@ impl Carrier for Pkcs11Carrier {
             .run(|s| {
                 let (key, kind) = self.key(s, id)?;
                 match self.sign_with(s, key, kind, request.scheme, request.input) {
-                    Err(Error::Backend(token_core::BackendEvidence::Pkcs11 { ckr, .. }))
-                        if ckr == cryptoki_sys::CKR_KEY_HANDLE_INVALID
-                            || ckr == cryptoki_sys::CKR_OBJECT_HANDLE_INVALID =>
+                    Err(e)
+                        if is_ckr(&e, cryptoki_sys::CKR_KEY_HANDLE_INVALID)
+                            || is_ckr(&e, cryptoki_sys::CKR_OBJECT_HANDLE_INVALID) =>
                     {
                         // The cached handle went stale (objects re-created); look it up again.
                         self.forget_keys();
@@ -1062,6 +1187,61 @@ impl Carrier for Pkcs11Carrier {
 mod tests {
     use super::*;
     use token_core::ErrorCode;
+
+    /// GOST messages are hashed on the host with the scheme's Streebog (reference values from
+    /// the streebog crate's documentation); digests pass through unchanged.
+    #[test]
+    fn gost_messages_hash_with_the_schemes_streebog() {
+        fn hex(s: &str) -> Vec<u8> {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(s.get(i..i + 2).unwrap(), 16).unwrap())
+                .collect()
+        }
+        let fox = b"The quick brown fox jumps over the lazy dog";
+        let d256 = host_digest(SignatureScheme::Gost256, SignInput::Message(fox)).unwrap();
+        assert_eq!(
+            d256,
+            hex("3e7dea7f2384b6c5a3d0e24aaa29c05e89ddd762145030ec22c71a6db8b2c1f4")
+        );
+        let d512 = host_digest(SignatureScheme::Gost512, SignInput::Message(fox)).unwrap();
+        assert_eq!(
+            d512,
+            hex(concat!(
+                "d2b793a0bb6cb5904828b5b6dcfb443bb8f33efc06ad09368878ae4cdc8245b9",
+                "7e60802469bed1e7c21a64ff0b179a6a1e0bb74d92965450a0adab69162c00fe"
+            ))
+        );
+        assert_eq!(
+            host_digest(SignatureScheme::Gost512, SignInput::Digest(&d512)).unwrap(),
+            d512
+        );
+        assert_eq!(
+            host_digest(SignatureScheme::RsaPkcs1Sha256, SignInput::Message(fox)).unwrap(),
+            Sha256::digest(fox).to_vec()
+        );
+    }
+
+    #[test]
+    fn cleanup_failure_keeps_both_pieces_of_evidence() {
+        let cleanup = crate::error::map_ckr(
+            "C_DestroyObject",
+            cryptoki_sys::CKR_DEVICE_ERROR,
+            PinRole::User,
+        );
+        let e = with_cleanup_failure(Error::Cancelled, &cleanup);
+        let text = e.to_string();
+        assert_eq!(e.code(), "KC-BACKEND", "{e:?}");
+        assert!(text.contains("cancelled [KC-CANCELLED]"), "{text}");
+        assert!(
+            text.contains("C_DestroyObject returned CKR 0x00000030"),
+            "{text}"
+        );
+        assert!(matches!(
+            with_cleanup_failure(Error::CarrierRemoved, &cleanup),
+            Error::CarrierRemoved
+        ));
+    }
 
     #[test]
     fn flags_to_pin_status_and_guard() {
@@ -1087,6 +1267,10 @@ mod tests {
         );
         let change = pin_status_from_flags(c::CKF_USER_PIN_TO_BE_CHANGED, PinRole::User);
         assert!(change.must_change);
+        // SoftHSM's count-low flag alone does not stop a login.
+        let low = pin_status_from_flags(c::CKF_USER_PIN_COUNT_LOW, PinRole::User);
+        assert_eq!(low.retries_left, None);
+        assert!(low.guard(FinalTry::Refuse).is_ok());
     }
 
     /// The raw cryptoki-sys path (used for GOST) run for real on SoftHSM with RSA mechanism
@@ -1197,10 +1381,54 @@ mod tests {
                 let raw_sig = raw.sign(s, c::CKM_RSA_PKCS, priv_h, &di).unwrap();
                 let typed_sig = s.sign(&Mechanism::RsaPkcs, priv_h, &di).unwrap();
                 assert_eq!(raw_sig, typed_sig);
-                // Errors come back as the function and CK_RV.
+                // Errors come back typed, naming the function (and the CK_RV where no typed
+                // error fits).
                 let e = raw.sign(s, 0x1201, priv_h, &[0u8; 32]).unwrap_err();
-                assert_eq!(e.function, "C_SignInit");
-                assert_eq!(e.ckr, c::CKR_MECHANISM_INVALID);
+                assert!(
+                    matches!(&e, Error::Unsupported { what } if what.contains("C_SignInit")),
+                    "{e:?}"
+                );
+                // Signing with the public key: refused in C_SignInit, with its CK_RV.
+                let e = raw.sign(s, c::CKM_RSA_PKCS, pub_h, &di).unwrap_err();
+                assert!(
+                    matches!(
+                        e,
+                        Error::Backend(token_core::BackendEvidence::Pkcs11 {
+                            function: "C_SignInit",
+                            ckr,
+                        }) if ckr != 0
+                    ),
+                    "{e:?}"
+                );
+                // Deleting goes on past a failure and reports the first one: a second pair,
+                // its public handle twice (the second time it is stale), then the private.
+                let (pub2, priv2) = raw
+                    .generate_key_pair(
+                        s,
+                        c::CKM_RSA_PKCS_KEY_PAIR_GEN,
+                        vec![
+                            RawAttribute::ulong(c::CKA_MODULUS_BITS, 2048),
+                            RawAttribute::bytes(c::CKA_ID, b"raw-2"),
+                        ],
+                        vec![
+                            RawAttribute::bool(c::CKA_TOKEN, true),
+                            RawAttribute::bytes(c::CKA_ID, b"raw-2"),
+                        ],
+                    )
+                    .unwrap();
+                let e = carrier.delete_objects(s, &[pub2, pub2, priv2]).unwrap_err();
+                assert!(
+                    matches!(
+                        e,
+                        Error::Backend(token_core::BackendEvidence::Pkcs11 {
+                            function: "C_DestroyObject",
+                            ..
+                        })
+                    ),
+                    "{e:?}"
+                );
+                let left = s.find_objects(&[Attribute::Id(b"raw-2".to_vec())]).unwrap();
+                assert!(left.is_empty(), "{left:?}");
                 Ok(())
             })
             .unwrap();

@@ -24,7 +24,9 @@
 //! * [`Module::open`] loads a module once per path per process (a global registry) and calls
 //!   `C_Initialize` with OS locking; it never calls `C_Finalize`.
 //! * [`Pkcs11Carrier`] is `Send + Sync`; it keeps a pool of sessions so many threads sign at
-//!   once, each on a session of its own. Dead sessions are re-opened transparently.
+//!   once, each on a session of its own. Dead sessions are re-opened transparently. The pool
+//!   opens at most the token's `ulMaxRwSessionCount` sessions (where it reports one) or
+//!   [`CarrierOptions::max_sessions`]; further callers wait for a free session.
 //! * Everything goes through the `cryptoki` crate except the standard GOST mechanisms and
 //!   attributes it cannot express (`CKM_GOSTR3410_KEY_PAIR_GEN`, `CKM_GOSTR3410`,
 //!   `CKA_GOSTR3410_PARAMS`, `CKA_GOSTR3411_PARAMS`), which a small raw module calls through
@@ -66,17 +68,19 @@
 //! RSA: SHA-256 on the host, then `CKM_RSA_PKCS` over the DigestInfo, or `CKM_RSA_PKCS_PSS`
 //! (SHA-256, MGF1-SHA-256, salt 32) over the digest; with
 //! [`CarrierOptions::hash_on_token`] the token hashes (`CKM_SHA256_RSA_PKCS[_PSS]`) where it
-//! offers the mechanism. GOST: a `SignInput::Digest` goes to `CKM_GOSTR3410` (raw) or
-//! `CKM_GOSTR3410_512`; a `SignInput::Message` needs the token's
-//! `CKM_GOSTR3410_WITH_GOSTR3411_12_256/512`, otherwise `Unsupported` until host Streebog (the
-//! `gost` crate) is wired in. Output is `s ‖ r` as the token returns it.
+//! offers the mechanism. GOST: a `SignInput::Message` is hashed on the host with the scheme's
+//! Streebog (256 or 512, the `streebog` crate) and the digest (as given, or as computed) goes
+//! to `CKM_GOSTR3410` (raw) or `CKM_GOSTR3410_512`; with [`CarrierOptions::hash_on_token`] the
+//! token hashes instead (`CKM_GOSTR3410_WITH_GOSTR3411_12_256/512`) where it offers the
+//! mechanism. Output is `s ‖ r` as the token returns it.
 //!
 //! # Not tested against a real module yet
 //!
 //! SoftHSM2 as packaged by Debian has no GOST mechanisms, so the GOST paths (raw key generation
-//! and signing, reading `CKA_GOSTR3410_PARAMS`) are exercised only by unit tests of the
-//! attribute ↔ SPKI conversions ([`convert`]) and by the "GOST refused cleanly" test; they are
-//! to be run against the project's soft-token module. Protected authentication path
+//! and signing, host Streebog + `CKM_GOSTR3410[_512]`, token hashing, reading
+//! `CKA_GOSTR3410_PARAMS`) are exercised only by unit tests of the attribute ↔ SPKI
+//! conversions ([`convert`]) and of the Streebog dispatch, and by the "GOST refused cleanly"
+//! test; they are to be run against the project's soft-token module. Protected authentication path
 //! ([`Pkcs11Carrier::login_on_device`]) and a real insert/remove event are untested (SoftHSM
 //! has neither).
 
@@ -89,6 +93,6 @@ mod session;
 
 pub use carrier::{CarrierOptions, Pkcs11Carrier, consts, pin_status_from_flags};
 pub use module::{
-    CarrierEvent, KNOWN_MODULE_DIRS, KNOWN_MODULE_NAMES, MODULES_ENV, Module, SlotCarrier,
-    discover_in, discover_modules,
+    CarrierEvent, KNOWN_MODULE_DIRS, MODULES_ENV, Module, SlotCarrier, discover_in,
+    discover_modules, known_module_names,
 };

@@ -19,19 +19,18 @@ use crate::raw::RawModule;
 /// (separated by `:`), e.g. `KEYCARRIER_PKCS11_MODULES=/opt/aktivco/rutokenecp/lib/librtpkcs11ecp.so`.
 pub const MODULES_ENV: &str = "KEYCARRIER_PKCS11_MODULES";
 
-/// Vendor module file names, with the carrier family each usually serves.
-pub const KNOWN_MODULE_NAMES: &[(&str, CarrierFamily)] = &[
-    ("librtpkcs11ecp.so", CarrierFamily::Rutoken),
-    ("libjcPKCS11-2.so", CarrierFamily::JaCarta),
-    ("libkztoken.so", CarrierFamily::Kaztoken),
-    ("libkaztoken.so", CarrierFamily::Kaztoken),
-    ("libeTPKCS11.so", CarrierFamily::EToken),
-    ("opensc-pkcs11.so", CarrierFamily::Other),
-    ("libsofthsm2.so", CarrierFamily::SoftHsm),
-    ("libkeycarrier_softtoken.so", CarrierFamily::SoftToken),
-];
+/// Vendor module file names, with the carrier family each usually serves: token-core's one
+/// table ([`CarrierFamily::pkcs11_modules`] over [`CarrierFamily::ALL`]), in that order.
+pub fn known_module_names() -> impl Iterator<Item = (&'static str, CarrierFamily)> {
+    CarrierFamily::ALL.into_iter().flat_map(|family| {
+        family
+            .pkcs11_modules()
+            .iter()
+            .map(move |name| (*name, family))
+    })
+}
 
-/// Directories searched for [`KNOWN_MODULE_NAMES`].
+/// Directories searched for the [`known_module_names`].
 pub const KNOWN_MODULE_DIRS: &[&str] = &[
     "/usr/lib",
     "/usr/lib64",
@@ -52,7 +51,7 @@ pub const KNOWN_MODULE_DIRS: &[&str] = &[
 ];
 
 /// Installed modules found on this machine: the paths in [`MODULES_ENV`] when it is set,
-/// otherwise every [`KNOWN_MODULE_NAMES`] file in [`KNOWN_MODULE_DIRS`]. Nothing is loaded.
+/// otherwise every [`known_module_names`] file in [`KNOWN_MODULE_DIRS`]. Nothing is loaded.
 pub fn discover_modules() -> Vec<PathBuf> {
     if let Some(list) = std::env::var_os(MODULES_ENV) {
         return std::env::split_paths(&list)
@@ -67,7 +66,7 @@ pub fn discover_in<'a>(dirs: impl IntoIterator<Item = &'a Path>) -> Vec<PathBuf>
     let mut found = Vec::new();
     let mut seen = Vec::new();
     for dir in dirs {
-        for (name, _) in KNOWN_MODULE_NAMES {
+        for (name, _) in known_module_names() {
             let p = dir.join(name);
             // The same library is often reachable through a symlink in a second directory.
             let real = p.canonicalize().unwrap_or_else(|_| p.clone());
@@ -265,7 +264,9 @@ impl Module {
             let _ = self.0.ctx.get_slot_event();
             let now = snapshot(self)?;
             for (slot, info) in &now {
-                if before.get(slot) != Some(info) {
+                // Only what identifies the carrier counts: free memory changes with every
+                // object written, which is not an insertion.
+                if before.get(slot).map(identity) != Some(identity(info)) {
                     return Ok(Some(CarrierEvent::Inserted {
                         slot: *slot,
                         carrier: info.clone(),
@@ -283,6 +284,12 @@ impl Module {
     }
 }
 
+/// What tells one carrier (state) from another in [`Module::wait_for_change`]: serial,
+/// initialised, label.
+fn identity(c: &CarrierInfo) -> (&str, bool, Option<&str>) {
+    (&c.serial, c.initialized, c.label.as_deref())
+}
+
 pub(crate) fn slot_of(id: u64) -> Result<Slot> {
     Slot::try_from(id).map_err(|_| Error::NotFound {
         what: format!("slot {id}"),
@@ -294,7 +301,10 @@ pub(crate) fn carrier_info(t: &TokenInfo) -> CarrierInfo {
     let label = t.label().trim();
     let mem = |a: Option<usize>, b: Option<usize>| match (a, b) {
         (None, None) => None,
-        (a, b) => Some((a.unwrap_or(0) + b.unwrap_or(0)) as u64),
+        // The module's numbers, untrusted: never overflow.
+        (a, b) => {
+            Some(u64::try_from(a.unwrap_or(0).saturating_add(b.unwrap_or(0))).unwrap_or(u64::MAX))
+        }
     };
     CarrierInfo {
         family: CarrierFamily::guess(t.manufacturer_id().trim(), t.model().trim()),
@@ -311,6 +321,41 @@ pub(crate) fn carrier_info(t: &TokenInfo) -> CarrierInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_names_come_from_token_core_table() {
+        let names: Vec<_> = known_module_names().collect();
+        for family in CarrierFamily::ALL {
+            for name in family.pkcs11_modules() {
+                assert!(names.contains(&(*name, family)), "{name}");
+            }
+        }
+        assert!(names.contains(&("libsofthsm2.so", CarrierFamily::SoftHsm)));
+    }
+
+    #[test]
+    fn wait_identity_ignores_memory() {
+        let a = CarrierInfo {
+            family: CarrierFamily::SoftHsm,
+            manufacturer: "SoftHSM project".into(),
+            model: "SoftHSM v2".into(),
+            serial: "1".into(),
+            label: Some("a".into()),
+            initialized: true,
+            free_memory: Some(10),
+            total_memory: Some(20),
+        };
+        let fuller = CarrierInfo {
+            free_memory: Some(5),
+            ..a.clone()
+        };
+        assert_eq!(identity(&a), identity(&fuller));
+        let relabelled = CarrierInfo {
+            label: Some("b".into()),
+            ..a.clone()
+        };
+        assert_ne!(identity(&a), identity(&relabelled));
+    }
 
     #[test]
     fn discovery_finds_known_names_only() {

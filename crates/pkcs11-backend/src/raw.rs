@@ -7,7 +7,8 @@
 //!
 //! * [`RawModule::get_attribute`]: `C_GetAttributeValue` for one attribute, two passes;
 //! * [`RawModule::generate_key_pair`]: `C_GenerateKeyPair` with a parameterless mechanism;
-//! * [`RawModule::sign`]: `C_SignInit` + `C_Sign` with a parameterless mechanism.
+//! * [`RawModule::sign`]: `C_SignInit` + `C_Sign` (length query, then the signature) with a
+//!   parameterless mechanism.
 //!
 //! The library is opened a second time with `dlopen` (through `libloading`), which returns the
 //! handle `cryptoki` already holds, so the function list, the `C_Initialize` state, session and
@@ -19,8 +20,8 @@ use std::path::Path;
 use cryptoki::object::ObjectHandle;
 use cryptoki::session::Session;
 use cryptoki_sys::{
-    CK_ATTRIBUTE, CK_FUNCTION_LIST, CK_FUNCTION_LIST_PTR, CK_MECHANISM, CK_MECHANISM_TYPE,
-    CK_OBJECT_HANDLE, CK_RV, CK_ULONG, CK_UNAVAILABLE_INFORMATION, CKR_OK,
+    CK_ATTRIBUTE, CK_ATTRIBUTE_TYPE, CK_FUNCTION_LIST, CK_FUNCTION_LIST_PTR, CK_MECHANISM,
+    CK_MECHANISM_TYPE, CK_OBJECT_HANDLE, CK_RV, CK_ULONG, CK_UNAVAILABLE_INFORMATION, CKR_OK,
 };
 
 /// A raw failure: the C function and its `CK_RV`.
@@ -33,26 +34,26 @@ pub(crate) struct RawError {
 /// One attribute of a template, owned.
 #[derive(Debug, Clone)]
 pub(crate) struct RawAttribute {
-    pub(crate) kind: CK_ULONG,
+    pub(crate) kind: CK_ATTRIBUTE_TYPE,
     pub(crate) value: Vec<u8>,
 }
 
 impl RawAttribute {
-    pub(crate) fn bytes(kind: CK_ULONG, value: &[u8]) -> Self {
+    pub(crate) fn bytes(kind: CK_ATTRIBUTE_TYPE, value: &[u8]) -> Self {
         Self {
             kind,
             value: value.to_vec(),
         }
     }
 
-    pub(crate) fn bool(kind: CK_ULONG, value: bool) -> Self {
+    pub(crate) fn bool(kind: CK_ATTRIBUTE_TYPE, value: bool) -> Self {
         Self {
             kind,
             value: vec![u8::from(value)],
         }
     }
 
-    pub(crate) fn ulong(kind: CK_ULONG, value: CK_ULONG) -> Self {
+    pub(crate) fn ulong(kind: CK_ATTRIBUTE_TYPE, value: CK_ULONG) -> Self {
         Self {
             kind,
             value: value.to_ne_bytes().to_vec(),
@@ -89,6 +90,22 @@ fn check(function: &'static str, ckr: CK_RV) -> Result<(), RawError> {
 
 fn to_ulong(n: usize) -> CK_ULONG {
     CK_ULONG::try_from(n).unwrap_or(CK_ULONG::MAX)
+}
+
+/// The largest attribute value or signature accepted from a module (16 MiB): a length is the
+/// module's word, and a broken or hostile module must not make us allocate without bound.
+pub(crate) const MAX_VALUE_LEN: usize = 16 * 1024 * 1024;
+
+/// A length reported by the module, checked against [`MAX_VALUE_LEN`].
+fn checked_len(function: &'static str, len: CK_ULONG) -> token_core::Result<usize> {
+    usize::try_from(len)
+        .ok()
+        .filter(|&n| n <= MAX_VALUE_LEN)
+        .ok_or_else(|| token_core::Error::Malformed {
+            what: "PKCS#11 module answer",
+            at: None,
+            reason: format!("{function} reported a length of {len} bytes (limit {MAX_VALUE_LEN})"),
+        })
 }
 
 fn template(attrs: &mut [RawAttribute]) -> Vec<CK_ATTRIBUTE> {
@@ -136,12 +153,13 @@ impl RawModule {
     }
 
     /// Reads one attribute; `Ok(None)` when the object does not have it (or it is sensitive).
+    /// A length above [`MAX_VALUE_LEN`] (the module's word, untrusted) is `Error::Malformed`.
     pub(crate) fn get_attribute(
         &self,
         session: &Session,
         object: ObjectHandle,
-        kind: CK_ULONG,
-    ) -> Result<Option<Vec<u8>>, RawError> {
+        kind: CK_ATTRIBUTE_TYPE,
+    ) -> token_core::Result<Option<Vec<u8>>> {
         let f = self.functions().C_GetAttributeValue.ok_or(RawError {
             function: "C_GetAttributeValue",
             ckr: cryptoki_sys::CKR_FUNCTION_NOT_SUPPORTED,
@@ -151,19 +169,20 @@ impl RawModule {
             pValue: core::ptr::null_mut(),
             ulValueLen: 0,
         };
-        // SAFETY: a one-element template with a null buffer asks only for the length.
+        // SAFETY: `f` is the module's C_GetAttributeValue; a one-element template (a valid
+        // local) with a null buffer asks only for the length; session and object handles are
+        // plain numbers the module validates.
         let rv = unsafe { f(session.handle(), object.handle(), &mut attr, 1) };
         if rv == cryptoki_sys::CKR_ATTRIBUTE_TYPE_INVALID
             || rv == cryptoki_sys::CKR_ATTRIBUTE_SENSITIVE
-            || attr.ulValueLen == CK_UNAVAILABLE_INFORMATION
         {
             return Ok(None);
         }
         check("C_GetAttributeValue", rv)?;
-        let len = usize::try_from(attr.ulValueLen).map_err(|_| RawError {
-            function: "C_GetAttributeValue",
-            ckr: cryptoki_sys::CKR_GENERAL_ERROR,
-        })?;
+        if attr.ulValueLen == CK_UNAVAILABLE_INFORMATION {
+            return Ok(None);
+        }
+        let len = checked_len("C_GetAttributeValue", attr.ulValueLen)?;
         let mut buf = vec![0u8; len];
         attr.pValue = buf.as_mut_ptr().cast();
         attr.ulValueLen = to_ulong(len);
@@ -226,7 +245,7 @@ impl RawModule {
         mechanism: CK_MECHANISM_TYPE,
         key: ObjectHandle,
         data: &[u8],
-    ) -> Result<Vec<u8>, RawError> {
+    ) -> token_core::Result<Vec<u8>> {
         let functions = self.functions();
         let init = functions.C_SignInit.ok_or(RawError {
             function: "C_SignInit",
@@ -246,9 +265,24 @@ impl RawModule {
             init(session.handle(), &mut mech, key.handle())
         })?;
         let mut input = data.to_vec();
-        // GOST signatures are at most 128 bytes; 512 covers every mechanism this path serves
-        // and avoids a length query (which some tokens mishandle for single-part GOST).
-        let mut out = vec![0u8; 512];
+        // Two calls: the length first (NULL buffer), then the signature into a buffer of that
+        // size, so CKR_BUFFER_TOO_SMALL (which leaves the operation active on a pooled
+        // session) cannot happen.
+        let mut out_len: CK_ULONG = 0;
+        // SAFETY: `input` is valid for the length passed; a null signature pointer asks only
+        // for the length; `out_len` is a valid in/out local.
+        let rv = unsafe {
+            sign(
+                session.handle(),
+                input.as_mut_ptr(),
+                to_ulong(input.len()),
+                core::ptr::null_mut(),
+                &mut out_len,
+            )
+        };
+        check("C_Sign", rv)?;
+        let len = checked_len("C_Sign", out_len)?;
+        let mut out = vec![0u8; len];
         let mut out_len = to_ulong(out.len());
         // SAFETY: `input` and `out` are valid for the lengths passed; `out_len` is in/out.
         let rv = unsafe {
@@ -261,7 +295,7 @@ impl RawModule {
             )
         };
         check("C_Sign", rv)?;
-        out.truncate(usize::try_from(out_len).unwrap_or(0));
+        out.truncate(usize::try_from(out_len).unwrap_or(len));
         Ok(out)
     }
 }

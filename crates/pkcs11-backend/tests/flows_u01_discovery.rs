@@ -32,10 +32,14 @@ fn u01_softhsm_is_discovered_by_its_usual_name() {
         1,
         "{found:?}"
     );
-    // Opening the same path twice gives the same initialised module.
+    // Opening the same library again (also under another spelling of its path) gives the
+    // same initialised module: the very same cryptoki context, not a second C_Initialize.
     let a = common::module();
     let b = pkcs11_backend::Module::open(common::SOFTHSM).unwrap();
-    assert_eq!(a.path(), b.path());
+    assert!(std::ptr::eq(a.context(), b.context()));
+    let other_spelling = "/usr/lib/softhsm/../softhsm/libsofthsm2.so";
+    let c = pkcs11_backend::Module::open(other_spelling).unwrap();
+    assert!(std::ptr::eq(a.context(), c.context()));
 }
 
 #[test]
@@ -118,4 +122,46 @@ fn u01_wait_sees_a_new_carrier_and_times_out_and_cancels() {
         }
         other => panic!("expected an insertion, got {other:?}"),
     }
+}
+
+/// Writing objects to a carrier is not an insertion: no event. (SoftHSM reports no memory
+/// figures, so the rule that free memory is ignored is covered by the unit test
+/// `module::tests::wait_identity_ignores_memory`.)
+#[test]
+fn u01_wait_ignores_objects_written_to_a_carrier() {
+    let _g = common::serial();
+    let m = common::module();
+    let (mut c, serial) = common::logged_in("U01 busy");
+    let before = m
+        .carriers()
+        .unwrap()
+        .into_iter()
+        .find(|(_, i)| i.serial == serial)
+        .unwrap()
+        .1;
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(100));
+        c.generate(
+            &token_core::NewContainer::new("k", token_core::KeyAlgorithm::Rsa { bits: 2048 }),
+            &mut token_core::NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+        c
+    });
+    let event = m
+        .wait_for_change(
+            Duration::from_millis(1500),
+            Duration::from_millis(50),
+            &CancelToken::new(),
+        )
+        .unwrap();
+    let c = writer.join().unwrap();
+    assert_eq!(c.containers().unwrap().len(), 1);
+    assert_eq!(event, None);
+    let after = c.info().unwrap();
+    assert_eq!(
+        (&before.serial, &before.label),
+        (&after.serial, &after.label)
+    );
 }

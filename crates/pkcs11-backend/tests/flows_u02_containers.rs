@@ -212,6 +212,15 @@ fn u02_wipe_keeps_label_and_removes_everything() {
     .unwrap();
     c.login(&common::user_pin(), FinalTry::Refuse).unwrap();
     assert!(c.containers().unwrap().is_empty());
+    // A label longer than a token holds (32 bytes) is refused, not cut; nothing is wiped.
+    let long = "Бухгалтерия ООО Ромашка"; // 23 characters, 44 bytes of UTF-8
+    let e = c.wipe(&common::so_pin(), Some(long)).unwrap_err();
+    assert_eq!(e.code(), "KC-MALFORMED", "{e:?}");
+    assert_eq!(c.info().unwrap().label.as_deref(), Some("U02 wipe"));
+    let exactly_32 = "Бухгалтерия ООО 12";
+    assert_eq!(exactly_32.len(), 32);
+    c.wipe(&common::so_pin(), Some(exactly_32)).unwrap();
+    assert_eq!(c.info().unwrap().label.as_deref(), Some(exactly_32));
     c.wipe(&common::so_pin(), Some("Renamed")).unwrap();
     assert_eq!(c.info().unwrap().label.as_deref(), Some("Renamed"));
 }

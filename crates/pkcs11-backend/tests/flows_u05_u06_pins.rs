@@ -40,7 +40,15 @@ fn u05_change_user_pin() {
         "KC-PIN-WRONG"
     );
     c.login(&Pin::new("Nw4pinQz"), FinalTry::Refuse).unwrap();
-    // Logging in again while logged in is fine (CKR_USER_ALREADY_LOGGED_IN = success).
+    // Logging in again while logged in checks the PIN again: the right one works, the old
+    // one is refused (it is not taken for CKR_USER_ALREADY_LOGGED_IN).
+    c.login(&Pin::new("Nw4pinQz"), FinalTry::Refuse).unwrap();
+    assert_eq!(
+        c.login(&common::user_pin(), FinalTry::Refuse)
+            .unwrap_err()
+            .code(),
+        "KC-PIN-WRONG"
+    );
     c.login(&Pin::new("Nw4pinQz"), FinalTry::Refuse).unwrap();
     // Changing while logged in works too.
     c.change_pin(

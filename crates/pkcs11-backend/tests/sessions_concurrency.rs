@@ -196,11 +196,13 @@ fn dead_sessions_are_reopened_transparently() {
     #[allow(unsafe_code)]
     let rv = unsafe {
         let lib = libloading::Library::new(common::SOFTHSM).unwrap();
-        let close: libloading::Symbol<'_, unsafe extern "C" fn(u64) -> u64> =
-            lib.get(b"C_CloseAllSessions\0").unwrap();
-        close(c.slot())
+        let close: libloading::Symbol<
+            '_,
+            unsafe extern "C" fn(cryptoki_sys::CK_SLOT_ID) -> cryptoki_sys::CK_RV,
+        > = lib.get(b"C_CloseAllSessions\0").unwrap();
+        close(cryptoki_sys::CK_SLOT_ID::try_from(c.slot()).unwrap())
     };
-    assert_eq!(rv, 0);
+    assert_eq!(rv, cryptoki_sys::CKR_OK);
     // Listing works again without the caller doing anything (public objects).
     assert_eq!(c.containers().unwrap().len(), 1);
     let e = c
@@ -253,6 +255,7 @@ fn hash_on_token_option() {
         .unwrap()
         .with_options(pkcs11_backend::CarrierOptions {
             hash_on_token: true,
+            ..Default::default()
         });
     c.login(&common::user_pin(), token_core::FinalTry::Refuse)
         .unwrap();
@@ -272,5 +275,85 @@ fn hash_on_token_option() {
             msg,
         ))
         .unwrap();
-    assert_eq!(pss.len(), 256);
+    common::openssl_verify_rsa(&key.public_key.to_der().unwrap(), msg, &pss, true);
+}
+
+/// Sessions this process has open on SoftHSM, counted by asking `C_GetSessionInfo` about
+/// every small handle (SoftHSM numbers sessions 1, 2, … and reuses freed numbers; it reports no
+/// `ulRwSessionCount`).
+fn open_sessions() -> usize {
+    type GetSessionInfo = unsafe extern "C" fn(
+        cryptoki_sys::CK_SESSION_HANDLE,
+        *mut cryptoki_sys::CK_SESSION_INFO,
+    ) -> cryptoki_sys::CK_RV;
+    // SAFETY: SoftHSM exports C_GetSessionInfo with this signature; the library is already
+    // loaded and initialised by the module registry; `info` is a valid out-pointer and an
+    // unknown handle is answered with CKR_SESSION_HANDLE_INVALID.
+    #[allow(unsafe_code)]
+    unsafe {
+        let lib = libloading::Library::new(common::SOFTHSM).unwrap();
+        let get: libloading::Symbol<'_, GetSessionInfo> = lib.get(b"C_GetSessionInfo\0").unwrap();
+        (1..=256)
+            .filter(|&h| {
+                let mut info = core::mem::zeroed::<cryptoki_sys::CK_SESSION_INFO>();
+                get(h, &mut info) == cryptoki_sys::CKR_OK
+            })
+            .count()
+    }
+}
+
+/// With a session cap, many signing threads share that many sessions: all signatures are made
+/// and no more sessions than the cap are ever open.
+#[test]
+fn session_cap_is_respected_by_concurrent_signers() {
+    let _g = common::serial();
+    let (c, serial) = common::logged_in("capped");
+    drop(c);
+    assert_eq!(open_sessions(), 0);
+    let mut c = common::module()
+        .carrier_by_serial(&serial)
+        .unwrap()
+        .with_options(pkcs11_backend::CarrierOptions {
+            max_sessions: Some(2),
+            ..Default::default()
+        });
+    c.login(&common::user_pin(), token_core::FinalTry::Refuse)
+        .unwrap();
+    let key = c
+        .generate(
+            &NewContainer::new("k", KeyAlgorithm::Rsa { bits: 2048 }),
+            &mut NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+    let carrier = &c;
+    let most_seen = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for t in 0..THREADS {
+            let (id, most_seen) = (&key.id, &most_seen);
+            s.spawn(move || {
+                for i in 0..50 {
+                    let msg = format!("thread {t} document {i}").into_bytes();
+                    carrier
+                        .sign(&SignRequest::message(
+                            id,
+                            SignatureScheme::RsaPkcs1Sha256,
+                            &msg,
+                        ))
+                        .unwrap();
+                    most_seen.fetch_max(open_sessions(), std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let most = most_seen.into_inner();
+    assert!((1..=2).contains(&most), "{most} sessions open");
+    // The probe does see every session: three more opened directly are counted.
+    let before = open_sessions();
+    let slot = cryptoki::slot::Slot::try_from(c.slot()).unwrap();
+    let extra: Vec<_> = (0..3)
+        .map(|_| common::module().context().open_ro_session(slot).unwrap())
+        .collect();
+    assert_eq!(open_sessions(), before + 3);
+    drop(extra);
 }

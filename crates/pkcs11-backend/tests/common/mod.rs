@@ -183,3 +183,33 @@ pub fn spki_pem(der: &[u8]) -> String {
     pem.push_str("-----END PUBLIC KEY-----\n");
     pem
 }
+
+/// Verifies an RSA signature over `data` with OpenSSL (SHA-256; PKCS#1 v1.5, or PSS with a
+/// 32-byte salt); panics with OpenSSL's message when it does not verify.
+pub fn openssl_verify_rsa(spki_der: &[u8], data: &[u8], sig: &[u8], pss: bool) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = scratch(&format!("verify-{}", N.fetch_add(1, Ordering::Relaxed)));
+    let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+    std::fs::write(p("pub.pem"), spki_pem(spki_der)).unwrap();
+    std::fs::write(p("data"), data).unwrap();
+    std::fs::write(p("sig"), sig).unwrap();
+    let mut args = vec!["dgst", "-sha256"];
+    if pss {
+        args.extend([
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:32",
+        ]);
+    }
+    let (key, sig_path, data_path) = (p("pub.pem"), p("sig"), p("data"));
+    args.extend(["-verify", &key, "-signature", &sig_path, &data_path]);
+    let out = openssl(&args);
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
