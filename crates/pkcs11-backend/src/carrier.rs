@@ -541,7 +541,7 @@ impl Pkcs11Carrier {
         // SPKI spelling (GOST parameter OIDs differ between certificates and tokens).
         certificates.sort_by_key(|der| {
             token_core::CertificateInfo::from_der(der)
-                .map_or(true, |c| !convert::same_key(&c.public_key, &public_key))
+                .map_or(true, |c| !c.public_key.same_key(&public_key))
         });
         let (extractable, sensitive) = match g.private {
             Some(h) => {
@@ -1125,7 +1125,7 @@ impl Carrier for Pkcs11Carrier {
     fn write_certificate(&mut self, id: &ContainerId, certificate_der: &[u8]) -> Result<()> {
         let cert = token_core::CertificateInfo::from_der(certificate_der)?;
         let container = self.container(id)?;
-        if !convert::same_key(&cert.public_key, &container.public_key) {
+        if !cert.public_key.same_key(&container.public_key) {
             return Err(Error::CertificateMismatch);
         }
         use token_core::der::{Decode, Encode};

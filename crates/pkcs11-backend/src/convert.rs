@@ -114,27 +114,6 @@ pub fn gost_value_from_spki(key: &PublicKey) -> Result<Vec<u8>> {
     Ok(octets.as_bytes().to_vec())
 }
 
-/// Whether `a` and `b` are the same public key, whatever the SPKI spelling: RSA keys compare
-/// their `RSAPublicKey`; GOST keys their point and curve, so a key written with the CryptoPro
-/// OID and a `digestParamSet` matches the same key written with the equivalent TC26 OID and
-/// none (certificates and tokens differ there).
-pub fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
-    use token_core::KeyAlgorithm as K;
-    match (a.algorithm(), b.algorithm()) {
-        (K::Rsa { .. }, K::Rsa { .. }) => a.key_bytes() == b.key_bytes(),
-        (K::Gost(x), K::Gost(y)) => {
-            x.curve() == y.curve() && x.key_size() == y.key_size() && {
-                // The point inside the OCTET STRING; fall back to the raw bits.
-                match (gost_value_from_spki(a), gost_value_from_spki(b)) {
-                    (Ok(p), Ok(q)) => p == q,
-                    _ => a.key_bytes() == b.key_bytes(),
-                }
-            }
-        }
-        _ => false,
-    }
-}
-
 /// DER prefix of `DigestInfo { sha256, NULL }`, followed by the 32 digest bytes.
 pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
     0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
@@ -266,22 +245,22 @@ mod tests {
         let ders = [&a, &b, &c].map(|k| k.to_der().unwrap());
         assert!(ders[0] != ders[1] && ders[0] != ders[2] && ders[1] != ders[2]);
         for (x, y) in [(&a, &b), (&a, &c), (&b, &c), (&b, &a)] {
-            assert!(same_key(x, y), "{x:?} vs {y:?}");
+            assert!(x.same_key(y), "{x:?} vs {y:?}");
         }
         // Another curve, or another point, is another key.
         let tc26_a = gost_spki(&value, &hex("06092a8503070102010101"), None).unwrap();
-        assert!(!same_key(&a, &tc26_a));
+        assert!(!a.same_key(&tc26_a));
         let mut other = value.clone();
         other[0] ^= 1;
         let moved = gost_spki(&other, &cryptopro_a, Some(&streebog)).unwrap();
-        assert!(!same_key(&a, &moved));
+        assert!(!a.same_key(&moved));
         // RSA: the key itself decides; RSA never matches GOST.
         let r1 = rsa_spki(&[0, 0xC1, 0x02, 0x03], &[1, 0, 1]).unwrap();
         let r2 = rsa_spki(&[0xC1, 0x02, 0x03], &[0, 1, 0, 1]).unwrap();
         let r3 = rsa_spki(&[0xC1, 0x02, 0x05], &[1, 0, 1]).unwrap();
-        assert!(same_key(&r1, &r2));
-        assert!(!same_key(&r1, &r3));
-        assert!(!same_key(&r1, &a));
+        assert!(r1.same_key(&r2));
+        assert!(!r1.same_key(&r3));
+        assert!(!r1.same_key(&a));
     }
 
     #[test]

@@ -155,6 +155,26 @@ impl PublicKey {
         self.spki.subject_public_key.raw_bytes()
     }
 
+    /// Whether `other` is the same key, however it is encoded: a GOST key counts as the same
+    /// on CryptoPro and TC26 OIDs of one curve and with or without `digestParamSet`.
+    ///
+    /// ```
+    /// # use token_core::PublicKey;
+    /// # fn check(a: &PublicKey, b: &PublicKey) -> bool {
+    /// a.same_key(b) // e.g. a container's key and a certificate's key
+    /// # }
+    /// ```
+    pub fn same_key(&self, other: &PublicKey) -> bool {
+        let same_family = match (self.algorithm, other.algorithm) {
+            (KeyAlgorithm::Gost(x), KeyAlgorithm::Gost(y)) => x.curve() == y.curve(),
+            (KeyAlgorithm::Rsa { .. }, KeyAlgorithm::Rsa { .. }) => true,
+            _ => false,
+        };
+        // The subjectPublicKey contents are canonical DER (the GOST point's OCTET STRING, the
+        // RSAPublicKey SEQUENCE), so equal keys have equal bytes.
+        same_family && self.key_bytes() == other.key_bytes()
+    }
+
     /// DER of the whole SPKI.
     pub fn to_der(&self) -> Result<Vec<u8>> {
         self.spki
@@ -481,6 +501,33 @@ mod tests {
             Err(Error::Malformed { .. })
         ));
         assert!(PublicKey::from_spki_der(&[]).is_err());
+    }
+
+    #[test]
+    fn same_key_across_oid_spellings_not_across_curves() {
+        // One point written on CryptoPro-A (with digestParamSet) and on TC26-256-B (without).
+        let cp = PublicKey::from_spki_der(&gost_spki(
+            "301f06082a85030701010101301306072a85030202230106082a85030701010202",
+            64,
+        ))
+        .unwrap();
+        let tc = PublicKey::from_spki_der(&gost_spki(
+            "301706082a85030701010101300b06092a8503070102010102",
+            64,
+        ))
+        .unwrap();
+        let other_curve = PublicKey::from_spki_der(&gost_spki(
+            "301706082a85030701010101300b06092a8503070102010101",
+            64,
+        ))
+        .unwrap();
+        assert_ne!(cp, tc);
+        assert!(cp.same_key(&tc) && tc.same_key(&cp));
+        assert!(!cp.same_key(&other_curve));
+        assert_eq!(
+            ContainerId::derived_from(&cp),
+            ContainerId::derived_from(&tc)
+        );
     }
 
     #[test]
