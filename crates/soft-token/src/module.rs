@@ -651,6 +651,12 @@ impl Module {
                 return Err(CKR_USER_PIN_NOT_INITIALIZED);
             }
             let new = approve(new)?;
+            if token.role().is_none() && ck(token.pin_status(PinRole::User))?.is_locked() {
+                // OpenSC's unblock convention (`pkcs11-tool --unlock-pin --puk …`): C_SetPIN
+                // in a public session on a blocked user PIN takes the unblock code — here the
+                // SO PIN — as the old PIN and sets the new user PIN.
+                return ck(token.reset_pin(&AdminPin::from_bytes(old), &new, allow));
+            }
             ck(token.change_pin(&Pin::from_bytes(old), &new, allow))
         }
     }
