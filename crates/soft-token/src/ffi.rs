@@ -38,7 +38,11 @@ fn to_ulong(n: usize) -> CK_ULONG {
 unsafe fn bytes<'a>(p: *const u8, len: CK_ULONG) -> R<&'a [u8]> {
     let len = to_usize(len)?;
     if p.is_null() {
-        return if len == 0 { Ok(&[]) } else { Err(CKR_ARGUMENTS_BAD) };
+        return if len == 0 {
+            Ok(&[])
+        } else {
+            Err(CKR_ARGUMENTS_BAD)
+        };
     }
     // SAFETY: `p` is non-NULL and, by this function's contract, valid for `len` bytes.
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
@@ -556,7 +560,11 @@ unsafe extern "C" fn c_digest(
     })
 }
 
-unsafe extern "C" fn c_digest_update(h: CK_SESSION_HANDLE, part: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn c_digest_update(
+    h: CK_SESSION_HANDLE,
+    part: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     entry(|| {
         // SAFETY: pPart is valid for ulPartLen bytes.
         let part = unsafe { bytes(part, len) }?;
@@ -606,7 +614,11 @@ unsafe extern "C" fn c_sign(
     })
 }
 
-unsafe extern "C" fn c_sign_update(h: CK_SESSION_HANDLE, part: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn c_sign_update(
+    h: CK_SESSION_HANDLE,
+    part: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     entry(|| {
         // SAFETY: pPart is valid for ulPartLen bytes.
         let part = unsafe { bytes(part, len) }?;
@@ -654,7 +666,11 @@ unsafe extern "C" fn c_verify(
     })
 }
 
-unsafe extern "C" fn c_verify_update(h: CK_SESSION_HANDLE, part: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn c_verify_update(
+    h: CK_SESSION_HANDLE,
+    part: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     entry(|| {
         // SAFETY: pPart is valid for ulPartLen bytes.
         let part = unsafe { bytes(part, len) }?;
@@ -662,7 +678,11 @@ unsafe extern "C" fn c_verify_update(h: CK_SESSION_HANDLE, part: *mut CK_BYTE, l
     })
 }
 
-unsafe extern "C" fn c_verify_final(h: CK_SESSION_HANDLE, sig: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn c_verify_final(
+    h: CK_SESSION_HANDLE,
+    sig: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     entry(|| {
         // SAFETY: pSignature is valid for ulSignatureLen bytes.
         let sig = unsafe { bytes(sig, len) }?;
@@ -700,7 +720,11 @@ unsafe extern "C" fn c_generate_key_pair(
     })
 }
 
-unsafe extern "C" fn c_generate_random(h: CK_SESSION_HANDLE, buf: *mut CK_BYTE, len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn c_generate_random(
+    h: CK_SESSION_HANDLE,
+    buf: *mut CK_BYTE,
+    len: CK_ULONG,
+) -> CK_RV {
     entry(|| {
         let len = to_usize(len)?;
         if buf.is_null() && len > 0 {
@@ -714,7 +738,11 @@ unsafe extern "C" fn c_generate_random(h: CK_SESSION_HANDLE, buf: *mut CK_BYTE, 
     })
 }
 
-unsafe extern "C" fn c_seed_random(h: CK_SESSION_HANDLE, _seed: *mut CK_BYTE, _len: CK_ULONG) -> CK_RV {
+unsafe extern "C" fn c_seed_random(
+    h: CK_SESSION_HANDLE,
+    _seed: *mut CK_BYTE,
+    _len: CK_ULONG,
+) -> CK_RV {
     entry(|| {
         module::with(|m| m.session_info(h).map(drop))?;
         Ok(CKR_RANDOM_SEED_NOT_SUPPORTED)

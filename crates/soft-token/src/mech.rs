@@ -3,11 +3,11 @@
 
 use cryptoki_sys::{
     CK_FLAGS, CK_KEY_TYPE, CK_MECHANISM_TYPE, CK_RV, CKF_DIGEST, CKF_GENERATE_KEY_PAIR, CKF_SIGN,
-    CKF_VERIFY, CKG_MGF1_SHA256, CKK_GOSTR3410, CKK_RSA, CKM_GOSTR3410,
-    CKM_GOSTR3410_KEY_PAIR_GEN, CKM_RSA_PKCS, CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS_PSS,
-    CKM_SHA256, CKM_SHA256_RSA_PKCS, CKM_SHA256_RSA_PKCS_PSS, CKR_DATA_LEN_RANGE,
-    CKR_DEVICE_ERROR, CKR_KEY_TYPE_INCONSISTENT, CKR_MECHANISM_INVALID,
-    CKR_MECHANISM_PARAM_INVALID, CKR_SIGNATURE_INVALID, CKR_SIGNATURE_LEN_RANGE,
+    CKF_VERIFY, CKG_MGF1_SHA256, CKK_GOSTR3410, CKK_RSA, CKM_GOSTR3410, CKM_GOSTR3410_KEY_PAIR_GEN,
+    CKM_RSA_PKCS, CKM_RSA_PKCS_KEY_PAIR_GEN, CKM_RSA_PKCS_PSS, CKM_SHA256, CKM_SHA256_RSA_PKCS,
+    CKM_SHA256_RSA_PKCS_PSS, CKR_DATA_LEN_RANGE, CKR_DEVICE_ERROR, CKR_KEY_TYPE_INCONSISTENT,
+    CKR_MECHANISM_INVALID, CKR_MECHANISM_PARAM_INVALID, CKR_SIGNATURE_INVALID,
+    CKR_SIGNATURE_LEN_RANGE,
 };
 use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
@@ -16,8 +16,8 @@ use token_core::{DigestAlgorithm, GostKeySize};
 
 use crate::consts::{
     CKK_GOSTR3410_512, CKM_GOSTR3410_512, CKM_GOSTR3410_512_KEY_PAIR_GEN,
-    CKM_GOSTR3410_WITH_GOSTR3411_12_256, CKM_GOSTR3410_WITH_GOSTR3411_12_512,
-    CKM_GOSTR3411_12_256, CKM_GOSTR3411_12_512,
+    CKM_GOSTR3410_WITH_GOSTR3411_12_256, CKM_GOSTR3410_WITH_GOSTR3411_12_512, CKM_GOSTR3411_12_256,
+    CKM_GOSTR3411_12_512,
 };
 use crate::keys::{self, Private};
 
@@ -32,10 +32,25 @@ pub(crate) const MECHANISMS: [(CK_MECHANISM_TYPE, u64, u64, CK_FLAGS); 14] = [
     (CKM_SHA256, 0, 0, CKF_DIGEST),
     (CKM_GOSTR3410_KEY_PAIR_GEN, 256, 256, CKF_GENERATE_KEY_PAIR),
     (CKM_GOSTR3410, 256, 256, CKF_SIGN | CKF_VERIFY),
-    (CKM_GOSTR3410_WITH_GOSTR3411_12_256, 256, 256, CKF_SIGN | CKF_VERIFY),
-    (CKM_GOSTR3410_512_KEY_PAIR_GEN, 512, 512, CKF_GENERATE_KEY_PAIR),
+    (
+        CKM_GOSTR3410_WITH_GOSTR3411_12_256,
+        256,
+        256,
+        CKF_SIGN | CKF_VERIFY,
+    ),
+    (
+        CKM_GOSTR3410_512_KEY_PAIR_GEN,
+        512,
+        512,
+        CKF_GENERATE_KEY_PAIR,
+    ),
     (CKM_GOSTR3410_512, 512, 512, CKF_SIGN | CKF_VERIFY),
-    (CKM_GOSTR3410_WITH_GOSTR3411_12_512, 512, 512, CKF_SIGN | CKF_VERIFY),
+    (
+        CKM_GOSTR3410_WITH_GOSTR3411_12_512,
+        512,
+        512,
+        CKF_SIGN | CKF_VERIFY,
+    ),
     (CKM_GOSTR3411_12_256, 0, 0, CKF_DIGEST),
     (CKM_GOSTR3411_12_512, 0, 0, CKF_DIGEST),
 ];
@@ -196,7 +211,9 @@ impl SignMech {
                 }
                 let digest = sha2::Sha256::digest(data);
                 let ok = match self {
-                    Self::RsaPkcs => key.verify(rsa::Pkcs1v15Sign::new_unprefixed(), data, signature),
+                    Self::RsaPkcs => {
+                        key.verify(rsa::Pkcs1v15Sign::new_unprefixed(), data, signature)
+                    }
                     Self::Sha256RsaPkcs => {
                         key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest, signature)
                     }

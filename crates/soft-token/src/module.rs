@@ -18,9 +18,7 @@ use zeroize::Zeroizing;
 
 use crate::attr;
 use crate::config::Config;
-use crate::consts::{
-    CKK_GOSTR3410_512, CKM_GOSTR3410_512_KEY_PAIR_GEN, MAX_PIN_LEN, MIN_PIN_LEN,
-};
+use crate::consts::{CKK_GOSTR3410_512, CKM_GOSTR3410_512_KEY_PAIR_GEN, MAX_PIN_LEN, MIN_PIN_LEN};
 use crate::mech::{self, DigestMech, PssParams, SignMech};
 use crate::store::{StoredAttribute, StoredObject};
 use crate::token::SoftToken;
@@ -325,9 +323,7 @@ pub(crate) fn lookup(obj: &StoredObject, kind: CK_ATTRIBUTE_TYPE) -> Lookup {
         CKA_TOKEN | CKA_MODIFIABLE | CKA_DESTROYABLE => b(true),
         CKA_PRIVATE | CKA_COPYABLE => b(false),
         CKA_LABEL => Lookup::Value(Vec::new()),
-        CKA_ID | CKA_SUBJECT | CKA_START_DATE | CKA_END_DATE if is_key => {
-            Lookup::Value(Vec::new())
-        }
+        CKA_ID | CKA_SUBJECT | CKA_START_DATE | CKA_END_DATE if is_key => Lookup::Value(Vec::new()),
         CKA_ENCRYPT | CKA_DECRYPT | CKA_WRAP | CKA_UNWRAP | CKA_SIGN_RECOVER
         | CKA_VERIFY_RECOVER | CKA_DERIVE | CKA_SIGN | CKA_VERIFY
             if is_key =>
@@ -342,7 +338,9 @@ pub(crate) fn lookup(obj: &StoredObject, kind: CK_ATTRIBUTE_TYPE) -> Lookup {
             b(!bool_of(obj, attr::EXTRACTABLE).unwrap_or(false))
         }
         CKA_TRUSTED if class == Some(CKO_PUBLIC_KEY) || class == Some(CKO_CERTIFICATE) => b(false),
-        CKA_CERTIFICATE_CATEGORY if class == Some(CKO_CERTIFICATE) => Lookup::Value(native_ulong(0)),
+        CKA_CERTIFICATE_CATEGORY if class == Some(CKO_CERTIFICATE) => {
+            Lookup::Value(native_ulong(0))
+        }
         _ => Lookup::Invalid,
     }
 }
@@ -972,7 +970,12 @@ impl Module {
     }
 
     /// Finishes a sign operation: size query, buffer check, signature.
-    fn sign_finish(&mut self, h: CK_SESSION_HANDLE, data: Option<&[u8]>, cap: Option<usize>) -> R<Out> {
+    fn sign_finish(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        data: Option<&[u8]>,
+        cap: Option<usize>,
+    ) -> R<Out> {
         let op = self.sign_op(h)?;
         let (mech, sig_len) = (op.mech, op.sig_len);
         if let Some(data) = data {
@@ -989,7 +992,11 @@ impl Module {
             Some(c) if c < sig_len => return Ok(Out::TooSmall(sig_len)),
             Some(_) => {}
         }
-        let op = self.session_mut(h)?.sign.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let op = self
+            .session_mut(h)?
+            .sign
+            .take()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         let input = data.unwrap_or(&op.data);
         mech.sign(&op.pkcs8, input).map(Out::Data)
     }
@@ -1098,7 +1105,11 @@ impl Module {
     }
 
     /// C_DigestInit.
-    pub(crate) fn digest_init(&mut self, h: CK_SESSION_HANDLE, mechanism: CK_MECHANISM_TYPE) -> R<()> {
+    pub(crate) fn digest_init(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+    ) -> R<()> {
         let s = self.session_mut(h)?;
         if s.digest.is_some() {
             return Err(CKR_OPERATION_ACTIVE);
@@ -1112,7 +1123,12 @@ impl Module {
     }
 
     /// C_Digest (`data` = Some) and C_DigestFinal (`data` = None).
-    pub(crate) fn digest(&mut self, h: CK_SESSION_HANDLE, data: Option<&[u8]>, cap: Option<usize>) -> R<Out> {
+    pub(crate) fn digest(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        data: Option<&[u8]>,
+        cap: Option<usize>,
+    ) -> R<Out> {
         let s = self.session_mut(h)?;
         let op = s.digest.as_ref().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         if data.is_some() && op.updated {
