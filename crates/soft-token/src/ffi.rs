@@ -524,7 +524,7 @@ unsafe extern "C" fn c_find_objects(
             return Err(CKR_ARGUMENTS_BAD);
         }
         let found = module::with(|m| m.find(h, to_usize(max)?))?;
-        let found: Vec<CK_OBJECT_HANDLE> = found.into_iter().map(CK_OBJECT_HANDLE::from).collect();
+        let found: Vec<CK_OBJECT_HANDLE> = found;
         // SAFETY: phObject holds ulMaxObjectCount >= found.len() handles.
         unsafe { std::ptr::copy_nonoverlapping(found.as_ptr(), objects, found.len()) };
         *count = to_ulong(found.len());

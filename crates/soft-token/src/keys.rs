@@ -199,7 +199,7 @@ pub(crate) fn pkcs11_key_attributes(key: &PublicKey) -> Result<(u64, Vec<StoredA
             use rsa::pkcs8::DecodePublicKey;
             use rsa::traits::PublicKeyParts;
             let rsa = rsa::RsaPublicKey::from_public_key_der(&key.to_der()?).map_err(rsa_error)?;
-            let bits = u64::try_from(rsa.n().bits()).map_err(rsa_error)?;
+            let bits = u64::from(rsa.n().bits());
             let clear = |kind, value: Vec<u8>| -> Result<StoredAttribute> {
                 Ok(StoredAttribute {
                     kind,

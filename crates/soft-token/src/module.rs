@@ -182,13 +182,14 @@ fn ck<T>(r: token_core::Result<T>) -> R<T> {
 /// The PIN rules of the PKCS#11 interface: length 4..=64, printable ASCII. The bank PIN policy
 /// belongs to the applications above PKCS#11.
 fn pkcs11_policy() -> PinPolicy {
-    let mut p = PinPolicy::default();
-    p.min_length = MIN_PIN_LEN;
-    p.max_length = Some(MAX_PIN_LEN);
-    p.alphabet = PinAlphabet::PrintableAscii;
-    p.max_sequence = None;
-    p.forbidden.clear();
-    p
+    PinPolicy {
+        min_length: MIN_PIN_LEN,
+        max_length: Some(MAX_PIN_LEN),
+        alphabet: PinAlphabet::PrintableAscii,
+        max_sequence: None,
+        forbidden: Vec::new(),
+        ..PinPolicy::default()
+    }
 }
 
 fn pin_len_ok(pin: &[u8]) -> R<()> {
@@ -239,7 +240,7 @@ fn native_ulong(v: u64) -> Vec<u8> {
 fn read_native_ulong(v: &[u8]) -> R<u64> {
     let bytes: [u8; size_of::<CK_ULONG>()] =
         v.try_into().map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
-    Ok(u64::from(CK_ULONG::from_ne_bytes(bytes)))
+    Ok(CK_ULONG::from_ne_bytes(bytes))
 }
 
 fn read_bool(v: &[u8]) -> R<bool> {
@@ -345,7 +346,7 @@ pub(crate) fn lookup(obj: &StoredObject, kind: CK_ATTRIBUTE_TYPE) -> Lookup {
     }
 }
 
-fn find_attr<'a>(template: &'a [Attr], kind: CK_ATTRIBUTE_TYPE) -> Option<&'a [u8]> {
+fn find_attr(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> Option<&[u8]> {
     template
         .iter()
         .find(|(k, _)| *k == kind)
@@ -673,7 +674,7 @@ impl Module {
     fn object(&self, h: CK_SESSION_HANDLE, uid: CK_OBJECT_HANDLE) -> R<StoredObject> {
         self.visible_objects(h)?
             .into_iter()
-            .find(|o| o.uid == u64::from(uid))
+            .find(|o| o.uid == uid)
             .ok_or(CKR_OBJECT_HANDLE_INVALID)
     }
 
@@ -848,7 +849,7 @@ impl Module {
             find_attr(private, kind).or_else(|| find_attr(public, kind))
         };
         for (kind, value) in both() {
-            if *kind == CKA_TOKEN && read_bool(value)? == false {
+            if *kind == CKA_TOKEN && !read_bool(value)? {
                 return Err(CKR_TEMPLATE_INCONSISTENT);
             }
         }

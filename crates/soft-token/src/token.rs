@@ -784,7 +784,7 @@ impl SoftToken {
                             role: PinRole::User,
                         })?;
                         let plain = crypto::open(key, &aad(&old_id), sealed.value.as_bytes())
-                            .ok_or_else(|| damaged_key())?;
+                            .ok_or_else(damaged_key)?;
                         sealed.value = octets(crypto::seal(key, &aad(&new_id), &plain)?)?;
                     }
                 }
