@@ -23,6 +23,12 @@ pub(crate) const SENSITIVE: u64 = 0x103;
 pub(crate) const SIGN: u64 = 0x108;
 /// CKA_VERIFY.
 pub(crate) const VERIFY: u64 = 0x10A;
+/// CKA_MODULUS.
+pub(crate) const MODULUS: u64 = 0x120;
+/// CKA_MODULUS_BITS.
+pub(crate) const MODULUS_BITS: u64 = 0x121;
+/// CKA_PUBLIC_EXPONENT.
+pub(crate) const PUBLIC_EXPONENT: u64 = 0x122;
 /// CKA_EXTRACTABLE.
 pub(crate) const EXTRACTABLE: u64 = 0x162;
 /// CKA_LOCAL.

@@ -22,11 +22,11 @@ pub(crate) struct Generated {
 }
 
 /// A fresh random source for RSA key generation and PSS salts.
-fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+pub(crate) fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
     rand_core::UnwrapErr(getrandom::SysRng)
 }
 
-fn rsa_error(e: impl core::fmt::Display) -> Error {
+pub(crate) fn rsa_error(e: impl core::fmt::Display) -> Error {
     Error::Backend(token_core::BackendEvidence::Other(format!("RSA: {e}")))
 }
 
@@ -60,12 +60,12 @@ pub(crate) fn generate(algorithm: KeyAlgorithm) -> Result<Generated> {
 }
 
 /// A private key read from PKCS#8.
-enum Private {
+pub(crate) enum Private {
     Gost(Box<gost::SigningKey>),
     Rsa(Box<rsa::RsaPrivateKey>),
 }
 
-fn private_key(pkcs8: &[u8]) -> Result<Private> {
+pub(crate) fn private_key(pkcs8: &[u8]) -> Result<Private> {
     let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8)
         .map_err(|e| Error::malformed_der("private key", e))?;
     let alg = info.algorithm.oid;
@@ -195,7 +195,27 @@ pub(crate) fn pkcs11_key_attributes(key: &PublicKey) -> Result<(u64, Vec<StoredA
                 ],
             ))
         }
-        KeyAlgorithm::Rsa { .. } => Ok((attr::CKK_RSA, Vec::new())),
+        KeyAlgorithm::Rsa { .. } => {
+            use rsa::pkcs8::DecodePublicKey;
+            use rsa::traits::PublicKeyParts;
+            let rsa = rsa::RsaPublicKey::from_public_key_der(&key.to_der()?).map_err(rsa_error)?;
+            let bits = u64::from(rsa.n().bits());
+            let clear = |kind, value: Vec<u8>| -> Result<StoredAttribute> {
+                Ok(StoredAttribute {
+                    kind,
+                    value: OctetString::new(value).map_err(|e| Error::malformed_der("RSA", e))?,
+                    sealed: false,
+                })
+            };
+            Ok((
+                attr::CKK_RSA,
+                vec![
+                    clear(attr::MODULUS, rsa.n_bytes().into_vec())?,
+                    clear(attr::PUBLIC_EXPONENT, rsa.e_bytes().into_vec())?,
+                    clear(attr::MODULUS_BITS, attr::ulong(bits))?,
+                ],
+            ))
+        }
         other => Err(Error::Unsupported {
             what: format!("{other} in the soft token"),
         }),

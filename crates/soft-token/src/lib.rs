@@ -13,10 +13,20 @@
 //!   a killed process or a second process never sees a torn token.
 //!
 //! It implements [`token_core::Carrier`]; see [`SoftToken`].
+//!
+//! The same crate builds `libsoft_token.so`, a PKCS#11 v2.40 module over the same token
+//! directories (see [`ffi`]; configuration in the `config` module's docs: the environment
+//! variable `KEYCARRIER_SOFTTOKEN_CONF` names a file of `slot.N = /dir` lines).
 
 mod attr;
+mod config;
+mod consts;
 mod crypto;
+#[allow(unsafe_code)]
+pub mod ffi;
 mod keys;
+mod mech;
+mod module;
 mod store;
 mod token;
 

@@ -280,17 +280,19 @@ impl SoftToken {
         }
     }
 
-    /// Adds objects in one atomic write; returns nothing was written on error.
-    fn add_objects(&self, objects: Vec<Vec<StoredAttribute>>) -> Result<()> {
+    /// Adds objects in one atomic write (nothing is written on error); returns their uids.
+    fn add_objects(&self, objects: Vec<Vec<StoredAttribute>>) -> Result<Vec<u64>> {
         self.update(|state| {
+            let mut uids = Vec::with_capacity(objects.len());
             for attributes in objects {
                 let uid = state.next_uid;
                 state.next_uid = uid.checked_add(1).ok_or_else(|| Error::NotAllowed {
                     reason: "object counter exhausted".into(),
                 })?;
                 state.objects.push(StoredObject { uid, attributes });
+                uids.push(uid);
             }
-            Ok(())
+            Ok(uids)
         })
     }
 }
@@ -629,6 +631,7 @@ impl Carrier for SoftToken {
         }
         let label = container.label.unwrap_or_default();
         self.add_objects(vec![certificate_object(id, &label, certificate_der)?])
+            .map(drop)
     }
 
     fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>> {
@@ -677,4 +680,185 @@ fn certificate_object(id: &ContainerId, label: &str, der: &[u8]) -> Result<Vec<S
         clear(attr::PRIVATE, attr::bool(false))?,
         clear(attr::VALUE, der.to_vec())?,
     ])
+}
+
+/// What the PKCS#11 module (`crate::module`) needs beyond the [`Carrier`] API. PIN checks and
+/// key sealing stay in this file: the module never compares a PIN or touches a token key.
+impl SoftToken {
+    /// The whole state, read under the lock.
+    pub(crate) fn state(&self) -> Result<TokenFile> {
+        self.read()
+    }
+
+    /// Who is logged in on this token, if anyone.
+    pub(crate) fn role(&self) -> Option<PinRole> {
+        self.logged_in.as_ref().map(|l| l.role)
+    }
+
+    /// `C_InitToken`: a blank token is created; an initialised one is re-initialised (all objects
+    /// erased, user PIN unset) after its SO PIN is checked like any other PIN check.
+    pub(crate) fn init_token(
+        &mut self,
+        admin_pin: &AdminPin,
+        label: &str,
+        kdf_iterations: u32,
+    ) -> Result<()> {
+        let existing = match self.read() {
+            Ok(state) => Some(state),
+            Err(Error::CarrierNotInitialized) => None,
+            Err(e) => return Err(e),
+        };
+        let mut settings = TokenSettings {
+            kdf_iterations,
+            ..TokenSettings::new(label)
+        };
+        if let Some(state) = existing {
+            self.verify_pin(PinRole::Admin, admin_pin.expose(), FinalTry::Allow)?;
+            settings.admin_retries = state.so_pin.max_retries;
+            settings.user_retries = state.user_pin.as_ref().map_or(10, |r| r.max_retries);
+        }
+        self.logged_in = None;
+        let lock = self.store.lock()?;
+        self.initialise(&lock, label.to_owned(), &settings, admin_pin)
+    }
+
+    /// `C_InitPIN`: the logged-in SO sets the user PIN (also unblocking it).
+    pub(crate) fn init_user_pin(&self, new: &Approved<Pin>) -> Result<()> {
+        match &self.logged_in {
+            Some(LoggedIn {
+                role: PinRole::Admin,
+                token_key,
+            }) => self.set_pin_record(PinRole::User, new.expose(), token_key),
+            _ => Err(Error::LoginRequired {
+                role: PinRole::Admin,
+            }),
+        }
+    }
+
+    /// Adds one object; returns its uid.
+    pub(crate) fn add_object(&self, attributes: Vec<StoredAttribute>) -> Result<u64> {
+        self.add_objects(vec![attributes])?
+            .first()
+            .copied()
+            .ok_or_else(|| Error::NotFound {
+                what: "new object".into(),
+            })
+    }
+
+    /// Removes one object.
+    pub(crate) fn destroy_object(&self, uid: u64) -> Result<()> {
+        self.update(|state| {
+            let before = state.objects.len();
+            state.objects.retain(|o| o.uid != uid);
+            if state.objects.len() == before {
+                return Err(Error::NotFound {
+                    what: format!("object {uid}"),
+                });
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets clear attributes of one object. A new `CKA_ID` on a private key re-seals its key
+    /// material (the sealing binds the id), which needs the user logged in.
+    pub(crate) fn set_attributes(&self, uid: u64, values: Vec<(u64, Vec<u8>)>) -> Result<()> {
+        let token_key = self.user_key().ok().map(|k| Zeroizing::new(**k));
+        self.update(|state| {
+            let obj = state
+                .objects
+                .iter_mut()
+                .find(|o| o.uid == uid)
+                .ok_or_else(|| Error::NotFound {
+                    what: format!("object {uid}"),
+                })?;
+            for (kind, value) in values {
+                if kind == attr::ID {
+                    let old_id = ContainerId::new(get(obj, attr::ID).unwrap_or_default().to_vec());
+                    let new_id = ContainerId::new(value.clone());
+                    if let Some(sealed) = obj
+                        .attributes
+                        .iter_mut()
+                        .find(|a| a.kind == attr::KC_PKCS8 && a.sealed)
+                    {
+                        let key = token_key.as_ref().ok_or(Error::LoginRequired {
+                            role: PinRole::User,
+                        })?;
+                        let plain = crypto::open(key, &aad(&old_id), sealed.value.as_bytes())
+                            .ok_or_else(damaged_key)?;
+                        sealed.value = octets(crypto::seal(key, &aad(&new_id), &plain)?)?;
+                    }
+                }
+                obj.attributes.retain(|a| a.kind != kind);
+                obj.attributes.push(clear(kind, value)?);
+            }
+            Ok(())
+        })
+    }
+
+    /// The PKCS#8 DER of the private key object `uid`; needs the user logged in.
+    pub(crate) fn private_key_der(&self, uid: u64) -> Result<Zeroizing<Vec<u8>>> {
+        let token_key = self.user_key()?;
+        let state = self.read()?;
+        let obj = state
+            .objects
+            .iter()
+            .find(|o| o.uid == uid)
+            .ok_or_else(|| Error::NotFound {
+                what: format!("object {uid}"),
+            })?;
+        let sealed = obj
+            .attributes
+            .iter()
+            .find(|a| a.kind == attr::KC_PKCS8 && a.sealed)
+            .ok_or_else(|| Error::NotFound {
+                what: "private key material".into(),
+            })?;
+        let id = ContainerId::new(get(obj, attr::ID).unwrap_or_default().to_vec());
+        crypto::open(token_key, &aad(&id), sealed.value.as_bytes()).ok_or_else(damaged_key)
+    }
+
+    /// `C_GenerateKeyPair`: generates and stores a key pair (honouring the slow-generation
+    /// knob); returns the (private, public) uids. `id` defaults to one derived from the key.
+    pub(crate) fn generate_key_pair(
+        &self,
+        algorithm: token_core::KeyAlgorithm,
+        id: Option<Vec<u8>>,
+        private_label: &str,
+        public_label: &str,
+        extractable: bool,
+    ) -> Result<(u64, u64)> {
+        let token_key = Zeroizing::new(**self.user_key()?);
+        if let Some(delay) = self.knobs.slow_generation {
+            std::thread::sleep(delay);
+        }
+        let generated = keys::generate(algorithm)?;
+        let id = id.map_or_else(
+            || ContainerId::derived_from(&generated.public_key),
+            ContainerId::new,
+        );
+        let sealed = crypto::seal(&token_key, &aad(&id), generated.pkcs8.expose())?;
+        let mut objects = key_pair_objects(
+            &id,
+            private_label,
+            &generated.public_key,
+            sealed,
+            extractable,
+            true,
+        )?;
+        if let Some(public) = objects.get_mut(1) {
+            public.retain(|a| a.kind != attr::LABEL);
+            public.push(clear(attr::LABEL, public_label.as_bytes().to_vec())?);
+        }
+        let uids = self.add_objects(objects)?;
+        match uids.as_slice() {
+            [private, public] => Ok((*private, *public)),
+            _ => Err(damaged_key()),
+        }
+    }
+}
+
+fn damaged_key() -> Error {
+    Error::Backend(BackendEvidence::Other(
+        "soft token: stored private key does not decrypt (damaged store)".into(),
+    ))
 }

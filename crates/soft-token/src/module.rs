@@ -1,0 +1,1180 @@
+//! The PKCS#11 module's logic in safe Rust: slots, sessions, login state, objects and
+//! operations, with PKCS#11 return values as errors. `ffi` only converts C arguments.
+//!
+//! Object handles are the store's object uids; session handles count up from 1. All state is
+//! behind one global mutex ([`with`]), so the module is safe to call from many threads
+//! (`CKF_OS_LOCKING_OK`).
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, PoisonError};
+
+use cryptoki_sys::*;
+use der::{Decode, Encode};
+use token_core::{
+    AdminPin, Approved, Carrier, Error, GostKeySize, GostParamSet, KeyAlgorithm, Pin, PinAlphabet,
+    PinPolicy, PinRole, PinStatus,
+};
+use zeroize::Zeroizing;
+
+use crate::attr;
+use crate::config::Config;
+use crate::consts::{CKK_GOSTR3410_512, CKM_GOSTR3410_512_KEY_PAIR_GEN, MAX_PIN_LEN, MIN_PIN_LEN};
+use crate::mech::{self, DigestMech, PssParams, SignMech};
+use crate::store::{StoredAttribute, StoredObject};
+use crate::token::SoftToken;
+
+/// A PKCS#11 result.
+pub(crate) type R<T> = Result<T, CK_RV>;
+
+/// An attribute as the caller gives or gets it: type and value bytes in the C layout.
+pub(crate) type Attr = (CK_ATTRIBUTE_TYPE, Vec<u8>);
+
+static MODULE: Mutex<Option<Module>> = Mutex::new(None);
+
+fn lock() -> std::sync::MutexGuard<'static, Option<Module>> {
+    // A panic inside a call was caught at the FFI boundary; the durable state is on disk and
+    // every change to it is atomic, so the in-memory state is still usable.
+    MODULE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// C_Initialize.
+pub(crate) fn initialize() -> R<()> {
+    let mut guard = lock();
+    if guard.is_some() {
+        return Err(CKR_CRYPTOKI_ALREADY_INITIALIZED);
+    }
+    let config = Config::from_env().map_err(|e| {
+        eprintln!("keycarrier soft token: {e}");
+        CKR_GENERAL_ERROR
+    })?;
+    *guard = Some(Module::new(&config));
+    Ok(())
+}
+
+/// C_Finalize.
+pub(crate) fn finalize() -> R<()> {
+    lock().take().map(drop).ok_or(CKR_CRYPTOKI_NOT_INITIALIZED)
+}
+
+/// Runs `f` on the initialised module.
+pub(crate) fn with<T>(f: impl FnOnce(&mut Module) -> R<T>) -> R<T> {
+    let mut guard = lock();
+    let module = guard.as_mut().ok_or(CKR_CRYPTOKI_NOT_INITIALIZED)?;
+    f(module)
+}
+
+/// What an output-producing call returns: the ffi writes `Data` if it fits, else reports
+/// `CKR_BUFFER_TOO_SMALL` with the length.
+pub(crate) enum Out {
+    /// Only the length was asked for (NULL buffer); the operation stays active.
+    Len(usize),
+    /// The buffer was too small; the operation stays active.
+    TooSmall(usize),
+    /// The result; the operation is finished.
+    Data(Vec<u8>),
+}
+
+struct Slot {
+    id: CK_SLOT_ID,
+    token: SoftToken,
+}
+
+struct SignOp {
+    mech: SignMech,
+    pkcs8: Zeroizing<Vec<u8>>,
+    sig_len: usize,
+    data: Vec<u8>,
+    updated: bool,
+}
+
+struct VerifyOp {
+    mech: SignMech,
+    spki: Vec<u8>,
+    sig_len: usize,
+    data: Vec<u8>,
+    updated: bool,
+}
+
+struct DigestOp {
+    mech: DigestMech,
+    data: Vec<u8>,
+    updated: bool,
+}
+
+struct Session {
+    slot: CK_SLOT_ID,
+    rw: bool,
+    find: Option<Vec<u64>>,
+    sign: Option<SignOp>,
+    verify: Option<VerifyOp>,
+    digest: Option<DigestOp>,
+}
+
+/// The module state.
+pub(crate) struct Module {
+    slots: Vec<Slot>,
+    sessions: BTreeMap<CK_SESSION_HANDLE, Session>,
+    next_session: CK_SESSION_HANDLE,
+    kdf_iterations: u32,
+}
+
+/// What C_GetTokenInfo reports.
+pub(crate) struct TokenDesc {
+    pub(crate) label: String,
+    pub(crate) serial: String,
+    pub(crate) flags: CK_FLAGS,
+    pub(crate) sessions: usize,
+    pub(crate) rw_sessions: usize,
+}
+
+/// What C_GetSessionInfo reports.
+pub(crate) struct SessionDesc {
+    pub(crate) slot: CK_SLOT_ID,
+    pub(crate) state: CK_STATE,
+    pub(crate) flags: CK_FLAGS,
+}
+
+/// An attribute lookup's outcome.
+pub(crate) enum Lookup {
+    /// The value in the C layout.
+    Value(Vec<u8>),
+    /// CKR_ATTRIBUTE_SENSITIVE.
+    Sensitive,
+    /// CKR_ATTRIBUTE_TYPE_INVALID.
+    Invalid,
+}
+
+/// Maps the token's errors to PKCS#11 return values.
+pub(crate) fn rv(e: &Error) -> CK_RV {
+    match e {
+        Error::WrongPin { .. } => CKR_PIN_INCORRECT,
+        Error::PinLocked { .. } | Error::FinalTryRefused { .. } => CKR_PIN_LOCKED,
+        Error::PinPolicy(v) => {
+            if v.iter().any(|v| {
+                matches!(
+                    v,
+                    token_core::PolicyViolation::TooShort { .. }
+                        | token_core::PolicyViolation::TooLong { .. }
+                )
+            }) {
+                CKR_PIN_LEN_RANGE
+            } else {
+                CKR_PIN_INVALID
+            }
+        }
+        Error::LoginRequired { .. } => CKR_USER_NOT_LOGGED_IN,
+        Error::PinLengthRange => CKR_PIN_LEN_RANGE,
+        Error::CarrierNotInitialized => CKR_TOKEN_NOT_RECOGNIZED,
+        Error::CarrierAbsent | Error::CarrierRemoved => CKR_TOKEN_NOT_PRESENT,
+        Error::NotFound { .. } => CKR_OBJECT_HANDLE_INVALID,
+        Error::Unsupported { .. } => CKR_FUNCTION_NOT_SUPPORTED,
+        Error::Cancelled => CKR_FUNCTION_CANCELED,
+        Error::VerificationFailed { .. } => CKR_SIGNATURE_INVALID,
+        Error::Storage { .. } | Error::Malformed { .. } => CKR_DEVICE_ERROR,
+        _ => CKR_GENERAL_ERROR,
+    }
+}
+
+fn ck<T>(r: token_core::Result<T>) -> R<T> {
+    r.map_err(|e| rv(&e))
+}
+
+/// The PIN rules of the PKCS#11 interface: length 4..=64, printable ASCII. The bank PIN policy
+/// belongs to the applications above PKCS#11.
+fn pkcs11_policy() -> PinPolicy {
+    PinPolicy {
+        min_length: MIN_PIN_LEN,
+        max_length: Some(MAX_PIN_LEN),
+        alphabet: PinAlphabet::PrintableAscii,
+        max_sequence: None,
+        forbidden: Vec::new(),
+        ..PinPolicy::default()
+    }
+}
+
+fn pin_len_ok(pin: &[u8]) -> R<()> {
+    if (MIN_PIN_LEN..=MAX_PIN_LEN).contains(&pin.len()) {
+        Ok(())
+    } else {
+        Err(CKR_PIN_LEN_RANGE)
+    }
+}
+
+fn approve(pin: &[u8]) -> R<Approved<Pin>> {
+    pin_len_ok(pin)?;
+    pkcs11_policy()
+        .approve(Pin::from_bytes(pin), None)
+        .map_err(|v| rv(&Error::PinPolicy(v)))
+}
+
+fn approve_admin(pin: &[u8]) -> R<Approved<AdminPin>> {
+    pin_len_ok(pin)?;
+    pkcs11_policy()
+        .approve(AdminPin::from_bytes(pin), None)
+        .map_err(|v| rv(&Error::PinPolicy(v)))
+}
+
+/// CK_ULONG-typed attributes: stored as 8 little-endian bytes, exchanged as native CK_ULONG.
+fn is_ulong(kind: CK_ATTRIBUTE_TYPE) -> bool {
+    matches!(
+        kind,
+        CKA_CLASS
+            | CKA_KEY_TYPE
+            | CKA_CERTIFICATE_TYPE
+            | CKA_CERTIFICATE_CATEGORY
+            | CKA_JAVA_MIDP_SECURITY_DOMAIN
+            | CKA_MODULUS_BITS
+            | CKA_VALUE_LEN
+            | CKA_KEY_GEN_MECHANISM
+            | CKA_NAME_HASH_ALGORITHM
+    )
+}
+
+fn native_ulong(v: u64) -> Vec<u8> {
+    CK_ULONG::try_from(v)
+        .unwrap_or(CK_UNAVAILABLE_INFORMATION)
+        .to_ne_bytes()
+        .to_vec()
+}
+
+fn read_native_ulong(v: &[u8]) -> R<u64> {
+    let bytes: [u8; size_of::<CK_ULONG>()] =
+        v.try_into().map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
+    Ok(CK_ULONG::from_ne_bytes(bytes))
+}
+
+fn read_bool(v: &[u8]) -> R<bool> {
+    match v {
+        [b] => Ok(*b != 0),
+        _ => Err(CKR_ATTRIBUTE_VALUE_INVALID),
+    }
+}
+
+/// A template attribute in the store's layout.
+fn to_stored(kind: CK_ATTRIBUTE_TYPE, value: &[u8]) -> R<StoredAttribute> {
+    let value = if is_ulong(kind) {
+        attr::ulong(read_native_ulong(value)?)
+    } else {
+        value.to_vec()
+    };
+    Ok(StoredAttribute {
+        kind,
+        value: der::asn1::OctetString::new(value).map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?,
+        sealed: false,
+    })
+}
+
+fn stored(obj: &StoredObject, kind: u64) -> Option<&StoredAttribute> {
+    obj.attributes.iter().find(|a| a.kind == kind)
+}
+
+fn clear_value(obj: &StoredObject, kind: u64) -> Option<&[u8]> {
+    stored(obj, kind)
+        .filter(|a| !a.sealed)
+        .map(|a| a.value.as_bytes())
+}
+
+fn ulong_of(obj: &StoredObject, kind: u64) -> Option<u64> {
+    clear_value(obj, kind).and_then(attr::read_ulong)
+}
+
+fn bool_of(obj: &StoredObject, kind: u64) -> Option<bool> {
+    clear_value(obj, kind).map(|v| v == [1])
+}
+
+fn is_private(obj: &StoredObject) -> bool {
+    bool_of(obj, attr::PRIVATE).unwrap_or(false)
+}
+
+const SENSITIVE_PRIVATE_PARTS: [CK_ATTRIBUTE_TYPE; 7] = [
+    CKA_VALUE,
+    CKA_PRIVATE_EXPONENT,
+    CKA_PRIME_1,
+    CKA_PRIME_2,
+    CKA_EXPONENT_1,
+    CKA_EXPONENT_2,
+    CKA_COEFFICIENT,
+];
+
+/// An object's attribute as PKCS#11 shows it, with the defaults the store does not keep.
+pub(crate) fn lookup(obj: &StoredObject, kind: CK_ATTRIBUTE_TYPE) -> Lookup {
+    let class = ulong_of(obj, attr::CLASS);
+    let is_key = matches!(class, Some(CKO_PUBLIC_KEY | CKO_PRIVATE_KEY));
+    let private_key = class == Some(CKO_PRIVATE_KEY);
+    if kind == attr::KC_PKCS8 || (private_key && SENSITIVE_PRIVATE_PARTS.contains(&kind)) {
+        return Lookup::Sensitive;
+    }
+    if kind == CKA_PUBLIC_KEY_INFO && is_key {
+        return clear_value(obj, attr::KC_SPKI)
+            .map_or(Lookup::Invalid, |v| Lookup::Value(v.to_vec()));
+    }
+    if let Some(a) = stored(obj, kind) {
+        if a.sealed {
+            return Lookup::Sensitive;
+        }
+        let v = a.value.as_bytes();
+        return Lookup::Value(if is_ulong(kind) {
+            attr::read_ulong(v).map_or_else(|| v.to_vec(), native_ulong)
+        } else {
+            v.to_vec()
+        });
+    }
+    let b = |v: bool| Lookup::Value(vec![u8::from(v)]);
+    match kind {
+        CKA_TOKEN | CKA_MODIFIABLE | CKA_DESTROYABLE => b(true),
+        CKA_PRIVATE | CKA_COPYABLE => b(false),
+        CKA_LABEL => Lookup::Value(Vec::new()),
+        CKA_ID | CKA_SUBJECT | CKA_START_DATE | CKA_END_DATE if is_key => Lookup::Value(Vec::new()),
+        CKA_ENCRYPT | CKA_DECRYPT | CKA_WRAP | CKA_UNWRAP | CKA_SIGN_RECOVER
+        | CKA_VERIFY_RECOVER | CKA_DERIVE | CKA_SIGN | CKA_VERIFY
+            if is_key =>
+        {
+            b(false)
+        }
+        CKA_LOCAL if is_key => b(false),
+        CKA_KEY_GEN_MECHANISM if is_key => Lookup::Value(native_ulong(u64::MAX)),
+        CKA_ALWAYS_AUTHENTICATE | CKA_WRAP_WITH_TRUSTED if private_key => b(false),
+        CKA_ALWAYS_SENSITIVE if private_key => b(bool_of(obj, attr::SENSITIVE).unwrap_or(true)),
+        CKA_NEVER_EXTRACTABLE if private_key => {
+            b(!bool_of(obj, attr::EXTRACTABLE).unwrap_or(false))
+        }
+        CKA_TRUSTED if class == Some(CKO_PUBLIC_KEY) || class == Some(CKO_CERTIFICATE) => b(false),
+        CKA_CERTIFICATE_CATEGORY if class == Some(CKO_CERTIFICATE) => {
+            Lookup::Value(native_ulong(0))
+        }
+        _ => Lookup::Invalid,
+    }
+}
+
+fn find_attr(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> Option<&[u8]> {
+    template
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, v)| v.as_slice())
+}
+
+fn template_ulong(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> R<Option<u64>> {
+    find_attr(template, kind).map(read_native_ulong).transpose()
+}
+
+fn template_bool(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> R<Option<bool>> {
+    find_attr(template, kind).map(read_bool).transpose()
+}
+
+fn session_state(role: Option<PinRole>, rw: bool) -> CK_STATE {
+    match (role, rw) {
+        (Some(PinRole::Admin), _) => CKS_RW_SO_FUNCTIONS,
+        (Some(PinRole::User), true) => CKS_RW_USER_FUNCTIONS,
+        (Some(PinRole::User), false) => CKS_RO_USER_FUNCTIONS,
+        (None, true) => CKS_RW_PUBLIC_SESSION,
+        (None, false) => CKS_RO_PUBLIC_SESSION,
+    }
+}
+
+fn pin_flags(status: &PinStatus, so: bool) -> CK_FLAGS {
+    let mut f = 0;
+    let (low, last, locked, change) = if so {
+        (
+            CKF_SO_PIN_COUNT_LOW,
+            CKF_SO_PIN_FINAL_TRY,
+            CKF_SO_PIN_LOCKED,
+            CKF_SO_PIN_TO_BE_CHANGED,
+        )
+    } else {
+        (
+            CKF_USER_PIN_COUNT_LOW,
+            CKF_USER_PIN_FINAL_TRY,
+            CKF_USER_PIN_LOCKED,
+            CKF_USER_PIN_TO_BE_CHANGED,
+        )
+    };
+    if status.count_low && !status.is_locked() {
+        f |= low;
+    }
+    if status.is_final_try() {
+        f |= last;
+    }
+    if status.is_locked() {
+        f |= locked;
+    }
+    if status.must_change {
+        f |= change;
+    }
+    f
+}
+
+fn gost_set_from(template_value: Option<&[u8]>) -> R<GostParamSet> {
+    let der = template_value.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
+    let oid = token_core::const_oid::ObjectIdentifier::from_der(der)
+        .map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
+    GostParamSet::from_oid(&oid).ok_or(CKR_ATTRIBUTE_VALUE_INVALID)
+}
+
+impl Module {
+    fn new(config: &Config) -> Self {
+        let slots = config
+            .slots
+            .iter()
+            .map(|(id, dir)| {
+                let mut token = SoftToken::open(dir);
+                token.set_test_knobs(config.knobs.clone());
+                Slot { id: *id, token }
+            })
+            .collect();
+        Self {
+            slots,
+            sessions: BTreeMap::new(),
+            next_session: 1,
+            kdf_iterations: config.kdf_iterations,
+        }
+    }
+
+    fn slot(&self, id: CK_SLOT_ID) -> R<&Slot> {
+        self.slots
+            .iter()
+            .find(|s| s.id == id)
+            .ok_or(CKR_SLOT_ID_INVALID)
+    }
+
+    fn slot_mut(&mut self, id: CK_SLOT_ID) -> R<&mut Slot> {
+        self.slots
+            .iter_mut()
+            .find(|s| s.id == id)
+            .ok_or(CKR_SLOT_ID_INVALID)
+    }
+
+    fn session(&self, h: CK_SESSION_HANDLE) -> R<&Session> {
+        self.sessions.get(&h).ok_or(CKR_SESSION_HANDLE_INVALID)
+    }
+
+    fn session_mut(&mut self, h: CK_SESSION_HANDLE) -> R<&mut Session> {
+        self.sessions.get_mut(&h).ok_or(CKR_SESSION_HANDLE_INVALID)
+    }
+
+    /// The session's token.
+    fn token(&self, h: CK_SESSION_HANDLE) -> R<&SoftToken> {
+        let slot = self.session(h)?.slot;
+        Ok(&self.slot(slot)?.token)
+    }
+
+    fn token_mut(&mut self, h: CK_SESSION_HANDLE) -> R<&mut SoftToken> {
+        let slot = self.session(h)?.slot;
+        Ok(&mut self.slot_mut(slot)?.token)
+    }
+
+    fn user_logged_in(&self, h: CK_SESSION_HANDLE) -> R<bool> {
+        Ok(self.token(h)?.role() == Some(PinRole::User))
+    }
+
+    /// The slot ids.
+    pub(crate) fn slot_list(&self) -> Vec<CK_SLOT_ID> {
+        self.slots.iter().map(|s| s.id).collect()
+    }
+
+    /// Checks a slot id (C_GetSlotInfo).
+    pub(crate) fn check_slot(&self, id: CK_SLOT_ID) -> R<()> {
+        self.slot(id).map(drop)
+    }
+
+    /// C_GetTokenInfo.
+    pub(crate) fn token_info(&self, id: CK_SLOT_ID) -> R<TokenDesc> {
+        let slot = self.slot(id)?;
+        let info = ck(slot.token.info())?;
+        let sessions = self.sessions.values().filter(|s| s.slot == id);
+        let (count, rw) = sessions.fold((0, 0), |(n, rw), s| (n + 1, rw + usize::from(s.rw)));
+        let mut flags = CKF_RNG;
+        if info.initialized {
+            flags |= CKF_TOKEN_INITIALIZED | CKF_LOGIN_REQUIRED;
+            let state = ck(slot.token.state())?;
+            if state.user_pin.is_some() {
+                flags |= CKF_USER_PIN_INITIALIZED;
+                flags |= pin_flags(&ck(slot.token.pin_status(PinRole::User))?, false);
+            }
+            flags |= pin_flags(&ck(slot.token.pin_status(PinRole::Admin))?, true);
+        }
+        Ok(TokenDesc {
+            label: info.label.unwrap_or_default(),
+            serial: info.serial,
+            flags,
+            sessions: count,
+            rw_sessions: rw,
+        })
+    }
+
+    /// C_InitToken.
+    pub(crate) fn init_token(&mut self, id: CK_SLOT_ID, so_pin: &[u8], label: &str) -> R<()> {
+        if self.sessions.values().any(|s| s.slot == id) {
+            return Err(CKR_SESSION_EXISTS);
+        }
+        let iterations = self.kdf_iterations;
+        let slot = self.slot_mut(id)?;
+        pin_len_ok(so_pin)?;
+        ck(slot
+            .token
+            .init_token(&AdminPin::from_bytes(so_pin), label, iterations))
+    }
+
+    /// C_OpenSession.
+    pub(crate) fn open_session(&mut self, id: CK_SLOT_ID, flags: CK_FLAGS) -> R<CK_SESSION_HANDLE> {
+        if flags & CKF_SERIAL_SESSION == 0 {
+            return Err(CKR_SESSION_PARALLEL_NOT_SUPPORTED);
+        }
+        let slot = self.slot(id)?;
+        let rw = flags & CKF_RW_SESSION != 0;
+        if !rw && slot.token.role() == Some(PinRole::Admin) {
+            return Err(CKR_SESSION_READ_WRITE_SO_EXISTS);
+        }
+        let h = self.next_session;
+        self.next_session = h.checked_add(1).ok_or(CKR_SESSION_COUNT)?;
+        self.sessions.insert(
+            h,
+            Session {
+                slot: id,
+                rw,
+                find: None,
+                sign: None,
+                verify: None,
+                digest: None,
+            },
+        );
+        Ok(h)
+    }
+
+    /// C_CloseSession; the last session closed on a token logs it out.
+    pub(crate) fn close_session(&mut self, h: CK_SESSION_HANDLE) -> R<()> {
+        let s = self.sessions.remove(&h).ok_or(CKR_SESSION_HANDLE_INVALID)?;
+        if !self.sessions.values().any(|o| o.slot == s.slot) {
+            ck(self.slot_mut(s.slot)?.token.logout())?;
+        }
+        Ok(())
+    }
+
+    /// C_CloseAllSessions.
+    pub(crate) fn close_all_sessions(&mut self, id: CK_SLOT_ID) -> R<()> {
+        self.slot(id)?;
+        self.sessions.retain(|_, s| s.slot != id);
+        ck(self.slot_mut(id)?.token.logout())
+    }
+
+    /// C_GetSessionInfo.
+    pub(crate) fn session_info(&self, h: CK_SESSION_HANDLE) -> R<SessionDesc> {
+        let s = self.session(h)?;
+        let role = self.token(h)?.role();
+        Ok(SessionDesc {
+            slot: s.slot,
+            state: session_state(role, s.rw),
+            flags: CKF_SERIAL_SESSION | if s.rw { CKF_RW_SESSION } else { 0 },
+        })
+    }
+
+    /// C_Login.
+    pub(crate) fn login(&mut self, h: CK_SESSION_HANDLE, user: CK_USER_TYPE, pin: &[u8]) -> R<()> {
+        let slot = self.session(h)?.slot;
+        let has_ro = self.sessions.values().any(|s| s.slot == slot && !s.rw);
+        let token = self.token_mut(h)?;
+        let role = match user {
+            CKU_SO => PinRole::Admin,
+            CKU_USER => PinRole::User,
+            CKU_CONTEXT_SPECIFIC => {
+                // Re-authentication for a key: only meaningful with CKA_ALWAYS_AUTHENTICATE
+                // keys, which this token does not make; check the PIN all the same.
+                if token.role() != Some(PinRole::User) {
+                    return Err(CKR_USER_NOT_LOGGED_IN);
+                }
+                pin_len_ok(pin)?;
+                return ck(token.login(&Pin::from_bytes(pin), token_core::FinalTry::Allow));
+            }
+            _ => return Err(CKR_USER_TYPE_INVALID),
+        };
+        match token.role() {
+            Some(r) if r == role => return Err(CKR_USER_ALREADY_LOGGED_IN),
+            Some(_) => return Err(CKR_USER_ANOTHER_ALREADY_LOGGED_IN),
+            None => {}
+        }
+        let state = ck(token.state())?;
+        if role == PinRole::Admin && has_ro {
+            return Err(CKR_SESSION_READ_ONLY_EXISTS);
+        }
+        if role == PinRole::User && state.user_pin.is_none() {
+            return Err(CKR_USER_PIN_NOT_INITIALIZED);
+        }
+        pin_len_ok(pin)?;
+        let allow = token_core::FinalTry::Allow;
+        ck(match role {
+            PinRole::User => token.login(&Pin::from_bytes(pin), allow),
+            PinRole::Admin => token.login_admin(&AdminPin::from_bytes(pin), allow),
+        })
+    }
+
+    /// C_Logout.
+    pub(crate) fn logout(&mut self, h: CK_SESSION_HANDLE) -> R<()> {
+        let slot = self.session(h)?.slot;
+        let token = self.token_mut(h)?;
+        if token.role().is_none() {
+            return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        ck(token.logout())?;
+        for s in self.sessions.values_mut().filter(|s| s.slot == slot) {
+            s.sign = None;
+            s.find = None;
+        }
+        Ok(())
+    }
+
+    /// C_InitPIN.
+    pub(crate) fn init_pin(&mut self, h: CK_SESSION_HANDLE, pin: &[u8]) -> R<()> {
+        let rw = self.session(h)?.rw;
+        let token = self.token(h)?;
+        if token.role() != Some(PinRole::Admin) {
+            return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        if !rw {
+            return Err(CKR_SESSION_READ_ONLY);
+        }
+        ck(token.init_user_pin(&approve(pin)?))
+    }
+
+    /// C_SetPIN: the SO's PIN when the SO is logged in, else the user's.
+    pub(crate) fn set_pin(&mut self, h: CK_SESSION_HANDLE, old: &[u8], new: &[u8]) -> R<()> {
+        if !self.session(h)?.rw {
+            return Err(CKR_SESSION_READ_ONLY);
+        }
+        let token = self.token_mut(h)?;
+        let allow = token_core::FinalTry::Allow;
+        pin_len_ok(old)?;
+        if token.role() == Some(PinRole::Admin) {
+            let new = approve_admin(new)?;
+            ck(token.change_admin_pin(&AdminPin::from_bytes(old), &new, allow))
+        } else {
+            if ck(token.state())?.user_pin.is_none() {
+                return Err(CKR_USER_PIN_NOT_INITIALIZED);
+            }
+            let new = approve(new)?;
+            if token.role().is_none() && ck(token.pin_status(PinRole::User))?.is_locked() {
+                // OpenSC's unblock convention (`pkcs11-tool --unlock-pin --puk …`): C_SetPIN
+                // in a public session on a blocked user PIN takes the unblock code — here the
+                // SO PIN — as the old PIN and sets the new user PIN.
+                return ck(token.reset_pin(&AdminPin::from_bytes(old), &new, allow));
+            }
+            ck(token.change_pin(&Pin::from_bytes(old), &new, allow))
+        }
+    }
+
+    /// The objects the session may see.
+    fn visible_objects(&self, h: CK_SESSION_HANDLE) -> R<Vec<StoredObject>> {
+        let user = self.user_logged_in(h)?;
+        let state = ck(self.token(h)?.state())?;
+        Ok(state
+            .objects
+            .into_iter()
+            .filter(|o| user || !is_private(o))
+            .collect())
+    }
+
+    fn object(&self, h: CK_SESSION_HANDLE, uid: CK_OBJECT_HANDLE) -> R<StoredObject> {
+        self.visible_objects(h)?
+            .into_iter()
+            .find(|o| o.uid == uid)
+            .ok_or(CKR_OBJECT_HANDLE_INVALID)
+    }
+
+    /// C_FindObjectsInit.
+    pub(crate) fn find_init(&mut self, h: CK_SESSION_HANDLE, template: &[Attr]) -> R<()> {
+        if self.session(h)?.find.is_some() {
+            return Err(CKR_OPERATION_ACTIVE);
+        }
+        let found: Vec<u64> = self
+            .visible_objects(h)?
+            .iter()
+            .filter(|o| {
+                template
+                    .iter()
+                    .all(|(k, v)| matches!(lookup(o, *k), Lookup::Value(x) if x == *v))
+            })
+            .map(|o| o.uid)
+            .collect();
+        self.session_mut(h)?.find = Some(found);
+        Ok(())
+    }
+
+    /// C_FindObjects.
+    pub(crate) fn find(&mut self, h: CK_SESSION_HANDLE, max: usize) -> R<Vec<u64>> {
+        let list = self
+            .session_mut(h)?
+            .find
+            .as_mut()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let n = max.min(list.len());
+        Ok(list.drain(..n).collect())
+    }
+
+    /// C_FindObjectsFinal.
+    pub(crate) fn find_final(&mut self, h: CK_SESSION_HANDLE) -> R<()> {
+        self.session_mut(h)?
+            .find
+            .take()
+            .map(drop)
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)
+    }
+
+    /// C_GetAttributeValue: one lookup per requested type.
+    pub(crate) fn attributes(
+        &self,
+        h: CK_SESSION_HANDLE,
+        uid: CK_OBJECT_HANDLE,
+        kinds: &[CK_ATTRIBUTE_TYPE],
+    ) -> R<Vec<Lookup>> {
+        let obj = self.object(h, uid)?;
+        Ok(kinds.iter().map(|k| lookup(&obj, *k)).collect())
+    }
+
+    fn check_writable(&self, h: CK_SESSION_HANDLE, private: bool) -> R<()> {
+        if !self.session(h)?.rw {
+            return Err(CKR_SESSION_READ_ONLY);
+        }
+        if private && !self.user_logged_in(h)? {
+            return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        Ok(())
+    }
+
+    /// C_SetAttributeValue: CKA_LABEL, CKA_ID, CKA_SUBJECT.
+    pub(crate) fn set_attributes(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        uid: CK_OBJECT_HANDLE,
+        template: &[Attr],
+    ) -> R<()> {
+        let obj = self.object(h, uid)?;
+        self.check_writable(h, is_private(&obj))?;
+        let mut values = Vec::new();
+        for (kind, value) in template {
+            match *kind {
+                CKA_LABEL | CKA_ID | CKA_SUBJECT => values.push((*kind, value.clone())),
+                CKA_CLASS | CKA_KEY_TYPE | CKA_TOKEN | CKA_PRIVATE | CKA_VALUE | CKA_MODULUS
+                | CKA_PUBLIC_EXPONENT | CKA_MODULUS_BITS | CKA_GOSTR3410_PARAMS
+                | CKA_GOSTR3411_PARAMS | CKA_LOCAL | CKA_SENSITIVE | CKA_EXTRACTABLE
+                | CKA_CERTIFICATE_TYPE => return Err(CKR_ATTRIBUTE_READ_ONLY),
+                _ => return Err(CKR_ATTRIBUTE_TYPE_INVALID),
+            }
+        }
+        ck(self.token(h)?.set_attributes(obj.uid, values))
+    }
+
+    /// C_CreateObject: certificates, data objects, GOST public keys.
+    pub(crate) fn create_object(&mut self, h: CK_SESSION_HANDLE, template: &[Attr]) -> R<u64> {
+        let class = template_ulong(template, CKA_CLASS)?.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
+        if template_bool(template, CKA_TOKEN)? == Some(false) {
+            // Session objects are not kept.
+            return Err(CKR_ATTRIBUTE_VALUE_INVALID);
+        }
+        let private = template_bool(template, CKA_PRIVATE)?.unwrap_or(false);
+        self.check_writable(h, private)?;
+        let mut attrs = Vec::new();
+        for (kind, value) in template {
+            if *kind == attr::KC_PKCS8 || *kind == attr::KC_SPKI {
+                return Err(CKR_ATTRIBUTE_TYPE_INVALID);
+            }
+            if attrs.iter().any(|a: &StoredAttribute| a.kind == *kind) {
+                return Err(CKR_TEMPLATE_INCONSISTENT);
+            }
+            attrs.push(to_stored(*kind, value)?);
+        }
+        let mut add = |kind, value: Vec<u8>| -> R<()> {
+            if !attrs.iter().any(|a| a.kind == kind) {
+                attrs.push(to_stored(kind, &value)?);
+            }
+            Ok(())
+        };
+        add(CKA_TOKEN, vec![1])?;
+        add(CKA_PRIVATE, vec![u8::from(private)])?;
+        match class {
+            CKO_DATA => {}
+            CKO_CERTIFICATE => {
+                let ctype = template_ulong(template, CKA_CERTIFICATE_TYPE)?.unwrap_or(CKC_X_509);
+                if ctype != CKC_X_509 {
+                    return Err(CKR_ATTRIBUTE_VALUE_INVALID);
+                }
+                find_attr(template, CKA_VALUE).ok_or(CKR_TEMPLATE_INCOMPLETE)?;
+                add(CKA_CERTIFICATE_TYPE, native_ulong(CKC_X_509))?;
+            }
+            CKO_PUBLIC_KEY => {
+                let key_type =
+                    template_ulong(template, CKA_KEY_TYPE)?.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
+                if key_type != CKK_GOSTR3410 && key_type != CKK_GOSTR3410_512 {
+                    return Err(CKR_ATTRIBUTE_VALUE_INVALID);
+                }
+                let set = gost_set_from(find_attr(template, CKA_GOSTR3410_PARAMS))?;
+                let want = if key_type == CKK_GOSTR3410 {
+                    GostKeySize::Bits256
+                } else {
+                    GostKeySize::Bits512
+                };
+                if set.key_size() != want {
+                    return Err(CKR_TEMPLATE_INCONSISTENT);
+                }
+                let raw = find_attr(template, CKA_VALUE).ok_or(CKR_TEMPLATE_INCOMPLETE)?;
+                let key = gost::VerifyingKey::from_raw_le(set, raw)
+                    .map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
+                let spki = key.to_spki_der().map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
+                add(attr::KC_SPKI, spki)?;
+                add(CKA_VERIFY, vec![1])?;
+                if find_attr(template, CKA_GOSTR3411_PARAMS).is_none() {
+                    let digest = set.key_size_digest_oid();
+                    add(CKA_GOSTR3411_PARAMS, digest)?;
+                }
+            }
+            _ => return Err(CKR_TEMPLATE_INCONSISTENT),
+        }
+        ck(self.token(h)?.add_object(attrs))
+    }
+
+    /// C_DestroyObject.
+    pub(crate) fn destroy_object(&mut self, h: CK_SESSION_HANDLE, uid: CK_OBJECT_HANDLE) -> R<()> {
+        let obj = self.object(h, uid)?;
+        self.check_writable(h, is_private(&obj))?;
+        ck(self.token(h)?.destroy_object(obj.uid))
+    }
+
+    /// C_GenerateKeyPair; returns (public, private) handles.
+    pub(crate) fn generate_key_pair(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+        public: &[Attr],
+        private: &[Attr],
+    ) -> R<(u64, u64)> {
+        let both = || public.iter().chain(private.iter());
+        let one = |kind| -> Option<&[u8]> {
+            find_attr(private, kind).or_else(|| find_attr(public, kind))
+        };
+        for (kind, value) in both() {
+            if *kind == CKA_TOKEN && !read_bool(value)? {
+                return Err(CKR_TEMPLATE_INCONSISTENT);
+            }
+        }
+        let (algorithm, key_type) = match mechanism {
+            CKM_GOSTR3410_KEY_PAIR_GEN | CKM_GOSTR3410_512_KEY_PAIR_GEN => {
+                let set = gost_set_from(one(CKA_GOSTR3410_PARAMS))?;
+                let (size, key_type) = if mechanism == CKM_GOSTR3410_KEY_PAIR_GEN {
+                    (GostKeySize::Bits256, CKK_GOSTR3410)
+                } else {
+                    (GostKeySize::Bits512, CKK_GOSTR3410_512)
+                };
+                if set.key_size() != size {
+                    return Err(CKR_TEMPLATE_INCONSISTENT);
+                }
+                let digest = set.key_size_digest_oid();
+                for (kind, value) in both() {
+                    if *kind == CKA_GOSTR3411_PARAMS && *value != digest {
+                        return Err(CKR_ATTRIBUTE_VALUE_INVALID);
+                    }
+                    if *kind == CKA_GOSTR3410_PARAMS {
+                        gost_set_from(Some(value))
+                            .ok()
+                            .filter(|s| *s == set)
+                            .ok_or(CKR_TEMPLATE_INCONSISTENT)?;
+                    }
+                }
+                (KeyAlgorithm::Gost(set), key_type)
+            }
+            CKM_RSA_PKCS_KEY_PAIR_GEN => {
+                let bits = template_ulong(public, CKA_MODULUS_BITS)?
+                    .or(template_ulong(private, CKA_MODULUS_BITS)?)
+                    .ok_or(CKR_TEMPLATE_INCOMPLETE)?;
+                if ![2048, 3072, 4096].contains(&bits) {
+                    return Err(CKR_KEY_SIZE_RANGE);
+                }
+                if let Some(e) = find_attr(public, CKA_PUBLIC_EXPONENT) {
+                    let trimmed: Vec<u8> = e.iter().copied().skip_while(|b| *b == 0).collect();
+                    if trimmed != [1, 0, 1] {
+                        return Err(CKR_ATTRIBUTE_VALUE_INVALID);
+                    }
+                }
+                let bits = u32::try_from(bits).map_err(|_| CKR_KEY_SIZE_RANGE)?;
+                (KeyAlgorithm::Rsa { bits }, CKK_RSA)
+            }
+            _ => return Err(CKR_MECHANISM_INVALID),
+        };
+        for (kind, value) in both() {
+            if *kind == CKA_KEY_TYPE && read_native_ulong(value)? != key_type {
+                return Err(CKR_TEMPLATE_INCONSISTENT);
+            }
+            if *kind == CKA_CLASS {
+                let c = read_native_ulong(value)?;
+                if c != CKO_PUBLIC_KEY && c != CKO_PRIVATE_KEY {
+                    return Err(CKR_TEMPLATE_INCONSISTENT);
+                }
+            }
+        }
+        self.check_writable(h, true)?;
+        let id = one(CKA_ID).map(<[u8]>::to_vec);
+        let label = |t: &[Attr]| {
+            find_attr(t, CKA_LABEL)
+                .map(|l| String::from_utf8_lossy(l).into_owned())
+                .unwrap_or_default()
+        };
+        let extractable = template_bool(private, CKA_EXTRACTABLE)?.unwrap_or(false);
+        let (private_uid, public_uid) = ck(self.token(h)?.generate_key_pair(
+            algorithm,
+            id,
+            &label(private),
+            &label(public),
+            extractable,
+        ))?;
+        Ok((public_uid, private_uid))
+    }
+
+    /// C_SignInit.
+    pub(crate) fn sign_init(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+        pss: Option<PssParams>,
+        key: CK_OBJECT_HANDLE,
+    ) -> R<()> {
+        if self.session(h)?.sign.is_some() {
+            return Err(CKR_OPERATION_ACTIVE);
+        }
+        let mech = SignMech::from_ck(mechanism, pss)?;
+        if !self.user_logged_in(h)? {
+            return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        let obj = self.object(h, key).map_err(|_| CKR_KEY_HANDLE_INVALID)?;
+        if ulong_of(&obj, attr::CLASS) != Some(CKO_PRIVATE_KEY) {
+            return Err(CKR_KEY_TYPE_INCONSISTENT);
+        }
+        if !mech.fits(ulong_of(&obj, attr::KEY_TYPE).unwrap_or(u64::MAX)) {
+            return Err(CKR_KEY_TYPE_INCONSISTENT);
+        }
+        if bool_of(&obj, attr::SIGN) != Some(true) {
+            return Err(CKR_KEY_FUNCTION_NOT_PERMITTED);
+        }
+        let spki = clear_value(&obj, attr::KC_SPKI).ok_or(CKR_KEY_HANDLE_INVALID)?;
+        let sig_len = mech::signature_len(spki)?;
+        let pkcs8 = ck(self.token(h)?.private_key_der(obj.uid))?;
+        self.session_mut(h)?.sign = Some(SignOp {
+            mech,
+            pkcs8,
+            sig_len,
+            data: Vec::new(),
+            updated: false,
+        });
+        Ok(())
+    }
+
+    fn sign_op(&mut self, h: CK_SESSION_HANDLE) -> R<&mut SignOp> {
+        self.session_mut(h)?
+            .sign
+            .as_mut()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)
+    }
+
+    /// Finishes a sign operation: size query, buffer check, signature.
+    fn sign_finish(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        data: Option<&[u8]>,
+        cap: Option<usize>,
+    ) -> R<Out> {
+        let op = self.sign_op(h)?;
+        let (mech, sig_len) = (op.mech, op.sig_len);
+        if let Some(data) = data {
+            if op.updated {
+                return Err(CKR_OPERATION_ACTIVE);
+            }
+            if let Err(e) = mech.check_input(data.len(), sig_len) {
+                self.session_mut(h)?.sign = None;
+                return Err(e);
+            }
+        }
+        match cap {
+            None => return Ok(Out::Len(sig_len)),
+            Some(c) if c < sig_len => return Ok(Out::TooSmall(sig_len)),
+            Some(_) => {}
+        }
+        let op = self
+            .session_mut(h)?
+            .sign
+            .take()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let input = data.unwrap_or(&op.data);
+        mech.sign(&op.pkcs8, input).map(Out::Data)
+    }
+
+    /// C_Sign.
+    pub(crate) fn sign(&mut self, h: CK_SESSION_HANDLE, data: &[u8], cap: Option<usize>) -> R<Out> {
+        self.sign_finish(h, Some(data), cap)
+    }
+
+    /// C_SignUpdate.
+    pub(crate) fn sign_update(&mut self, h: CK_SESSION_HANDLE, part: &[u8]) -> R<()> {
+        let op = self.sign_op(h)?;
+        if !op.mech.multipart() {
+            self.session_mut(h)?.sign = None;
+            return Err(CKR_FUNCTION_NOT_SUPPORTED);
+        }
+        op.updated = true;
+        op.data.extend_from_slice(part);
+        Ok(())
+    }
+
+    /// C_SignFinal.
+    pub(crate) fn sign_final(&mut self, h: CK_SESSION_HANDLE, cap: Option<usize>) -> R<Out> {
+        let op = self.sign_op(h)?;
+        if !op.mech.multipart() {
+            self.session_mut(h)?.sign = None;
+            return Err(CKR_FUNCTION_NOT_SUPPORTED);
+        }
+        self.sign_finish(h, None, cap)
+    }
+
+    /// C_VerifyInit: with a public key object (or a private key object's public half).
+    pub(crate) fn verify_init(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+        pss: Option<PssParams>,
+        key: CK_OBJECT_HANDLE,
+    ) -> R<()> {
+        if self.session(h)?.verify.is_some() {
+            return Err(CKR_OPERATION_ACTIVE);
+        }
+        let mech = SignMech::from_ck(mechanism, pss)?;
+        let obj = self.object(h, key).map_err(|_| CKR_KEY_HANDLE_INVALID)?;
+        let class = ulong_of(&obj, attr::CLASS);
+        if class != Some(CKO_PUBLIC_KEY) && class != Some(CKO_PRIVATE_KEY) {
+            return Err(CKR_KEY_TYPE_INCONSISTENT);
+        }
+        if !mech.fits(ulong_of(&obj, attr::KEY_TYPE).unwrap_or(u64::MAX)) {
+            return Err(CKR_KEY_TYPE_INCONSISTENT);
+        }
+        let spki = clear_value(&obj, attr::KC_SPKI)
+            .ok_or(CKR_KEY_HANDLE_INVALID)?
+            .to_vec();
+        let sig_len = mech::signature_len(&spki)?;
+        self.session_mut(h)?.verify = Some(VerifyOp {
+            mech,
+            spki,
+            sig_len,
+            data: Vec::new(),
+            updated: false,
+        });
+        Ok(())
+    }
+
+    /// C_Verify (`data` = Some) and C_VerifyFinal (`data` = None).
+    pub(crate) fn verify(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        data: Option<&[u8]>,
+        signature: &[u8],
+    ) -> R<()> {
+        let op = self
+            .session_mut(h)?
+            .verify
+            .take()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        match data {
+            Some(d) => {
+                if op.updated {
+                    return Err(CKR_OPERATION_ACTIVE);
+                }
+                op.mech.check_input(d.len(), op.sig_len)?;
+                op.mech.verify(&op.spki, d, signature)
+            }
+            None => {
+                if !op.mech.multipart() {
+                    return Err(CKR_FUNCTION_NOT_SUPPORTED);
+                }
+                op.mech.verify(&op.spki, &op.data, signature)
+            }
+        }
+    }
+
+    /// C_VerifyUpdate.
+    pub(crate) fn verify_update(&mut self, h: CK_SESSION_HANDLE, part: &[u8]) -> R<()> {
+        let s = self.session_mut(h)?;
+        let op = s.verify.as_mut().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        if !op.mech.multipart() {
+            s.verify = None;
+            return Err(CKR_FUNCTION_NOT_SUPPORTED);
+        }
+        op.updated = true;
+        op.data.extend_from_slice(part);
+        Ok(())
+    }
+
+    /// C_DigestInit.
+    pub(crate) fn digest_init(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mechanism: CK_MECHANISM_TYPE,
+    ) -> R<()> {
+        let s = self.session_mut(h)?;
+        if s.digest.is_some() {
+            return Err(CKR_OPERATION_ACTIVE);
+        }
+        s.digest = Some(DigestOp {
+            mech: DigestMech::from_ck(mechanism)?,
+            data: Vec::new(),
+            updated: false,
+        });
+        Ok(())
+    }
+
+    /// C_Digest (`data` = Some) and C_DigestFinal (`data` = None).
+    pub(crate) fn digest(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        data: Option<&[u8]>,
+        cap: Option<usize>,
+    ) -> R<Out> {
+        let s = self.session_mut(h)?;
+        let op = s.digest.as_ref().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        if data.is_some() && op.updated {
+            return Err(CKR_OPERATION_ACTIVE);
+        }
+        let len = op.mech.len();
+        match cap {
+            None => return Ok(Out::Len(len)),
+            Some(c) if c < len => return Ok(Out::TooSmall(len)),
+            Some(_) => {}
+        }
+        let op = s.digest.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        Ok(Out::Data(op.mech.digest(data.unwrap_or(&op.data))))
+    }
+
+    /// C_DigestUpdate.
+    pub(crate) fn digest_update(&mut self, h: CK_SESSION_HANDLE, part: &[u8]) -> R<()> {
+        let op = self
+            .session_mut(h)?
+            .digest
+            .as_mut()
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        op.updated = true;
+        op.data.extend_from_slice(part);
+        Ok(())
+    }
+
+    /// C_GenerateRandom.
+    pub(crate) fn random(&self, h: CK_SESSION_HANDLE, out: &mut [u8]) -> R<()> {
+        self.session(h)?;
+        getrandom::fill(out).map_err(|_| CKR_DEVICE_ERROR)
+    }
+}
+
+/// The DER OID of the Streebog matching a parameter set's key size (CKA_GOSTR3411_PARAMS).
+trait DigestOid {
+    fn key_size_digest_oid(self) -> Vec<u8>;
+}
+
+impl DigestOid for GostParamSet {
+    fn key_size_digest_oid(self) -> Vec<u8> {
+        let oid = match self.key_size() {
+            GostKeySize::Bits256 => token_core::oid::TC26_GOST_3411_12_256,
+            GostKeySize::Bits512 => token_core::oid::TC26_GOST_3411_12_512,
+        };
+        oid.to_der().unwrap_or_default()
+    }
+}

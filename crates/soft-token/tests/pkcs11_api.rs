@@ -1,0 +1,727 @@
+//! The PKCS#11 module through the Rust `cryptoki` crate (loading `libsoft_token.so`) and through
+//! its raw function list (in process): PIN lifecycle and the return codes of misuse.
+#![allow(unsafe_code)] // raw CK_FUNCTION_LIST calls; each block says why it is sound
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
+
+use std::path::PathBuf;
+use std::ptr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::{Error, RvError};
+use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+use cryptoki::mechanism::vendor_defined::VendorDefinedMechanism;
+use cryptoki::mechanism::{Mechanism, MechanismType};
+use cryptoki::object::{Attribute, AttributeInfo, AttributeType, ObjectClass};
+use cryptoki::session::UserType;
+use cryptoki::types::AuthPin;
+use cryptoki_sys::*;
+
+/// Tests here share the process environment (the configuration variable) and the in-process
+/// module state: they run one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const SO_PIN: &str = "87654321";
+const USER_PIN: &str = "11223344";
+
+/// Same rule as in `pkcs11_tool.rs`: the fresher of deps/ and the profile directory.
+fn module_path() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let deps = exe.parent().unwrap();
+    [
+        deps.join("libsoft_token.so"),
+        deps.parent().unwrap().join("libsoft_token.so"),
+    ]
+    .into_iter()
+    .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+    .max()
+    .map(|(_, p)| p)
+    .expect("libsoft_token.so is missing: build it with `cargo build -p soft-token`")
+}
+
+/// A fresh one-slot configuration; holds the serialising lock.
+struct Env {
+    _dir: tempfile::TempDir,
+    _guard: MutexGuard<'static, ()>,
+}
+
+fn env() -> Env {
+    let guard = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "slot.0 = {}\nkdf_iterations = 10\n",
+            dir.path().join("t").display()
+        ),
+    )
+    .unwrap();
+    // SAFETY: every test in this binary holds SERIAL while it runs, so no other thread reads or
+    // writes the environment concurrently.
+    unsafe { std::env::set_var("KEYCARRIER_SOFTTOKEN_CONF", &conf) };
+    Env {
+        _dir: dir,
+        _guard: guard,
+    }
+}
+
+fn pkcs11() -> Pkcs11 {
+    let p = Pkcs11::new(module_path()).unwrap();
+    p.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
+        .unwrap();
+    p
+}
+
+fn rv(e: Error) -> RvError {
+    match e {
+        Error::Pkcs11(rv, _) => rv,
+        other => panic!("not a PKCS#11 error: {other:?}"),
+    }
+}
+
+fn pin(s: &str) -> AuthPin {
+    AuthPin::new(s.into())
+}
+
+/// init-token + SO sets the user PIN.
+fn initialised(p: &Pkcs11) -> cryptoki::slot::Slot {
+    let slot = p.get_slots_with_token().unwrap()[0];
+    assert!(!p.get_token_info(slot).unwrap().token_initialized());
+    p.init_token(slot, &pin(SO_PIN), "u08").unwrap();
+    let s = p.open_rw_session(slot).unwrap();
+    s.login(UserType::So, Some(&pin(SO_PIN))).unwrap();
+    s.init_pin(&pin(USER_PIN)).unwrap();
+    s.logout().unwrap();
+    slot
+}
+
+#[test]
+fn u08_wrong_pins_count_down_block_and_the_so_resets() {
+    let _env = env();
+    let p = pkcs11();
+    let slot = initialised(&p);
+    let info = p.get_token_info(slot).unwrap();
+    assert!(info.user_pin_initialized() && info.login_required());
+    assert!(!info.user_pin_count_low());
+    assert!(info.so_pin_to_be_changed(), "87654321 is a vendor default");
+
+    let s = p.open_rw_session(slot).unwrap();
+    let wrong = pin("99999999");
+    assert_eq!(
+        rv(s.login(UserType::User, Some(&wrong)).unwrap_err()),
+        RvError::PinIncorrect
+    );
+    assert!(p.get_token_info(slot).unwrap().user_pin_count_low());
+    // A PIN of impossible length is refused before the counter is touched.
+    assert_eq!(
+        rv(s.login(UserType::User, Some(&pin("12"))).unwrap_err()),
+        RvError::PinLenRange
+    );
+    for _ in 0..8 {
+        assert_eq!(
+            rv(s.login(UserType::User, Some(&wrong)).unwrap_err()),
+            RvError::PinIncorrect
+        );
+    }
+    // The counters are persistent: a second module instance (a new process) sees them.
+    let info = p.get_token_info(slot).unwrap();
+    assert!(info.user_pin_final_try() && !info.user_pin_locked());
+    assert_eq!(
+        rv(s.login(UserType::User, Some(&wrong)).unwrap_err()),
+        RvError::PinIncorrect
+    );
+    assert!(p.get_token_info(slot).unwrap().user_pin_locked());
+    assert_eq!(
+        rv(s.login(UserType::User, Some(&pin(USER_PIN))).unwrap_err()),
+        RvError::PinLocked
+    );
+
+    // The SO unblocks by setting a new user PIN.
+    s.login(UserType::So, Some(&pin(SO_PIN))).unwrap();
+    assert_eq!(
+        rv(s.login(UserType::So, Some(&pin(SO_PIN))).unwrap_err()),
+        RvError::UserAlreadyLoggedIn
+    );
+    assert_eq!(
+        rv(s.login(UserType::User, Some(&pin(USER_PIN))).unwrap_err()),
+        RvError::UserAnotherAlreadyLoggedIn
+    );
+    // No read-only session while the SO is logged in.
+    assert_eq!(
+        rv(p.open_ro_session(slot).unwrap_err()),
+        RvError::SessionReadWriteSoExists
+    );
+    s.init_pin(&pin("Rx7mQ2wz")).unwrap();
+    s.logout().unwrap();
+    assert_eq!(rv(s.logout().unwrap_err()), RvError::UserNotLoggedIn);
+    let info = p.get_token_info(slot).unwrap();
+    assert!(!info.user_pin_locked() && !info.user_pin_count_low());
+    s.login(UserType::User, Some(&pin("Rx7mQ2wz"))).unwrap();
+
+    // The user changes the PIN; the old one stops working.
+    s.set_pin(&pin("Rx7mQ2wz"), &pin("Kq3zP8vn")).unwrap();
+    s.logout().unwrap();
+    assert_eq!(
+        rv(s.login(UserType::User, Some(&pin("Rx7mQ2wz"))).unwrap_err()),
+        RvError::PinIncorrect
+    );
+    s.login(UserType::User, Some(&pin("Kq3zP8vn"))).unwrap();
+    // A new PIN of bad length.
+    assert_eq!(
+        rv(s.set_pin(&pin("Kq3zP8vn"), &pin("1")).unwrap_err()),
+        RvError::PinLenRange
+    );
+    p.finalize().unwrap();
+}
+
+#[test]
+fn u05_rsa_and_gost_sign_verify_digest_and_misuse_codes() {
+    let _env = env();
+    let p = pkcs11();
+    let slot = initialised(&p);
+    let s = p.open_rw_session(slot).unwrap();
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let (public, private) = s
+        .generate_key_pair(
+            &Mechanism::RsaPkcsKeyPairGen,
+            &[
+                Attribute::Token(true),
+                Attribute::ModulusBits(2048.into()),
+                Attribute::PublicExponent(vec![1, 0, 1]),
+                Attribute::Id(vec![7]),
+                Attribute::Label(b"pub".to_vec()),
+            ],
+            &[
+                Attribute::Token(true),
+                Attribute::Sign(true),
+                Attribute::Id(vec![7]),
+            ],
+        )
+        .unwrap();
+    let info = s
+        .get_attribute_info(
+            private,
+            &[
+                AttributeType::Value,
+                AttributeType::PrivateExponent,
+                AttributeType::Modulus,
+            ],
+        )
+        .unwrap();
+    assert!(matches!(info[0], AttributeInfo::Sensitive));
+    assert!(matches!(info[1], AttributeInfo::Sensitive));
+    assert!(matches!(info[2], AttributeInfo::Available(256)));
+    let attrs = s
+        .get_attributes(public, &[AttributeType::ModulusBits, AttributeType::Label])
+        .unwrap();
+    assert!(
+        attrs.contains(&Attribute::ModulusBits(2048.into())),
+        "{attrs:?}"
+    );
+    assert!(
+        attrs.contains(&Attribute::Label(b"pub".to_vec())),
+        "{attrs:?}"
+    );
+
+    let data = b"payment order 42";
+    let sig = s.sign(&Mechanism::Sha256RsaPkcs, private, data).unwrap();
+    s.verify(&Mechanism::Sha256RsaPkcs, public, data, &sig)
+        .unwrap();
+    let mut bad = sig.clone();
+    bad[5] ^= 1;
+    assert_eq!(
+        rv(s.verify(&Mechanism::Sha256RsaPkcs, public, data, &bad)
+            .unwrap_err()),
+        RvError::SignatureInvalid
+    );
+    let pss = Mechanism::Sha256RsaPkcsPss(PkcsPssParams {
+        hash_alg: MechanismType::SHA256,
+        mgf: PkcsMgfType::MGF1_SHA256,
+        s_len: 32.into(),
+    });
+    let sig = s.sign(&pss, private, data).unwrap();
+    s.verify(&pss, public, data, &sig).unwrap();
+
+    // Digests: SHA-256 and Streebog (TC26 vendor mechanisms).
+    use sha2::Digest;
+    assert_eq!(
+        s.digest(&Mechanism::Sha256, data).unwrap(),
+        sha2::Sha256::digest(data).to_vec()
+    );
+    let vendor = |m| {
+        Mechanism::VendorDefined(VendorDefinedMechanism::new::<()>(
+            MechanismType::new_vendor_defined(m).unwrap(),
+            None,
+        ))
+    };
+    assert_eq!(
+        s.digest(&vendor(0xD432_1012), data).unwrap(),
+        gost::streebog256(data).to_vec()
+    );
+    assert_eq!(
+        s.digest(&vendor(0xD432_1013), data).unwrap(),
+        gost::streebog512(data).to_vec()
+    );
+    assert_eq!(
+        rv(s.digest(&Mechanism::Sha1, data).unwrap_err()),
+        RvError::MechanismInvalid
+    );
+
+    // A wrong mechanism for the key; a raw GOST mechanism on an RSA key.
+    assert_eq!(
+        rv(s.sign(&vendor(0xD432_1006), private, &[0; 64]).unwrap_err()),
+        RvError::KeyTypeInconsistent
+    );
+
+    // Objects: private ones vanish on logout; signing then needs the login.
+    let all = s.find_objects(&[]).unwrap().len();
+    s.logout().unwrap();
+    let visible = s.find_objects(&[]).unwrap();
+    assert_eq!(visible, vec![public], "{all} objects when logged in");
+    assert_eq!(
+        rv(s.sign(&Mechanism::Sha256RsaPkcs, private, data)
+            .unwrap_err()),
+        RvError::UserNotLoggedIn
+    );
+    // A read-only session cannot create token objects.
+    let ro = p.open_ro_session(slot).unwrap();
+    assert_eq!(
+        rv(ro
+            .create_object(&[
+                Attribute::Class(ObjectClass::DATA),
+                Attribute::Token(true),
+                Attribute::Value(b"x".to_vec())
+            ])
+            .unwrap_err()),
+        RvError::SessionReadOnly
+    );
+    // A data object and a relabel in the read-write session.
+    let obj = s
+        .create_object(&[
+            Attribute::Class(ObjectClass::DATA),
+            Attribute::Token(true),
+            Attribute::Label(b"note".to_vec()),
+            Attribute::Value(b"hello".to_vec()),
+        ])
+        .unwrap();
+    s.update_attributes(obj, &[Attribute::Label(b"renamed".to_vec())])
+        .unwrap();
+    let found = s
+        .find_objects(&[Attribute::Label(b"renamed".to_vec())])
+        .unwrap();
+    assert_eq!(found, vec![obj]);
+    s.destroy_object(obj).unwrap();
+    assert!(
+        s.find_objects(&[Attribute::Label(b"renamed".to_vec())])
+            .unwrap()
+            .is_empty()
+    );
+    p.finalize().unwrap();
+}
+
+/// Calls through the in-process function list.
+struct Raw(&'static CK_FUNCTION_LIST);
+
+macro_rules! call {
+    ($raw:expr, $f:ident ( $($arg:expr),* )) => {{
+        let f = $raw.0.$f.expect(stringify!($f));
+        // SAFETY: the function comes from the module's own table; every pointer argument in
+        // these tests points to live, correctly sized local storage (or is NULL where the
+        // specification allows it).
+        unsafe { f($($arg),*) }
+    }};
+}
+
+fn raw() -> Raw {
+    let mut list: *mut CK_FUNCTION_LIST = ptr::null_mut();
+    // SAFETY: `list` is a valid place for one pointer.
+    assert_eq!(
+        unsafe { soft_token::ffi::C_GetFunctionList(&mut list) },
+        CKR_OK
+    );
+    // SAFETY: the module returns a pointer to its static table.
+    Raw(unsafe { &*list })
+}
+
+fn attr(kind: CK_ATTRIBUTE_TYPE, value: &mut [u8]) -> CK_ATTRIBUTE {
+    CK_ATTRIBUTE {
+        type_: kind,
+        pValue: value.as_mut_ptr().cast(),
+        ulValueLen: value.len() as CK_ULONG,
+    }
+}
+
+#[test]
+fn u06_raw_calls_buffer_sizes_sensitive_values_and_operation_state() {
+    let _env = env();
+    // SAFETY: NULL is the documented misuse being tested.
+    assert_eq!(
+        unsafe { soft_token::ffi::C_GetFunctionList(ptr::null_mut()) },
+        CKR_ARGUMENTS_BAD
+    );
+    let r = raw();
+    let mut slot: CK_SLOT_ID = 0;
+    let mut n: CK_ULONG = 1;
+    assert_eq!(
+        call!(r, C_GetSlotList(0, &mut slot, &mut n)),
+        CKR_CRYPTOKI_NOT_INITIALIZED
+    );
+    assert_eq!(call!(r, C_Initialize(ptr::null_mut())), CKR_OK);
+    assert_eq!(
+        call!(r, C_Initialize(ptr::null_mut())),
+        CKR_CRYPTOKI_ALREADY_INITIALIZED
+    );
+    assert_eq!(call!(r, C_GetSlotList(1, &mut slot, &mut n)), CKR_OK);
+    assert_eq!((n, slot), (1, 0));
+
+    let mut label = [b' '; 32];
+    label[..3].copy_from_slice(b"raw");
+    let mut so = *b"87654321";
+    assert_eq!(
+        call!(r, C_InitToken(slot, so.as_mut_ptr(), 8, label.as_mut_ptr())),
+        CKR_OK
+    );
+    let mut h: CK_SESSION_HANDLE = 0;
+    let flags = CKF_SERIAL_SESSION | CKF_RW_SESSION;
+    assert_eq!(
+        call!(r, C_OpenSession(slot, flags, ptr::null_mut(), None, &mut h)),
+        CKR_OK
+    );
+    assert_eq!(
+        call!(
+            r,
+            C_OpenSession(slot, CKF_RW_SESSION, ptr::null_mut(), None, &mut h)
+        ),
+        CKR_SESSION_PARALLEL_NOT_SUPPORTED
+    );
+    assert_eq!(
+        call!(r, C_CloseSession(h + 100)),
+        CKR_SESSION_HANDLE_INVALID
+    );
+    let mut user = *b"11223344";
+    assert_eq!(
+        call!(r, C_Login(h, CKU_USER, user.as_mut_ptr(), 8)),
+        CKR_USER_PIN_NOT_INITIALIZED
+    );
+    assert_eq!(
+        call!(r, C_InitPIN(h, user.as_mut_ptr(), 8)),
+        CKR_USER_NOT_LOGGED_IN
+    );
+    assert_eq!(call!(r, C_Login(h, CKU_SO, so.as_mut_ptr(), 8)), CKR_OK);
+    assert_eq!(call!(r, C_InitPIN(h, user.as_mut_ptr(), 8)), CKR_OK);
+    assert_eq!(call!(r, C_Logout(h)), CKR_OK);
+
+    // Operations that were never started.
+    let mut buf = [0u8; 256];
+    let mut len: CK_ULONG = buf.len() as CK_ULONG;
+    let mut data = [7u8; 32];
+    assert_eq!(
+        call!(
+            r,
+            C_Sign(h, data.as_mut_ptr(), 32, buf.as_mut_ptr(), &mut len)
+        ),
+        CKR_OPERATION_NOT_INITIALIZED
+    );
+    assert_eq!(
+        call!(r, C_FindObjects(h, &mut 0, 1, &mut n)),
+        CKR_OPERATION_NOT_INITIALIZED
+    );
+    assert_eq!(
+        call!(r, C_DigestFinal(h, buf.as_mut_ptr(), &mut len)),
+        CKR_OPERATION_NOT_INITIALIZED
+    );
+    assert_eq!(
+        call!(r, C_VerifyFinal(h, buf.as_mut_ptr(), 64)),
+        CKR_OPERATION_NOT_INITIALIZED
+    );
+    assert_eq!(
+        call!(r, C_EncryptInit(h, ptr::null_mut(), 0)),
+        CKR_FUNCTION_NOT_SUPPORTED
+    );
+
+    // GOST 256 key pair the way pkcs11-tool asks for GOSTR3410-2012-256:B.
+    let mut keygen = CK_MECHANISM {
+        mechanism: CKM_GOSTR3410_KEY_PAIR_GEN,
+        pParameter: ptr::null_mut(),
+        ulParameterLen: 0,
+    };
+    let mut params = [0x06, 0x07, 0x2a, 0x85, 0x03, 0x02, 0x02, 0x23, 0x01];
+    let mut digest_params = [0x06, 0x08, 0x2a, 0x85, 0x03, 0x07, 0x01, 0x01, 0x02, 0x02];
+    let mut yes = [1u8];
+    let mut id = [0x42u8];
+    let mut public_t = [
+        attr(CKA_TOKEN, &mut yes),
+        attr(CKA_GOSTR3410_PARAMS, &mut params),
+        attr(CKA_GOSTR3411_PARAMS, &mut digest_params),
+        attr(CKA_ID, &mut id),
+    ];
+    let mut private_t = [
+        attr(CKA_TOKEN, &mut yes),
+        attr(CKA_SIGN, &mut yes),
+        attr(CKA_ID, &mut id),
+    ];
+    let (mut public, mut private): (CK_OBJECT_HANDLE, CK_OBJECT_HANDLE) = (0, 0);
+    assert_eq!(
+        call!(
+            r,
+            C_GenerateKeyPair(
+                h,
+                &mut keygen,
+                public_t.as_mut_ptr(),
+                4,
+                private_t.as_mut_ptr(),
+                3,
+                &mut public,
+                &mut private
+            )
+        ),
+        CKR_USER_NOT_LOGGED_IN
+    );
+    assert_eq!(call!(r, C_Login(h, CKU_USER, user.as_mut_ptr(), 8)), CKR_OK);
+    // Without the parameter set; with a 512-bit set for the 256-bit mechanism.
+    assert_eq!(
+        call!(
+            r,
+            C_GenerateKeyPair(
+                h,
+                &mut keygen,
+                public_t[2..].as_mut_ptr(),
+                2,
+                private_t.as_mut_ptr(),
+                3,
+                &mut public,
+                &mut private
+            )
+        ),
+        CKR_TEMPLATE_INCOMPLETE
+    );
+    let mut params512 = [
+        0x06, 0x09, 0x2a, 0x85, 0x03, 0x07, 0x01, 0x02, 0x01, 0x02, 0x01,
+    ];
+    let mut wrong_t = [attr(CKA_GOSTR3410_PARAMS, &mut params512)];
+    assert_eq!(
+        call!(
+            r,
+            C_GenerateKeyPair(
+                h,
+                &mut keygen,
+                wrong_t.as_mut_ptr(),
+                1,
+                private_t.as_mut_ptr(),
+                3,
+                &mut public,
+                &mut private
+            )
+        ),
+        CKR_TEMPLATE_INCONSISTENT
+    );
+    assert_eq!(
+        call!(
+            r,
+            C_GenerateKeyPair(
+                h,
+                &mut keygen,
+                public_t.as_mut_ptr(),
+                4,
+                private_t.as_mut_ptr(),
+                3,
+                &mut public,
+                &mut private
+            )
+        ),
+        CKR_OK
+    );
+
+    // C_GetAttributeValue: size query, too small, sensitive, unknown type.
+    let mut size_q = [CK_ATTRIBUTE {
+        type_: CKA_VALUE,
+        pValue: ptr::null_mut(),
+        ulValueLen: 0,
+    }];
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, public, size_q.as_mut_ptr(), 1)),
+        CKR_OK
+    );
+    assert_eq!(size_q[0].ulValueLen, 64);
+    let mut small = [0u8; 10];
+    let mut t = [attr(CKA_VALUE, &mut small)];
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, public, t.as_mut_ptr(), 1)),
+        CKR_BUFFER_TOO_SMALL
+    );
+    assert_eq!(t[0].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+    let mut value = [0u8; 64];
+    let mut t = [attr(CKA_VALUE, &mut value)];
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, public, t.as_mut_ptr(), 1)),
+        CKR_OK
+    );
+    let mut secret = [0u8; 64];
+    let mut class = [0u8; 8];
+    let mut t = [
+        attr(CKA_VALUE, &mut secret),
+        attr(CKA_CLASS, &mut class),
+        attr(0x7FFF_0001, &mut small),
+    ];
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, private, t.as_mut_ptr(), 3)),
+        CKR_ATTRIBUTE_TYPE_INVALID
+    );
+    assert_eq!(
+        t[0].ulValueLen, CK_UNAVAILABLE_INFORMATION,
+        "the private value is sensitive"
+    );
+    assert_eq!(CK_ULONG::from_ne_bytes(class), CKO_PRIVATE_KEY);
+    assert_eq!(t[2].ulValueLen, CK_UNAVAILABLE_INFORMATION);
+    let mut t = [attr(CKA_VALUE, &mut secret)];
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, private, t.as_mut_ptr(), 1)),
+        CKR_ATTRIBUTE_SENSITIVE
+    );
+    assert_eq!(
+        call!(r, C_GetAttributeValue(h, 9999, t.as_mut_ptr(), 1)),
+        CKR_OBJECT_HANDLE_INVALID
+    );
+
+    // CKM_GOSTR3410: length query, too small, wrong input length, signature, verification.
+    let mut sign = CK_MECHANISM {
+        mechanism: CKM_GOSTR3410,
+        pParameter: ptr::null_mut(),
+        ulParameterLen: 0,
+    };
+    let mut bogus = CK_MECHANISM {
+        mechanism: 0x9999,
+        pParameter: ptr::null_mut(),
+        ulParameterLen: 0,
+    };
+    assert_eq!(
+        call!(r, C_SignInit(h, &mut bogus, private)),
+        CKR_MECHANISM_INVALID
+    );
+    assert_eq!(
+        call!(r, C_SignInit(h, &mut sign, 9999)),
+        CKR_KEY_HANDLE_INVALID
+    );
+    assert_eq!(call!(r, C_SignInit(h, &mut sign, private)), CKR_OK);
+    assert_eq!(
+        call!(r, C_SignInit(h, &mut sign, private)),
+        CKR_OPERATION_ACTIVE
+    );
+    let mut len: CK_ULONG = 0;
+    assert_eq!(
+        call!(
+            r,
+            C_Sign(h, data.as_mut_ptr(), 32, ptr::null_mut(), &mut len)
+        ),
+        CKR_OK
+    );
+    assert_eq!(len, 64);
+    let mut len: CK_ULONG = 10;
+    assert_eq!(
+        call!(
+            r,
+            C_Sign(h, data.as_mut_ptr(), 32, buf.as_mut_ptr(), &mut len)
+        ),
+        CKR_BUFFER_TOO_SMALL
+    );
+    assert_eq!(len, 64);
+    let mut len: CK_ULONG = buf.len() as CK_ULONG;
+    assert_eq!(
+        call!(r, C_SignUpdate(h, data.as_mut_ptr(), 32)),
+        CKR_FUNCTION_NOT_SUPPORTED
+    );
+    assert_eq!(
+        call!(
+            r,
+            C_Sign(h, data.as_mut_ptr(), 32, buf.as_mut_ptr(), &mut len)
+        ),
+        CKR_OPERATION_NOT_INITIALIZED
+    );
+    assert_eq!(call!(r, C_SignInit(h, &mut sign, private)), CKR_OK);
+    assert_eq!(
+        call!(
+            r,
+            C_Sign(h, data.as_mut_ptr(), 31, buf.as_mut_ptr(), &mut len)
+        ),
+        CKR_DATA_LEN_RANGE
+    );
+    assert_eq!(call!(r, C_SignInit(h, &mut sign, private)), CKR_OK);
+    assert_eq!(
+        call!(
+            r,
+            C_Sign(h, data.as_mut_ptr(), 32, buf.as_mut_ptr(), &mut len)
+        ),
+        CKR_OK
+    );
+    assert_eq!(len, 64);
+    // The signature verifies with the gost crate from CKA_VALUE (X_le ‖ Y_le), digest as given.
+    let key =
+        gost::VerifyingKey::from_raw_le(token_core::GostParamSet::CryptoProA, &value).unwrap();
+    key.verify_prehash(&data, &gost::Signature::from_bytes(&buf[..64]).unwrap())
+        .unwrap();
+    assert_eq!(call!(r, C_VerifyInit(h, &mut sign, public)), CKR_OK);
+    assert_eq!(
+        call!(r, C_Verify(h, data.as_mut_ptr(), 32, buf.as_mut_ptr(), 64)),
+        CKR_OK
+    );
+    assert_eq!(call!(r, C_VerifyInit(h, &mut sign, public)), CKR_OK);
+    assert_eq!(
+        call!(r, C_Verify(h, data.as_mut_ptr(), 32, buf.as_mut_ptr(), 63)),
+        CKR_SIGNATURE_LEN_RANGE
+    );
+    buf[3] ^= 1;
+    assert_eq!(call!(r, C_VerifyInit(h, &mut sign, public)), CKR_OK);
+    assert_eq!(
+        call!(r, C_Verify(h, data.as_mut_ptr(), 32, buf.as_mut_ptr(), 64)),
+        CKR_SIGNATURE_INVALID
+    );
+
+    // Multi-part signing with the hashing mechanism equals single-part verification.
+    let mut with_hash = CK_MECHANISM {
+        mechanism: 0xD432_1008,
+        pParameter: ptr::null_mut(),
+        ulParameterLen: 0,
+    };
+    let mut msg = *b"first part, second part";
+    assert_eq!(call!(r, C_SignInit(h, &mut with_hash, private)), CKR_OK);
+    assert_eq!(call!(r, C_SignUpdate(h, msg.as_mut_ptr(), 11)), CKR_OK);
+    assert_eq!(
+        call!(r, C_SignUpdate(h, msg[11..].as_mut_ptr(), 12)),
+        CKR_OK
+    );
+    let mut len: CK_ULONG = buf.len() as CK_ULONG;
+    assert_eq!(call!(r, C_SignFinal(h, buf.as_mut_ptr(), &mut len)), CKR_OK);
+    assert_eq!(call!(r, C_VerifyInit(h, &mut with_hash, public)), CKR_OK);
+    assert_eq!(
+        call!(r, C_Verify(h, msg.as_mut_ptr(), 23, buf.as_mut_ptr(), 64)),
+        CKR_OK
+    );
+    key.verify_message(&msg, &gost::Signature::from_bytes(&buf[..64]).unwrap())
+        .unwrap();
+
+    // The session's state and a closed session.
+    let mut info = CK_SESSION_INFO {
+        slotID: 9,
+        state: 9,
+        flags: 0,
+        ulDeviceError: 0,
+    };
+    assert_eq!(call!(r, C_GetSessionInfo(h, &mut info)), CKR_OK);
+    assert_eq!((info.slotID, info.state), (0, CKS_RW_USER_FUNCTIONS));
+    assert_eq!(call!(r, C_CloseSession(h)), CKR_OK);
+    assert_eq!(
+        call!(r, C_GetSessionInfo(h, &mut info)),
+        CKR_SESSION_HANDLE_INVALID
+    );
+    assert_eq!(call!(r, C_Finalize(ptr::null_mut())), CKR_OK);
+    assert_eq!(
+        call!(r, C_Finalize(ptr::null_mut())),
+        CKR_CRYPTOKI_NOT_INITIALIZED
+    );
+}
