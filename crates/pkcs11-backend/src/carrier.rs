@@ -238,11 +238,10 @@ impl Pkcs11Carrier {
         }
         let mechanisms = module
             .0
-            .ctx
-            .get_mechanism_list(slot)
-            .map_err(ck("C_GetMechanismList"))?
+            .raw
+            .mechanism_list(slot.into())
+            .map_err(Error::from)?
             .into_iter()
-            .map(|m| *m)
             .collect();
         let info = module.0.ctx.get_token_info(slot).ok();
         let serial = info

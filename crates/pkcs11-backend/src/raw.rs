@@ -21,7 +21,8 @@ use cryptoki::object::ObjectHandle;
 use cryptoki::session::Session;
 use cryptoki_sys::{
     CK_ATTRIBUTE, CK_ATTRIBUTE_TYPE, CK_FUNCTION_LIST, CK_FUNCTION_LIST_PTR, CK_MECHANISM,
-    CK_MECHANISM_TYPE, CK_OBJECT_HANDLE, CK_RV, CK_ULONG, CK_UNAVAILABLE_INFORMATION, CKR_OK,
+    CK_MECHANISM_TYPE, CK_OBJECT_HANDLE, CK_RV, CK_SLOT_ID, CK_ULONG, CK_UNAVAILABLE_INFORMATION,
+    CKR_OK,
 };
 
 /// A raw failure: the C function and its `CK_RV`.
@@ -150,6 +151,35 @@ impl RawModule {
         // which `self._library` keeps loaded; the module never frees it before C_Finalize,
         // which keycarrier never calls.
         unsafe { &*self.list }
+    }
+
+    /// `C_GetMechanismList` with every mechanism number kept. cryptoki's typed
+    /// `get_mechanism_list` drops numbers it has no name for, among them the standard GOST
+    /// mechanisms 0x1200 / 0x1201, so GOST tokens would look as if they had no GOST.
+    pub(crate) fn mechanism_list(
+        &self,
+        slot: CK_SLOT_ID,
+    ) -> Result<Vec<CK_MECHANISM_TYPE>, RawError> {
+        let f = self.functions().C_GetMechanismList.ok_or(RawError {
+            function: "C_GetMechanismList",
+            ckr: cryptoki_sys::CKR_FUNCTION_NOT_SUPPORTED,
+        })?;
+        let mut count: CK_ULONG = 0;
+        // SAFETY: a null list pointer asks for the count only; `count` is a valid local.
+        check("C_GetMechanismList", unsafe {
+            f(slot, core::ptr::null_mut(), &mut count)
+        })?;
+        // A mechanism list is short; refuse a module that claims an absurd count.
+        let n = usize::try_from(count).unwrap_or(usize::MAX).min(4096);
+        let mut list: Vec<CK_MECHANISM_TYPE> = vec![0; n];
+        let mut count = to_ulong(n);
+        // SAFETY: `list` has room for `count` entries, as `count` tells the module; the module
+        // writes at most that many and updates `count`.
+        check("C_GetMechanismList", unsafe {
+            f(slot, list.as_mut_ptr(), &mut count)
+        })?;
+        list.truncate(usize::try_from(count).unwrap_or(0).min(n));
+        Ok(list)
     }
 
     /// Reads one attribute; `Ok(None)` when the object does not have it (or it is sensitive).

@@ -145,17 +145,6 @@ pub(crate) fn sign_digest(pkcs8: &[u8], scheme: SignatureScheme, digest: &[u8]) 
     }
 }
 
-/// Whether two public keys are the same key (GOST keys on one curve named by different OIDs
-/// count as the same).
-pub(crate) fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
-    let same_family = match (a.algorithm(), b.algorithm()) {
-        (KeyAlgorithm::Gost(x), KeyAlgorithm::Gost(y)) => x.curve() == y.curve(),
-        (KeyAlgorithm::Rsa { .. }, KeyAlgorithm::Rsa { .. }) => true,
-        _ => false,
-    };
-    same_family && a.key_bytes() == b.key_bytes()
-}
-
 /// `CKA_VALUE` of a GOST public key object: `X_le ‖ Y_le`, the SPKI's inner OCTET STRING.
 pub(crate) fn gost_public_value(key: &PublicKey) -> Option<Vec<u8>> {
     match key.algorithm() {

@@ -600,7 +600,7 @@ impl Carrier for SoftToken {
         let public_key = keys::public_key_of(key.private_key_pkcs8.expose())?;
         for cert in key.certificates.iter().take(1) {
             let info = CertificateInfo::from_der(cert)?;
-            if !keys::same_key(&info.public_key, &public_key) {
+            if !info.public_key.same_key(&public_key) {
                 return Err(Error::CertificateMismatch);
             }
         }
@@ -626,7 +626,7 @@ impl Carrier for SoftToken {
         self.user_key()?;
         let container = self.container(id)?;
         let info = CertificateInfo::from_der(certificate_der)?;
-        if !keys::same_key(&info.public_key, &container.public_key) {
+        if !info.public_key.same_key(&container.public_key) {
             return Err(Error::CertificateMismatch);
         }
         let label = container.label.unwrap_or_default();
