@@ -1,0 +1,1 @@
+//! CMS SignedData on key carriers (work in progress).
