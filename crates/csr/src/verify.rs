@@ -127,3 +127,9 @@ pub fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
     };
     same_family && a.key_bytes() == b.key_bytes()
 }
+
+/// The DER of the to-be-signed part of a signed structure (certificate, CRL, request): the
+/// first element inside the outer SEQUENCE, byte for byte as received.
+pub fn signed_part(der: &[u8]) -> Result<&[u8]> {
+    crate::request::first_inner_element(der)
+}
