@@ -483,7 +483,7 @@ fn failed(what: impl Into<String>) -> Error {
     Error::VerificationFailed { what: what.into() }
 }
 
-fn find_attr<'a>(si: &'a SignerInfo, id: ObjectIdentifier) -> Option<&'a Any> {
+fn find_attr(si: &SignerInfo, id: ObjectIdentifier) -> Option<&Any> {
     si.signed_attrs
         .as_ref()?
         .iter()
@@ -610,10 +610,8 @@ fn check_signer(
             }
         }
     }
-    if let Some(at) = options.at {
-        if !info.is_valid_at(at) {
-            return Err(failed("signer certificate not valid at the given time"));
-        }
+    if options.at.is_some_and(|at| !info.is_valid_at(at)) {
+        return Err(failed("signer certificate not valid at the given time"));
     }
     if !options.trust_anchors.is_empty() {
         chain(cert, &cert_der, certs, &options.trust_anchors)?;

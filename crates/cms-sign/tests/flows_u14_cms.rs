@@ -210,8 +210,6 @@ fn u14_openssl_made_cms_verifies_with_ours() {
             .status
             .success()
         );
-        let mdflag = format!("-{}", md.replace("md_", "md_"));
-        let _ = mdflag;
         let req_md = if md.ends_with("256") {
             "-md_gost12_256"
         } else {
