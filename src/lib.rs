@@ -19,6 +19,8 @@
 //! assert!(PinPolicy::default().check(&Pin::new("Rx7mQ2wz"), None).is_ok());
 //! ```
 
+pub use cms_sign as cms;
+pub use csr;
 pub use gost;
 pub use pcsc_apdu as pcsc;
 pub use pkcs11_backend as pkcs11;

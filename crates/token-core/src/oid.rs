@@ -108,6 +108,50 @@ pub const CLASS_KC3: Oid = Oid::new_unwrap("1.2.643.100.113.3");
 /// identificationKind certificate extension.
 pub const IDENTIFICATION_KIND: Oid = Oid::new_unwrap("1.2.643.100.114");
 
+// --- X.520 / PKCS#9 name attributes (RFC 4519, RFC 2985) ---------------------------------------
+
+/// commonName (CN).
+pub const AT_COMMON_NAME: Oid = Oid::new_unwrap("2.5.4.3");
+/// surname (SN).
+pub const AT_SURNAME: Oid = Oid::new_unwrap("2.5.4.4");
+/// serialNumber (SERIALNUMBER; the Kazakh IIN is written here as `IIN…`).
+pub const AT_SERIAL_NUMBER: Oid = Oid::new_unwrap("2.5.4.5");
+/// countryName (C, PrintableString of two letters).
+pub const AT_COUNTRY_NAME: Oid = Oid::new_unwrap("2.5.4.6");
+/// localityName (L).
+pub const AT_LOCALITY_NAME: Oid = Oid::new_unwrap("2.5.4.7");
+/// stateOrProvinceName (ST).
+pub const AT_STATE_OR_PROVINCE_NAME: Oid = Oid::new_unwrap("2.5.4.8");
+/// streetAddress (street).
+pub const AT_STREET_ADDRESS: Oid = Oid::new_unwrap("2.5.4.9");
+/// organizationName (O).
+pub const AT_ORGANIZATION_NAME: Oid = Oid::new_unwrap("2.5.4.10");
+/// organizationalUnitName (OU; the Kazakh BIN is written here as `BIN…`).
+pub const AT_ORGANIZATIONAL_UNIT_NAME: Oid = Oid::new_unwrap("2.5.4.11");
+/// title (T).
+pub const AT_TITLE: Oid = Oid::new_unwrap("2.5.4.12");
+/// givenName (GN; Russian certificates carry the given name and the patronymic here).
+pub const AT_GIVEN_NAME: Oid = Oid::new_unwrap("2.5.4.42");
+/// emailAddress (E, IA5String; PKCS#9).
+pub const AT_EMAIL_ADDRESS: Oid = Oid::new_unwrap("1.2.840.113549.1.9.1");
+/// extensionRequest (PKCS#9): the extensions a PKCS#10 request asks for.
+pub const EXTENSION_REQUEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.14");
+
+// --- X.509 extensions and extended key usages (RFC 5280) --------------------------------------
+
+/// subjectKeyIdentifier extension.
+pub const CE_SUBJECT_KEY_IDENTIFIER: Oid = Oid::new_unwrap("2.5.29.14");
+/// keyUsage extension.
+pub const CE_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+/// certificatePolicies extension.
+pub const CE_CERTIFICATE_POLICIES: Oid = Oid::new_unwrap("2.5.29.32");
+/// extKeyUsage extension.
+pub const CE_EXT_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.37");
+/// id-kp-clientAuth.
+pub const KP_CLIENT_AUTH: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.2");
+/// id-kp-emailProtection.
+pub const KP_EMAIL_PROTECTION: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.4");
+
 // --- Kazakhstan (NCA RK arc 1.2.398); taken from vendor code, not from a standard text --------
 
 /// GOST R 34.10-2015 256-bit public key, Kazakh OID.

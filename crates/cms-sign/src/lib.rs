@@ -1,0 +1,684 @@
+//! CMS SignedData (RFC 5652) signed on a key carrier: GOST R 34.10-2012 256/512 with Streebog
+//! and RSA (PKCS#1 v1.5 and PSS with SHA-256), attached or detached, several signers on one
+//! document, and verification with a typed report per signer (flow U14). The re-issue request
+//! of flow U11 lives in [`reissue`].
+//!
+//! What is written, as OpenSSL 3 with the gost engine writes it:
+//! * `SignerInfo.digestAlgorithm` = Streebog-256/512 (NULL parameters) or SHA-256;
+//! * `SignerInfo.signatureAlgorithm` = the *key* OID for GOST (1.2.643.7.1.1.1.1/.2, NULL
+//!   parameters), `rsaEncryption` for PKCS#1 v1.5, RSASSA-PSS with its parameters;
+//! * signed attributes contentType, signingTime, messageDigest, signingCertificateV2
+//!   (ESSCertIDv2 hashed with Streebog-256 for GOST, SHA-256 for RSA);
+//! * the signer named by issuerAndSerialNumber, its certificate included.
+//!
+//! The signature is made by [`token_core::Carrier::sign`] over the digest of the DER of the
+//! signed attributes as a SET, so tokens, PIN rules and the confirmation hook (flow U15) apply.
+//!
+//! The `cms` crate's builder cannot do attached GOST SignedData (its hasher table has no
+//! Streebog), so the `SignerInfo` is assembled here; the `cms` crate supplies the types.
+
+pub mod reissue;
+
+use std::time::SystemTime;
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
+use der::{Decode, Encode, Sequence};
+use spki::AlgorithmIdentifierOwned;
+use token_core::{
+    Carrier, CertificateInfo, Confirm, ContainerId, DigestAlgorithm, Error, Result, SignInput,
+    SignRequest, SignatureScheme, oid,
+};
+use x509_cert::Certificate;
+use x509_cert::attr::Attribute;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::Time;
+
+use csr::verify::{digest, same_key, verify_digest, verify_message};
+
+/// `SigningCertificateV2` (RFC 5035).
+#[derive(Clone, Debug, Sequence)]
+struct SigningCertificateV2 {
+    certs: Vec<EssCertIdV2>,
+    #[asn1(optional = "true")]
+    policies: Option<Any>,
+}
+
+/// `ESSCertIDv2`; `hashAlgorithm` absent means SHA-256 (DEFAULT).
+#[derive(Clone, Debug, Sequence)]
+struct EssCertIdV2 {
+    #[asn1(optional = "true")]
+    hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    cert_hash: OctetString,
+    #[asn1(optional = "true")]
+    issuer_serial: Option<IssuerSerial>,
+}
+
+/// `IssuerSerial` (RFC 5035).
+#[derive(Clone, Debug, Sequence)]
+struct IssuerSerial {
+    issuer: Vec<GeneralName>,
+    serial: SerialNumber,
+}
+
+fn der_err(what: &'static str) -> impl Fn(der::Error) -> Error {
+    move |e| Error::malformed_der(what, e)
+}
+
+fn null_params(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid,
+        parameters: Some(Any::null()),
+    }
+}
+
+/// The `SignerInfo.signatureAlgorithm` written for a scheme.
+fn cms_signature_algorithm(scheme: SignatureScheme) -> Result<AlgorithmIdentifierOwned> {
+    Ok(match scheme {
+        SignatureScheme::RsaPkcs1Sha256 => null_params(oid::RSA_ENCRYPTION),
+        SignatureScheme::RsaPssSha256 => token_core::signature_algorithm_identifier(scheme)?,
+        other => null_params(other.cms_oid()),
+    })
+}
+
+/// A container key with its certificate, ready to sign CMS.
+pub struct CmsSigner<'c, C: Carrier + ?Sized> {
+    carrier: &'c C,
+    id: ContainerId,
+    certificate: Certificate,
+    certificate_der: Vec<u8>,
+    scheme: SignatureScheme,
+    description: Option<String>,
+    confirmation: Option<&'c dyn Confirm>,
+}
+
+impl<C: Carrier + ?Sized> core::fmt::Debug for CmsSigner<'_, C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CmsSigner")
+            .field("id", &self.id)
+            .field("scheme", &self.scheme)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
+    /// The key of container `id` with `certificate_der`; refuses a certificate of another key
+    /// ([`Error::CertificateMismatch`]). The scheme is the key's default.
+    pub fn new(carrier: &'c C, id: &ContainerId, certificate_der: &[u8]) -> Result<Self> {
+        let info = CertificateInfo::from_der(certificate_der)?;
+        let container = carrier.container(id)?;
+        if !same_key(&info.public_key, &container.public_key) {
+            return Err(Error::CertificateMismatch);
+        }
+        let certificate = Certificate::from_der(certificate_der).map_err(der_err("certificate"))?;
+        Ok(Self {
+            carrier,
+            id: id.clone(),
+            certificate,
+            certificate_der: certificate_der.to_vec(),
+            scheme: container.algorithm.signature_scheme(),
+            description: None,
+            confirmation: None,
+        })
+    }
+
+    /// Another scheme the key supports (RSA: [`SignatureScheme::RsaPssSha256`]).
+    pub fn with_scheme(mut self, scheme: SignatureScheme) -> Result<Self> {
+        if scheme.is_gost() != self.scheme.is_gost() || (scheme.is_gost() && scheme != self.scheme)
+        {
+            return Err(Error::Unsupported {
+                what: format!("{scheme:?} with this key"),
+            });
+        }
+        self.scheme = scheme;
+        Ok(self)
+    }
+
+    /// Asks `hook` before signing, showing `description` (flow U15).
+    pub fn with_confirmation(
+        mut self,
+        hook: &'c dyn Confirm,
+        description: impl Into<String>,
+    ) -> Self {
+        self.confirmation = Some(hook);
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The signer's certificate (DER).
+    pub fn certificate_der(&self) -> &[u8] {
+        &self.certificate_der
+    }
+
+    fn digest_algorithm(&self) -> AlgorithmIdentifierOwned {
+        null_params(self.scheme.digest().oid())
+    }
+
+    fn ess_cert_id(&self) -> Result<Attribute> {
+        let (alg, hash) = if self.scheme.is_gost() {
+            (
+                Some(null_params(oid::TC26_GOST_3411_12_256)),
+                digest(DigestAlgorithm::Streebog256, &self.certificate_der),
+            )
+        } else {
+            (None, digest(DigestAlgorithm::Sha256, &self.certificate_der))
+        };
+        let tbs = self.certificate.tbs_certificate();
+        let value = SigningCertificateV2 {
+            certs: vec![EssCertIdV2 {
+                hash_algorithm: alg,
+                cert_hash: OctetString::new(hash).map_err(der_err("signingCertificateV2"))?,
+                issuer_serial: Some(IssuerSerial {
+                    issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
+                    serial: tbs.serial_number().clone(),
+                }),
+            }],
+            policies: None,
+        };
+        attribute(oid::SIGNING_CERTIFICATE_V2, &value)
+    }
+
+    /// Makes the SignerInfo over `content` of type `content_type`.
+    fn signer_info(
+        &self,
+        content: &[u8],
+        content_type: ObjectIdentifier,
+        signing_time: SystemTime,
+    ) -> Result<SignerInfo> {
+        let md = digest(self.scheme.digest(), content);
+        let mut attrs: SetOfVec<Attribute> = SetOfVec::new();
+        let e = der_err("signed attributes");
+        attrs
+            .insert(attribute(oid::CONTENT_TYPE, &content_type)?)
+            .map_err(&e)?;
+        let time = Time::try_from(signing_time).map_err(&e)?;
+        attrs
+            .insert(attribute(oid::SIGNING_TIME, &time)?)
+            .map_err(&e)?;
+        attrs
+            .insert(attribute(
+                oid::MESSAGE_DIGEST,
+                &OctetString::new(md).map_err(&e)?,
+            )?)
+            .map_err(&e)?;
+        attrs.insert(self.ess_cert_id()?).map_err(&e)?;
+        let to_sign = digest(self.scheme.digest(), &attrs.to_der().map_err(&e)?);
+        let request = SignRequest {
+            container: &self.id,
+            scheme: self.scheme,
+            input: SignInput::Digest(&to_sign),
+            description: self.description.as_deref(),
+            confirmation: self.confirmation,
+        };
+        let signature = self.carrier.sign(&request)?;
+        let tbs = self.certificate.tbs_certificate();
+        Ok(SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: tbs.issuer().clone(),
+                serial_number: tbs.serial_number().clone(),
+            }),
+            digest_alg: self.digest_algorithm(),
+            signed_attrs: Some(attrs),
+            signature_algorithm: cms_signature_algorithm(self.scheme)?,
+            signature: OctetString::new(signature).map_err(&e)?,
+            unsigned_attrs: None,
+        })
+    }
+}
+
+fn attribute<T: Encode>(oid: ObjectIdentifier, value: &T) -> Result<Attribute> {
+    let e = der_err("signed attribute");
+    let mut values = SetOfVec::new();
+    values
+        .insert(Any::from_der(&value.to_der().map_err(&e)?).map_err(&e)?)
+        .map_err(&e)?;
+    Ok(Attribute { oid, values })
+}
+
+fn wrap(signed_data: &SignedData) -> Result<Vec<u8>> {
+    let e = der_err("SignedData");
+    ContentInfo {
+        content_type: oid::CMS_SIGNED_DATA,
+        content: Any::encode_from(signed_data).map_err(&e)?,
+    }
+    .to_der()
+    .map_err(&e)
+}
+
+/// Whether the content travels inside the SignedData or next to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Content {
+    /// `eContent` present (attached signature, `openssl cms -nodetach`).
+    Attached,
+    /// `eContent` absent (detached signature; the verifier gets the content separately).
+    Detached,
+}
+
+/// Signs `content` (e.g. a payment order) as a CMS SignedData (`ContentInfo` DER), at the
+/// current time.
+pub fn sign<C: Carrier + ?Sized>(
+    content: &[u8],
+    signer: &CmsSigner<'_, C>,
+    mode: Content,
+) -> Result<Vec<u8>> {
+    sign_at(content, signer, mode, SystemTime::now())
+}
+
+/// [`sign`] with an explicit signingTime.
+pub fn sign_at<C: Carrier + ?Sized>(
+    content: &[u8],
+    signer: &CmsSigner<'_, C>,
+    mode: Content,
+    signing_time: SystemTime,
+) -> Result<Vec<u8>> {
+    sign_typed(content, oid::CMS_DATA, signer, mode, signing_time)
+}
+
+fn sign_typed<C: Carrier + ?Sized>(
+    content: &[u8],
+    content_type: ObjectIdentifier,
+    signer: &CmsSigner<'_, C>,
+    mode: Content,
+    signing_time: SystemTime,
+) -> Result<Vec<u8>> {
+    let e = der_err("SignedData");
+    let info = signer.signer_info(content, content_type, signing_time)?;
+    let mut digest_algorithms = SetOfVec::new();
+    digest_algorithms
+        .insert(signer.digest_algorithm())
+        .map_err(&e)?;
+    let mut certs = SetOfVec::new();
+    certs
+        .insert(CertificateChoices::Certificate(signer.certificate.clone()))
+        .map_err(&e)?;
+    let mut infos = SetOfVec::new();
+    infos.insert(info).map_err(&e)?;
+    let econtent = match mode {
+        Content::Attached => {
+            Some(Any::encode_from(&OctetString::new(content).map_err(&e)?).map_err(&e)?)
+        }
+        Content::Detached => None,
+    };
+    wrap(&SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: content_type,
+            econtent,
+        },
+        certificates: Some(CertificateSet(certs)),
+        crls: None,
+        signer_infos: SignerInfos(infos),
+    })
+}
+
+fn parse(cms_der: &[u8]) -> Result<SignedData> {
+    let ci = ContentInfo::from_der(cms_der).map_err(der_err("CMS ContentInfo"))?;
+    if ci.content_type != oid::CMS_SIGNED_DATA {
+        return Err(Error::Malformed {
+            what: "CMS ContentInfo",
+            at: None,
+            reason: format!("content type {} is not signedData", ci.content_type),
+        });
+    }
+    ci.content
+        .decode_as::<SignedData>()
+        .map_err(der_err("SignedData"))
+}
+
+fn econtent(sd: &SignedData) -> Result<Option<Vec<u8>>> {
+    match &sd.encap_content_info.econtent {
+        None => Ok(None),
+        Some(any) => {
+            let os: OctetString = any.decode_as().map_err(der_err("eContent"))?;
+            Ok(Some(os.into_bytes().into_vec()))
+        }
+    }
+}
+
+fn content_of(sd: &SignedData, detached: Option<&[u8]>) -> Result<Vec<u8>> {
+    match (econtent(sd)?, detached) {
+        (Some(c), None) => Ok(c),
+        (None, Some(d)) => Ok(d.to_vec()),
+        (Some(c), Some(d)) if c == d => Ok(c),
+        (Some(_), Some(_)) => Err(Error::VerificationFailed {
+            what: "the detached content differs from the attached one".into(),
+        }),
+        (None, None) => Err(Error::Malformed {
+            what: "SignedData",
+            at: None,
+            reason: "detached signature: the content must be given".into(),
+        }),
+    }
+}
+
+/// Adds one more signer to an existing SignedData (flow U14: the head of the organisation
+/// signs after the employee). The existing signer infos, certificates and content are kept as
+/// they are; for a detached SignedData pass the content.
+pub fn add_signer<C: Carrier + ?Sized>(
+    cms_der: &[u8],
+    detached_content: Option<&[u8]>,
+    signer: &CmsSigner<'_, C>,
+) -> Result<Vec<u8>> {
+    let mut sd = parse(cms_der)?;
+    let content = content_of(&sd, detached_content)?;
+    let e = der_err("SignedData");
+    let info = signer.signer_info(
+        &content,
+        sd.encap_content_info.econtent_type,
+        SystemTime::now(),
+    )?;
+    let alg = signer.digest_algorithm();
+    if !sd.digest_algorithms.iter().any(|a| a.oid == alg.oid) {
+        sd.digest_algorithms.insert(alg).map_err(&e)?;
+    }
+    let cert = CertificateChoices::Certificate(signer.certificate.clone());
+    let certs = sd
+        .certificates
+        .get_or_insert_with(|| CertificateSet(SetOfVec::new()));
+    if !certs.0.iter().any(|c| *c == cert) {
+        certs.0.insert(cert).map_err(&e)?;
+    }
+    sd.signer_infos.0.insert(info).map_err(&e)?;
+    wrap(&sd)
+}
+
+/// What to check besides the signatures.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Trust anchors (DER certificates). When not empty, each signer certificate must be one
+    /// of them or chain to one through the certificates in the SignedData.
+    pub trust_anchors: Vec<Vec<u8>>,
+    /// Also require the signer certificate to be valid at this time (e.g. now).
+    pub at: Option<SystemTime>,
+}
+
+/// The outcome for one signer.
+#[derive(Debug)]
+pub struct SignerReport {
+    /// Signer certificate subject (RFC 4514), when the certificate was found.
+    pub subject: Option<String>,
+    /// Signer certificate (DER), when found.
+    pub certificate: Option<Vec<u8>>,
+    /// The signature scheme, when known.
+    pub scheme: Option<SignatureScheme>,
+    /// The signingTime attribute, when present.
+    pub signing_time: Option<SystemTime>,
+    /// Whether a signingCertificateV2 attribute named this certificate (checked).
+    pub signing_certificate_v2: bool,
+    /// `Ok` when every check passed, else the first failure.
+    pub result: Result<()>,
+}
+
+/// A verified SignedData: the content and one report per signer.
+#[derive(Debug)]
+pub struct Verified {
+    /// The signed content (attached or the detached content given).
+    pub content: Vec<u8>,
+    /// One report per SignerInfo, in the order of the SET.
+    pub signers: Vec<SignerReport>,
+}
+
+impl Verified {
+    /// Whether every signer verified.
+    pub fn all_valid(&self) -> bool {
+        self.signers.iter().all(|s| s.result.is_ok())
+    }
+}
+
+/// Verifies every signer of a SignedData. Malformed input is an error; each signer's own
+/// outcome is in its [`SignerReport`].
+pub fn verify(
+    cms_der: &[u8],
+    detached_content: Option<&[u8]>,
+    options: &VerifyOptions,
+) -> Result<Verified> {
+    let sd = parse(cms_der)?;
+    let content = content_of(&sd, detached_content)?;
+    let certs: Vec<Certificate> = sd
+        .certificates
+        .iter()
+        .flat_map(|s| s.0.iter())
+        .filter_map(|c| match c {
+            CertificateChoices::Certificate(c) => Some(c.clone()),
+            CertificateChoices::Other(_) => None,
+        })
+        .collect();
+    let signers = sd
+        .signer_infos
+        .0
+        .iter()
+        .map(|si| verify_signer(si, &sd, &content, &certs, options))
+        .collect();
+    Ok(Verified { content, signers })
+}
+
+/// [`verify`], failing with the first signer's error when any signer does not verify, and
+/// when there is no signer at all.
+pub fn verify_all(
+    cms_der: &[u8],
+    detached_content: Option<&[u8]>,
+    options: &VerifyOptions,
+) -> Result<Verified> {
+    let mut v = verify(cms_der, detached_content, options)?;
+    if v.signers.is_empty() {
+        return Err(Error::VerificationFailed {
+            what: "SignedData has no signer".into(),
+        });
+    }
+    if let Some(pos) = v.signers.iter().position(|s| s.result.is_err()) {
+        let report = v.signers.swap_remove(pos);
+        report.result?;
+    }
+    Ok(v)
+}
+
+fn failed(what: impl Into<String>) -> Error {
+    Error::VerificationFailed { what: what.into() }
+}
+
+fn find_attr(si: &SignerInfo, id: ObjectIdentifier) -> Option<&Any> {
+    si.signed_attrs
+        .as_ref()?
+        .iter()
+        .find(|a| a.oid == id)
+        .and_then(|a| a.values.iter().next())
+}
+
+fn verify_signer(
+    si: &SignerInfo,
+    sd: &SignedData,
+    content: &[u8],
+    certs: &[Certificate],
+    options: &VerifyOptions,
+) -> SignerReport {
+    let mut report = SignerReport {
+        subject: None,
+        certificate: None,
+        scheme: None,
+        signing_time: None,
+        signing_certificate_v2: false,
+        result: Ok(()),
+    };
+    report.result = check_signer(si, sd, content, certs, options, &mut report);
+    report
+}
+
+fn check_signer(
+    si: &SignerInfo,
+    sd: &SignedData,
+    content: &[u8],
+    certs: &[Certificate],
+    options: &VerifyOptions,
+    report: &mut SignerReport,
+) -> Result<()> {
+    let cert = certs
+        .iter()
+        .find(|c| match &si.sid {
+            SignerIdentifier::IssuerAndSerialNumber(isn) => {
+                c.tbs_certificate().issuer() == &isn.issuer
+                    && c.tbs_certificate().serial_number() == &isn.serial_number
+            }
+            SignerIdentifier::SubjectKeyIdentifier(ski) => c
+                .tbs_certificate()
+                .get_extension::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
+                .ok()
+                .flatten()
+                .is_some_and(|(_, k)| k == *ski),
+        })
+        .ok_or_else(|| failed("signer certificate not found in the SignedData"))?;
+    let cert_der = cert.to_der().map_err(der_err("certificate"))?;
+    let info = CertificateInfo::from_der(&cert_der)?;
+    report.subject = Some(info.subject.clone());
+    report.certificate = Some(cert_der.clone());
+    let scheme = csr::verify::scheme_of(&si.signature_algorithm)?;
+    report.scheme = Some(scheme);
+    let digest_alg =
+        DigestAlgorithm::from_oid(&si.digest_alg.oid).ok_or_else(|| Error::Unsupported {
+            what: format!("digest algorithm {}", si.digest_alg.oid),
+        })?;
+    if digest_alg != scheme.digest() {
+        return Err(failed(
+            "digest algorithm does not fit the signature algorithm",
+        ));
+    }
+    let md = digest(digest_alg, content);
+    match &si.signed_attrs {
+        None => verify_digest(
+            &info.public_key,
+            &si.signature_algorithm,
+            &md,
+            si.signature.as_bytes(),
+        )?,
+        Some(attrs) => {
+            let given = find_attr(si, oid::MESSAGE_DIGEST)
+                .ok_or_else(|| failed("messageDigest attribute missing"))?
+                .decode_as::<OctetString>()
+                .map_err(der_err("messageDigest"))?;
+            if given.as_bytes() != md.as_slice() {
+                return Err(failed("message digest (the content was changed)"));
+            }
+            let ct = find_attr(si, oid::CONTENT_TYPE)
+                .ok_or_else(|| failed("contentType attribute missing"))?
+                .decode_as::<ObjectIdentifier>()
+                .map_err(der_err("contentType"))?;
+            if ct != sd.encap_content_info.econtent_type {
+                return Err(failed("contentType attribute"));
+            }
+            let signed = attrs.to_der().map_err(der_err("signed attributes"))?;
+            verify_message(
+                &info.public_key,
+                &si.signature_algorithm,
+                &signed,
+                si.signature.as_bytes(),
+            )?;
+            if let Some(t) = find_attr(si, oid::SIGNING_TIME) {
+                let time = t.decode_as::<Time>().map_err(der_err("signingTime"))?;
+                let at = time.to_system_time();
+                report.signing_time = Some(at);
+                if !info.is_valid_at(at) {
+                    return Err(failed("signing time outside the certificate's validity"));
+                }
+            }
+            if let Some(v2) = find_attr(si, oid::SIGNING_CERTIFICATE_V2) {
+                let v2 = v2
+                    .decode_as::<SigningCertificateV2>()
+                    .map_err(der_err("signingCertificateV2"))?;
+                let first = v2
+                    .certs
+                    .first()
+                    .ok_or_else(|| failed("signingCertificateV2 is empty"))?;
+                let alg = first
+                    .hash_algorithm
+                    .as_ref()
+                    .map_or(Some(DigestAlgorithm::Sha256), |a| {
+                        DigestAlgorithm::from_oid(&a.oid)
+                    })
+                    .ok_or_else(|| Error::Unsupported {
+                        what: "signingCertificateV2 hash".into(),
+                    })?;
+                if first.cert_hash.as_bytes() != digest(alg, &cert_der).as_slice() {
+                    return Err(failed("signingCertificateV2 names another certificate"));
+                }
+                report.signing_certificate_v2 = true;
+            }
+        }
+    }
+    if options.at.is_some_and(|at| !info.is_valid_at(at)) {
+        return Err(failed("signer certificate not valid at the given time"));
+    }
+    if !options.trust_anchors.is_empty() {
+        chain(cert, &cert_der, certs, &options.trust_anchors)?;
+    }
+    Ok(())
+}
+
+/// Checks that `cert` is a trust anchor or chains to one (at most 8 links).
+fn chain(
+    cert: &Certificate,
+    cert_der: &[u8],
+    pool: &[Certificate],
+    anchors: &[Vec<u8>],
+) -> Result<()> {
+    let anchors: Vec<Certificate> = anchors
+        .iter()
+        .map(|a| Certificate::from_der(a).map_err(der_err("trust anchor")))
+        .collect::<Result<_>>()?;
+    if anchors
+        .iter()
+        .any(|a| a.to_der().ok().as_deref() == Some(cert_der))
+    {
+        return Ok(());
+    }
+    let mut current = cert.clone();
+    for _ in 0..8 {
+        let issuer_name = current.tbs_certificate().issuer().clone();
+        let signed_by = |issuer: &Certificate| -> bool {
+            let Ok(issuer_der) = issuer.to_der() else {
+                return false;
+            };
+            let Ok(issuer_info) = CertificateInfo::from_der(&issuer_der) else {
+                return false;
+            };
+            let Ok(der) = current.to_der() else {
+                return false;
+            };
+            let Ok(tbs) = csr::verify::signed_part(&der) else {
+                return false;
+            };
+            let Some(sig) = current.signature().as_bytes() else {
+                return false;
+            };
+            verify_message(
+                &issuer_info.public_key,
+                current.signature_algorithm(),
+                tbs,
+                sig,
+            )
+            .is_ok()
+        };
+        if anchors
+            .iter()
+            .any(|a| a.tbs_certificate().subject() == &issuer_name && signed_by(a))
+        {
+            return Ok(());
+        }
+        let next = pool
+            .iter()
+            .find(|c| {
+                c.tbs_certificate().subject() == &issuer_name && *c != &current && signed_by(c)
+            })
+            .cloned();
+        match next {
+            Some(n) => current = n,
+            None => break,
+        }
+    }
+    Err(failed("certificate chain to a trust anchor"))
+}

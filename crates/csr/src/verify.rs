@@ -1,0 +1,135 @@
+//! Signature checks with a public key alone: GOST R 34.10-2012 through the `gost` crate, RSA
+//! (PKCS#1 v1.5 and PSS with SHA-256) through the `rsa` crate. Used for PKCS#10 requests,
+//! certificates and CMS signer infos.
+
+use der::asn1::{Any, ObjectIdentifier};
+use der::{Decode, Sequence};
+use spki::AlgorithmIdentifierOwned;
+use token_core::{DigestAlgorithm, Error, KeyAlgorithm, PublicKey, Result, SignatureScheme, oid};
+
+/// Hashes `data` with a digest algorithm (Streebog-256/512 or SHA-256).
+pub fn digest(alg: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
+    match alg {
+        DigestAlgorithm::Sha256 => {
+            use sha2::Digest;
+            sha2::Sha256::digest(data).to_vec()
+        }
+        other => gost::digest(other, data),
+    }
+}
+
+/// `RSASSA-PSS-params` with every field optional, as read from a peer.
+#[derive(Sequence)]
+struct PssParamsIn {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    hash: Option<AlgorithmIdentifierOwned>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    mask_gen: Option<Any>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    salt_length: Option<u32>,
+}
+
+/// PSS salt length from the parameters; only SHA-256 is accepted.
+fn pss_salt(parameters: Option<&Any>) -> Result<usize> {
+    let Some(any) = parameters else {
+        return Ok(32);
+    };
+    let der = der::Encode::to_der(any).map_err(|e| Error::malformed_der("PSS parameters", e))?;
+    let p = PssParamsIn::from_der(&der).map_err(|e| Error::malformed_der("PSS parameters", e))?;
+    let hash: Option<ObjectIdentifier> = p.hash.map(|h| h.oid);
+    if hash != Some(oid::SHA256) {
+        return Err(Error::Unsupported {
+            what: "RSASSA-PSS with a digest other than SHA-256".into(),
+        });
+    }
+    Ok(usize::try_from(p.salt_length.unwrap_or(20)).unwrap_or(usize::MAX))
+}
+
+/// The scheme an AlgorithmIdentifier names (X.509 or CMS form), or `Unsupported`.
+pub fn scheme_of(alg: &AlgorithmIdentifierOwned) -> Result<SignatureScheme> {
+    SignatureScheme::from_oid(&alg.oid).ok_or_else(|| Error::Unsupported {
+        what: format!("signature algorithm {}", alg.oid),
+    })
+}
+
+/// Verifies `signature` over a precomputed `digest` (the scheme's digest of the message).
+///
+/// `algorithm` is the signature AlgorithmIdentifier as it appears in the signed object (needed
+/// for the PSS salt length); GOST parameters may be NULL or absent.
+pub fn verify_digest(
+    key: &PublicKey,
+    algorithm: &AlgorithmIdentifierOwned,
+    digest: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    let scheme = scheme_of(algorithm)?;
+    let failed = || Error::VerificationFailed {
+        what: "signature".into(),
+    };
+    match (key.algorithm(), scheme) {
+        (KeyAlgorithm::Gost(_), SignatureScheme::Gost256 | SignatureScheme::Gost512) => {
+            if key.algorithm().signature_scheme() != scheme {
+                return Err(Error::VerificationFailed {
+                    what: "signature algorithm does not fit the key size".into(),
+                });
+            }
+            let vk = gost::VerifyingKey::from_public_key(key)?;
+            let sig = gost::Signature::from_bytes(signature).map_err(|_| failed())?;
+            vk.verify_prehash(digest, &sig).map_err(|_| failed())
+        }
+        (
+            KeyAlgorithm::Rsa { .. },
+            SignatureScheme::RsaPkcs1Sha256 | SignatureScheme::RsaPssSha256,
+        ) => {
+            use rsa::pkcs8::DecodePublicKey;
+            let spki = key.to_der()?;
+            let rsa_key =
+                rsa::RsaPublicKey::from_public_key_der(&spki).map_err(|e| Error::Malformed {
+                    what: "RSA public key",
+                    at: None,
+                    reason: e.to_string(),
+                })?;
+            let result = if scheme == SignatureScheme::RsaPssSha256 {
+                let salt = pss_salt(algorithm.parameters.as_ref())?;
+                rsa_key.verify(
+                    rsa::Pss::<sha2::Sha256>::new_with_salt(salt),
+                    digest,
+                    signature,
+                )
+            } else {
+                rsa_key.verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), digest, signature)
+            };
+            result.map_err(|_| failed())
+        }
+        (alg, scheme) => Err(Error::VerificationFailed {
+            what: format!("{scheme:?} signature cannot come from a {alg} key"),
+        }),
+    }
+}
+
+/// Verifies `signature` over `message`, hashing it with the scheme's digest.
+pub fn verify_message(
+    key: &PublicKey,
+    algorithm: &AlgorithmIdentifierOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<()> {
+    let scheme = scheme_of(algorithm)?;
+    verify_digest(key, algorithm, &digest(scheme.digest(), message), signature)
+}
+
+/// Whether two public keys are the same key (same curve for GOST, whatever OID named it).
+pub fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
+    let same_family = match (a.algorithm(), b.algorithm()) {
+        (KeyAlgorithm::Gost(x), KeyAlgorithm::Gost(y)) => x.curve() == y.curve(),
+        (KeyAlgorithm::Rsa { .. }, KeyAlgorithm::Rsa { .. }) => true,
+        _ => false,
+    };
+    same_family && a.key_bytes() == b.key_bytes()
+}
+
+/// The DER of the to-be-signed part of a signed structure (certificate, CRL, request): the
+/// first element inside the outer SEQUENCE, byte for byte as received.
+pub fn signed_part(der: &[u8]) -> Result<&[u8]> {
+    crate::request::first_inner_element(der)
+}
