@@ -39,7 +39,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
-use csr::verify::{digest, same_key, verify_digest, verify_message};
+use csr::verify::{digest, verify_digest, verify_message};
 
 /// `SigningCertificateV2` (RFC 5035).
 #[derive(Clone, Debug, Sequence)]
@@ -112,7 +112,7 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
     pub fn new(carrier: &'c C, id: &ContainerId, certificate_der: &[u8]) -> Result<Self> {
         let info = CertificateInfo::from_der(certificate_der)?;
         let container = carrier.container(id)?;
-        if !same_key(&info.public_key, &container.public_key) {
+        if !info.public_key.same_key(&container.public_key) {
             return Err(Error::CertificateMismatch);
         }
         let certificate = Certificate::from_der(certificate_der).map_err(der_err("certificate"))?;

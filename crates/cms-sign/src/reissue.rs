@@ -23,7 +23,7 @@ pub fn sign_reissue_request<C: Carrier + ?Sized>(
 ) -> Result<Vec<u8>> {
     request.verify()?;
     let old = CertificateInfo::from_der(current.certificate_der())?;
-    if csr::verify::same_key(&old.public_key, &request.public_key()?) {
+    if old.public_key.same_key(&request.public_key()?) {
         return Err(Error::NotAllowed {
             reason: "a re-issue request must certify a new key".into(),
         });
@@ -67,7 +67,7 @@ pub fn open_reissue_request(cms_der: &[u8], options: &VerifyOptions) -> Result<R
     let replaces = CertificateInfo::from_der(&replaces_der)?;
     let request = CertificateRequest::from_der(&verified.content)?;
     request.verify()?;
-    if csr::verify::same_key(&replaces.public_key, &request.public_key()?) {
+    if replaces.public_key.same_key(&request.public_key()?) {
         return Err(Error::NotAllowed {
             reason: "a re-issue request must certify a new key".into(),
         });

@@ -4,8 +4,6 @@ use std::time::SystemTime;
 
 use token_core::{Carrier, CertificateInfo, ContainerId, Error, Result};
 
-use crate::verify::same_key;
-
 /// What was installed, for the "your new certificate is valid from … to …" message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstalledCertificate {
@@ -31,7 +29,7 @@ pub fn check_certificate<C: Carrier + ?Sized>(
 ) -> Result<InstalledCertificate> {
     let info = CertificateInfo::from_der(certificate_der)?;
     let container = carrier.container(id)?;
-    if !same_key(&info.public_key, &container.public_key) {
+    if !info.public_key.same_key(&container.public_key) {
         return Err(Error::CertificateMismatch);
     }
     if !info.is_valid_at(now) {

@@ -118,16 +118,6 @@ pub fn verify_message(
     verify_digest(key, algorithm, &digest(scheme.digest(), message), signature)
 }
 
-/// Whether two public keys are the same key (same curve for GOST, whatever OID named it).
-pub fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
-    let same_family = match (a.algorithm(), b.algorithm()) {
-        (KeyAlgorithm::Gost(x), KeyAlgorithm::Gost(y)) => x.curve() == y.curve(),
-        (KeyAlgorithm::Rsa { .. }, KeyAlgorithm::Rsa { .. }) => true,
-        _ => false,
-    };
-    same_family && a.key_bytes() == b.key_bytes()
-}
-
 /// The DER of the to-be-signed part of a signed structure (certificate, CRL, request): the
 /// first element inside the outer SEQUENCE, byte for byte as received.
 pub fn signed_part(der: &[u8]) -> Result<&[u8]> {
