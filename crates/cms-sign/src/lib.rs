@@ -17,6 +17,7 @@
 //! The `cms` crate's builder cannot do attached GOST SignedData (its hasher table has no
 //! Streebog), so the `SignerInfo` is assembled here; the `cms` crate supplies the types.
 
+pub mod pfx;
 pub mod reissue;
 
 use std::time::SystemTime;
