@@ -17,6 +17,7 @@
 //! The `cms` crate's builder cannot do attached GOST SignedData (its hasher table has no
 //! Streebog), so the `SignerInfo` is assembled here; the `cms` crate supplies the types.
 
+pub mod pfx;
 pub mod reissue;
 
 use std::time::SystemTime;
@@ -191,6 +192,16 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
         signing_time: SystemTime,
     ) -> Result<SignerInfo> {
         let md = digest(self.scheme.digest(), content);
+        self.signer_info_for_digest(md, content_type, signing_time)
+    }
+
+    /// Makes the SignerInfo for content whose digest (with this signer's digest) is `md`.
+    fn signer_info_for_digest(
+        &self,
+        md: Vec<u8>,
+        content_type: ObjectIdentifier,
+        signing_time: SystemTime,
+    ) -> Result<SignerInfo> {
         let mut attrs: SetOfVec<Attribute> = SetOfVec::new();
         let e = der_err("signed attributes");
         attrs
@@ -287,8 +298,67 @@ fn sign_typed<C: Carrier + ?Sized>(
     mode: Content,
     signing_time: SystemTime,
 ) -> Result<Vec<u8>> {
-    let e = der_err("SignedData");
     let info = signer.signer_info(content, content_type, signing_time)?;
+    let econtent = match mode {
+        Content::Attached => Some(content),
+        Content::Detached => None,
+    };
+    assemble(info, econtent, content_type, signer)
+}
+
+/// The size of the pieces [`sign_detached_reader`] reads.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// Signs everything `reader` yields as a **detached** CMS SignedData, at the current time,
+/// reading it in 64 KiB pieces: memory stays constant whatever the size (a multi-gigabyte
+/// statement file). Verify with the content given separately.
+pub fn sign_detached_reader<C: Carrier + ?Sized, R: std::io::Read>(
+    reader: R,
+    signer: &CmsSigner<'_, C>,
+) -> Result<Vec<u8>> {
+    sign_detached_reader_at(reader, signer, SystemTime::now())
+}
+
+/// [`sign_detached_reader`] with an explicit signingTime.
+pub fn sign_detached_reader_at<C: Carrier + ?Sized, R: std::io::Read>(
+    mut reader: R,
+    signer: &CmsSigner<'_, C>,
+    signing_time: SystemTime,
+) -> Result<Vec<u8>> {
+    fn hash_all<D: digest::Digest, R: std::io::Read>(reader: &mut R) -> Result<Vec<u8>> {
+        let mut hasher = D::new();
+        let mut buf = vec![0u8; READ_CHUNK];
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => return Ok(hasher.finalize().to_vec()),
+                Ok(n) => hasher.update(buf.get(..n).unwrap_or_default()),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::storage("reading the content to sign", e)),
+            }
+        }
+    }
+    let md = match signer.scheme.digest() {
+        DigestAlgorithm::Streebog256 => hash_all::<streebog::Streebog256, _>(&mut reader)?,
+        DigestAlgorithm::Streebog512 => hash_all::<streebog::Streebog512, _>(&mut reader)?,
+        DigestAlgorithm::Sha256 => hash_all::<sha2::Sha256, _>(&mut reader)?,
+        other => {
+            return Err(Error::Unsupported {
+                what: format!("{other:?} for streaming signatures"),
+            });
+        }
+    };
+    let info = signer.signer_info_for_digest(md, oid::CMS_DATA, signing_time)?;
+    assemble(info, None, oid::CMS_DATA, signer)
+}
+
+/// A one-signer SignedData around `info`.
+fn assemble<C: Carrier + ?Sized>(
+    info: SignerInfo,
+    econtent: Option<&[u8]>,
+    content_type: ObjectIdentifier,
+    signer: &CmsSigner<'_, C>,
+) -> Result<Vec<u8>> {
+    let e = der_err("SignedData");
     let mut digest_algorithms = SetOfVec::new();
     digest_algorithms
         .insert(signer.digest_algorithm())
@@ -299,11 +369,11 @@ fn sign_typed<C: Carrier + ?Sized>(
         .map_err(&e)?;
     let mut infos = SetOfVec::new();
     infos.insert(info).map_err(&e)?;
-    let econtent = match mode {
-        Content::Attached => {
+    let econtent = match econtent {
+        Some(content) => {
             Some(Any::encode_from(&OctetString::new(content).map_err(&e)?).map_err(&e)?)
         }
-        Content::Detached => None,
+        None => None,
     };
     wrap(&SignedData {
         version: CmsVersion::V1,

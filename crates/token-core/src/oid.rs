@@ -191,6 +191,43 @@ pub const SIGNING_TIME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.5");
 /// id-aa-signingCertificateV2 signed attribute (ESSCertIDv2).
 pub const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
 
+// --- PKCS#5 / PKCS#12 (RFC 8018, RFC 7292, RFC 3565) ------------------------------------------
+
+/// id-encryptedData (CMS content type; the encrypted parts of a PFX).
+pub const CMS_ENCRYPTED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.6");
+/// id-PBKDF2 (PKCS#5).
+pub const PBKDF2: Oid = Oid::new_unwrap("1.2.840.113549.1.5.12");
+/// id-PBES2 (PKCS#5).
+pub const PBES2: Oid = Oid::new_unwrap("1.2.840.113549.1.5.13");
+/// id-hmacWithSHA1 (the default PBKDF2 PRF).
+pub const HMAC_WITH_SHA1: Oid = Oid::new_unwrap("1.2.840.113549.2.7");
+/// id-hmacWithSHA256 (OpenSSL 3's PBKDF2 PRF).
+pub const HMAC_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.113549.2.9");
+/// id-aes128-CBC.
+pub const AES128_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.2");
+/// id-aes192-CBC.
+pub const AES192_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.22");
+/// id-aes256-CBC (OpenSSL 3's default PFX encryption).
+pub const AES256_CBC: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.42");
+/// id-sha1 (legacy PFX MAC digest).
+pub const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+/// pbeWithSHAAnd3-KeyTripleDES-CBC (legacy PFX encryption, PKCS#12 KDF).
+pub const PBE_WITH_SHA_AND_3KEY_TRIPLE_DES_CBC: Oid = Oid::new_unwrap("1.2.840.113549.1.12.1.3");
+/// pbeWithSHAAnd40BitRC2-CBC (legacy PFX certificate encryption; not supported here).
+pub const PBE_WITH_SHA_AND_40BIT_RC2_CBC: Oid = Oid::new_unwrap("1.2.840.113549.1.12.1.6");
+/// keyBag (PKCS#12 SafeBag type: a plain PrivateKeyInfo).
+pub const PKCS12_KEY_BAG: Oid = Oid::new_unwrap("1.2.840.113549.1.12.10.1.1");
+/// pkcs8ShroudedKeyBag (PKCS#12 SafeBag type: an EncryptedPrivateKeyInfo).
+pub const PKCS12_PKCS8_SHROUDED_KEY_BAG: Oid = Oid::new_unwrap("1.2.840.113549.1.12.10.1.2");
+/// certBag (PKCS#12 SafeBag type).
+pub const PKCS12_CERT_BAG: Oid = Oid::new_unwrap("1.2.840.113549.1.12.10.1.3");
+/// x509Certificate (PKCS#9 certificate type inside a certBag).
+pub const PKCS9_X509_CERTIFICATE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.22.1");
+/// friendlyName (PKCS#9 bag attribute, BMPString).
+pub const PKCS9_FRIENDLY_NAME: Oid = Oid::new_unwrap("1.2.840.113549.1.9.20");
+/// localKeyID (PKCS#9 bag attribute linking a key bag to its certificate bag).
+pub const PKCS9_LOCAL_KEY_ID: Oid = Oid::new_unwrap("1.2.840.113549.1.9.21");
+
 #[cfg(test)]
 mod tests {
     use super::*;
