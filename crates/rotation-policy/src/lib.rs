@@ -1,0 +1,38 @@
+//! Expiry-driven key rotation (flows U13, U16–U20): when a key must be rotated, the
+//! certificate authority interface, a resumable journaled rotation, the act of public key
+//! recognition, and the bank side's fleet evaluation.
+//!
+//! | flow | here |
+//! | --- | --- |
+//! | U16 reminder, expiry day, expired | [`Policy::decide`], [`Decision`] |
+//! | U17 pending documents | [`PendingDocuments`], [`Decision::Blocked`] |
+//! | U18 office-only cases | [`Circumstances`], [`Decision::OfficeOnly`] |
+//!
+//! Time is always passed in (`now: SystemTime`); the "expiry day" is the calendar day of the
+//! certificate's notAfter in a fixed-offset zone ([`UtcOffset::MOSCOW`] by default,
+//! [`UtcOffset::ALMATY`] for Kazakhstan).
+//!
+//! ```
+//! use std::time::{Duration, UNIX_EPOCH};
+//! use rotation_policy::{Decision, KeyFacts, Policy};
+//!
+//! let not_after = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+//! let facts = KeyFacts {
+//!     not_before: not_after - Policy::ONE_YEAR,
+//!     not_after,
+//!     pending_documents: 0,
+//!     organisation_changed: false,
+//!     compromised: false,
+//! };
+//! let now = not_after - Duration::from_secs(30 * 86_400);
+//! let d = Policy::default().decide(&facts, now);
+//! assert!(matches!(d, Decision::Remind { days_left: 30, .. }));
+//! assert!(d.allows_remote_rotation());
+//! ```
+
+mod policy;
+
+pub use policy::{
+    Circumstances, CivilDate, Decision, KeyFacts, NothingPending, OfficeReason, PendingDocuments,
+    Policy, UtcOffset,
+};
