@@ -7,6 +7,7 @@
 //! | U16 reminder, expiry day, expired | [`Policy::decide`], [`Decision`] |
 //! | U17 pending documents | [`PendingDocuments`], [`Decision::Blocked`] |
 //! | U18 office-only cases | [`Circumstances`], [`Decision::OfficeOnly`] |
+//! | U19 submit and wait | [`ca::CertificateAuthority`], [`ca::FolderExchange`] (offline), [`ca::TestCa`] (test fixture) |
 //!
 //! Time is always passed in (`now: SystemTime`); the "expiry day" is the calendar day of the
 //! certificate's notAfter in a fixed-offset zone ([`UtcOffset::MOSCOW`] by default,
@@ -30,6 +31,8 @@
 //! assert!(d.allows_remote_rotation());
 //! ```
 
+pub mod ca;
+mod fsutil;
 mod policy;
 
 pub use policy::{
