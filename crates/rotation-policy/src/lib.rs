@@ -7,6 +7,8 @@
 //! | U16 reminder, expiry day, expired | [`Policy::decide`], [`Decision`] |
 //! | U17 pending documents | [`PendingDocuments`], [`Decision::Blocked`] |
 //! | U18 office-only cases | [`Circumstances`], [`Decision::OfficeOnly`] |
+//! | U19 resumable rotation | [`Rotator`], [`journal::Journal`], [`RotationEvent`] |
+//! | U20 backup reminder | [`RotationEvent::BackupReminder`], [`BackupAdvice`] |
 //! | U19 submit and wait | [`ca::CertificateAuthority`], [`ca::FolderExchange`] (offline), [`ca::TestCa`] (test fixture) |
 //!
 //! Time is always passed in (`now: SystemTime`); the "expiry day" is the calendar day of the
@@ -33,9 +35,12 @@
 
 pub mod ca;
 mod fsutil;
+pub mod journal;
 mod policy;
+mod rotate;
 
 pub use policy::{
     Circumstances, CivilDate, Decision, KeyFacts, NothingPending, OfficeReason, PendingDocuments,
     Policy, UtcOffset,
 };
+pub use rotate::{BackupAdvice, Outcome, RotationEvent, RotationOptions, Rotator, forget_finished};
