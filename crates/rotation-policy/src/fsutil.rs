@@ -47,7 +47,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// Parses hex (either case); `None` on odd length or a non-hex character.
 pub(crate) fn unhex(text: &str) -> Option<Vec<u8>> {
     let t = text.as_bytes();
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return None;
     }
     t.chunks_exact(2)

@@ -315,3 +315,84 @@ impl Journal {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = "keycarrier-rotation 1\nold 0102\nnew 0a0b\nlabel 6b6579\nalgorithm gost 1.2.643.7.1.2.1.1.1\nretire-old 0\nstep wait begun\nrequest 3000\nrequest-id abc\n";
+
+    #[test]
+    fn sample_parses_and_round_trips() {
+        let j = Journal::parse(SAMPLE.as_bytes()).unwrap();
+        assert_eq!(j.step, Step::Wait);
+        assert_eq!(j.state, StepState::Begun);
+        assert_eq!(j.label, "key");
+        assert_eq!(j.to_text(), SAMPLE);
+        let rsa = Journal {
+            algorithm: KeyAlgorithm::Rsa { bits: 2048 },
+            certificate: Some(vec![1, 2]),
+            step: Step::Done,
+            state: StepState::Done,
+            ..j
+        };
+        assert_eq!(Journal::parse(rsa.to_text().as_bytes()).unwrap(), rsa);
+    }
+
+    #[test]
+    fn malformed_journals_are_refused() {
+        let cases = [
+            "",
+            "keycarrier-rotation 2\n",
+            "garbage",
+            &SAMPLE.replace("old 0102", "old 010"),
+            &SAMPLE.replace("old 0102", "old zz"),
+            &SAMPLE.replace("new 0a0b", "new 0102"),
+            &SAMPLE.replace("step wait begun", "step wait maybe"),
+            &SAMPLE.replace("step wait begun", "step nap begun"),
+            &SAMPLE.replace("step wait begun", "step wait"),
+            &SAMPLE.replace("retire-old 0", "retire-old 2"),
+            &SAMPLE.replace("request-id abc", "request-id ../x"),
+            &SAMPLE.replace("request-id abc\n", ""),
+            &SAMPLE.replace("1.2.643.7.1.2.1.1.1", "1.2.3"),
+            &SAMPLE.replace("gost 1.2.643.7.1.2.1.1.1", "rsa 12"),
+            &SAMPLE.replace("label 6b6579", "label ff"),
+            &format!("{SAMPLE}old 0102\n"),
+            &format!("{SAMPLE}colour blue\n"),
+            &format!("{SAMPLE}novalue\n"),
+        ];
+        for case in cases {
+            assert!(Journal::parse(case.as_bytes()).is_err(), "{case:?}");
+        }
+        assert!(Journal::parse(&[0xff, 0xfe]).is_err());
+        assert!(Journal::parse(&vec![b'a'; MAX_LEN + 1]).is_err());
+    }
+
+    /// A small deterministic fuzz run: every truncation and many byte flips of the sample
+    /// never panic, and whatever parses round-trips.
+    #[test]
+    fn mutations_never_panic() {
+        let base = SAMPLE.as_bytes();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let check = |bytes: &[u8]| {
+            if let Ok(j) = Journal::parse(bytes) {
+                assert_eq!(Journal::parse(j.to_text().as_bytes()).unwrap(), j);
+            }
+        };
+        for n in 0..=base.len() {
+            check(base.get(..n).unwrap_or_default());
+        }
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut m = base.to_vec();
+            let len = m.len();
+            let at = usize::try_from(seed % len as u64).unwrap_or(0);
+            if let Some(b) = m.get_mut(at) {
+                *b = (seed >> 32) as u8;
+            }
+            check(&m);
+        }
+    }
+}
