@@ -4,6 +4,7 @@
 //!
 //! | flow | here |
 //! | --- | --- |
+//! | U13 act of public key recognition | [`act::RecognitionAct`] (text and printable A4 HTML) |
 //! | U16 reminder, expiry day, expired | [`Policy::decide`], [`Decision`] |
 //! | U17 pending documents | [`PendingDocuments`], [`Decision::Blocked`] |
 //! | U18 office-only cases | [`Circumstances`], [`Decision::OfficeOnly`] |
@@ -33,6 +34,7 @@
 //! assert!(d.allows_remote_rotation());
 //! ```
 
+pub mod act;
 pub mod ca;
 mod fsutil;
 pub mod journal;
