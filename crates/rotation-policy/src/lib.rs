@@ -10,6 +10,7 @@
 //! | U18 office-only cases | [`Circumstances`], [`Decision::OfficeOnly`] |
 //! | U19 resumable rotation | [`Rotator`], [`journal::Journal`], [`RotationEvent`] |
 //! | U20 backup reminder | [`RotationEvent::BackupReminder`], [`BackupAdvice`] |
+//! | bank side: many certificates | [`fleet::evaluate`], [`fleet::PemCertificates`], [`fleet::directory`] |
 //! | U19 submit and wait | [`ca::CertificateAuthority`], [`ca::FolderExchange`] (offline), [`ca::TestCa`] (test fixture) |
 //!
 //! Time is always passed in (`now: SystemTime`); the "expiry day" is the calendar day of the
@@ -36,6 +37,7 @@
 
 pub mod act;
 pub mod ca;
+pub mod fleet;
 mod fsutil;
 pub mod journal;
 mod policy;
