@@ -2,6 +2,8 @@
 //! and decrypted.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::cell::Cell;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -96,4 +98,36 @@ fn u17_an_error_from_the_mailbox_is_passed_on() {
         })
     };
     assert!(failing.pending(&ContainerId::new(vec![9])).is_err());
+}
+
+#[test]
+fn u17_real_certificate_on_the_soft_token_with_a_mailbox() {
+    use rotation_policy::Circumstances;
+    use token_core::{Carrier, GostParamSet, KeyAlgorithm};
+    let dir = tempfile::tempdir().unwrap();
+    let now = std::time::SystemTime::now();
+    let alg = KeyAlgorithm::Gost(GostParamSet::Tc26_256A);
+    let ca = common::test_ca(&dir.path().join("ca"), alg, now);
+    let mut t = common::token(&dir.path().join("client"), "client");
+    let (old, _) = common::client_key(&mut t, &ca, "old", alg, now, 25);
+    let cert = t.container(&old).unwrap().certificate().unwrap().unwrap();
+    let mailbox = Mailbox(Cell::new(2));
+    let p = Policy::default();
+    let d = p
+        .decide_certificate(&old, &cert, Circumstances::default(), &mailbox, now)
+        .unwrap();
+    assert!(matches!(d, Decision::Blocked { pending: 2, .. }), "{d:?}");
+    mailbox.0.set(0);
+    let d = p
+        .decide_certificate(&old, &cert, Circumstances::default(), &mailbox, now)
+        .unwrap();
+    assert!(matches!(d, Decision::Remind { .. }), "{d:?}");
+    let changed = Circumstances {
+        organisation_changed: true,
+        ..Circumstances::default()
+    };
+    let d = p
+        .decide_certificate(&old, &cert, changed, &NothingPending, now)
+        .unwrap();
+    assert!(matches!(d, Decision::OfficeOnly { .. }), "{d:?}");
 }

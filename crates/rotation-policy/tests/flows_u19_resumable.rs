@@ -379,3 +379,42 @@ fn u19_several_due_keys_rotate_one_after_another() {
     assert_eq!(Journal::parse(j.to_text().as_bytes()).unwrap(), j);
     assert!(rot.unfinished().unwrap().is_empty());
 }
+
+#[test]
+fn u19_pulled_token_and_lost_connection_at_each_operation_then_resume() {
+    for (token_op, ca_op) in [
+        (Some("generate"), None),
+        (Some("sign"), None),
+        (Some("write_certificate"), None),
+        (Some("delete_container"), None),
+        (None, Some("submit")),
+        (None, Some("poll")),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let now = SystemTime::now();
+        let old = setup(dir.path(), now);
+        let mut t = Wrapped::new(open(&dir.path().join("client")));
+        let mut ca = Flaky {
+            inner: reopen_ca(&dir.path().join("ca"), now),
+            drop_at: ca_op,
+        };
+        let mut rot = Rotator::new(dir.path().join("journal"), options(true));
+        let cert = t.container(&old).unwrap().certificate().unwrap().unwrap();
+        let d = Policy::default().decide(&KeyFacts::from_certificate(&cert), now);
+        t.pull_at.set(token_op);
+        let err = rot.start(&mut t, &mut ca, &old, &d, now).unwrap_err();
+        assert!(
+            matches!(err, Error::CarrierRemoved | Error::Storage { .. }),
+            "{token_op:?} {ca_op:?}: {err:?}"
+        );
+        // The old key survives unless the failure came after verification.
+        if token_op != Some("delete_container") {
+            assert!(t.container(&old).is_ok());
+        }
+        let outcome = rot.start(&mut t, &mut ca, &old, &d, now).unwrap();
+        assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+        let ids: Vec<_> = t.containers().unwrap().into_iter().map(|c| c.id).collect();
+        assert_eq!(ids.len(), 1, "{token_op:?} {ca_op:?}: {ids:?}");
+        assert_ne!(ids[0], old);
+    }
+}

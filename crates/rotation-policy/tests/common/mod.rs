@@ -105,3 +105,140 @@ pub fn client_key(
     csr::install_certificate(t, &id, &cert, now).unwrap();
     (id, cert)
 }
+
+/// A carrier wrapper for fault injection: reports another family, or "pulls the token" (fails
+/// with `CarrierRemoved`) once at a named operation.
+pub struct Wrapped<C> {
+    pub inner: C,
+    pub family: Option<token_core::CarrierFamily>,
+    pub pull_at: std::cell::Cell<Option<&'static str>>,
+}
+
+impl<C> Wrapped<C> {
+    pub fn new(inner: C) -> Self {
+        Self {
+            inner,
+            family: None,
+            pull_at: std::cell::Cell::new(None),
+        }
+    }
+
+    fn trip(&self, op: &'static str) -> token_core::Result<()> {
+        if self.pull_at.get() == Some(op) {
+            self.pull_at.set(None);
+            return Err(token_core::Error::CarrierRemoved);
+        }
+        Ok(())
+    }
+}
+
+use token_core::{
+    Approved, CarrierInfo, ContainerInfo, KeyImport, PinRole, PinStatus, ProgressSink, SignRequest,
+};
+
+impl<C: Carrier> Carrier for Wrapped<C> {
+    fn info(&self) -> token_core::Result<CarrierInfo> {
+        let mut i = self.inner.info()?;
+        if let Some(f) = self.family {
+            i.family = f;
+        }
+        Ok(i)
+    }
+    fn pin_status(&self, role: PinRole) -> token_core::Result<PinStatus> {
+        self.inner.pin_status(role)
+    }
+    fn login(&mut self, pin: &Pin, f: FinalTry) -> token_core::Result<()> {
+        self.inner.login(pin, f)
+    }
+    fn login_admin(&mut self, pin: &AdminPin, f: FinalTry) -> token_core::Result<()> {
+        self.inner.login_admin(pin, f)
+    }
+    fn logout(&mut self) -> token_core::Result<()> {
+        self.inner.logout()
+    }
+    fn change_pin(&mut self, o: &Pin, n: &Approved<Pin>, f: FinalTry) -> token_core::Result<()> {
+        self.inner.change_pin(o, n, f)
+    }
+    fn change_admin_pin(
+        &mut self,
+        o: &AdminPin,
+        n: &Approved<AdminPin>,
+        f: FinalTry,
+    ) -> token_core::Result<()> {
+        self.inner.change_admin_pin(o, n, f)
+    }
+    fn reset_pin(
+        &mut self,
+        a: &AdminPin,
+        n: &Approved<Pin>,
+        f: FinalTry,
+    ) -> token_core::Result<()> {
+        self.inner.reset_pin(a, n, f)
+    }
+    fn containers(&self) -> token_core::Result<Vec<ContainerInfo>> {
+        self.trip("containers")?;
+        self.inner.containers()
+    }
+    fn delete_container(&mut self, id: &ContainerId) -> token_core::Result<()> {
+        self.trip("delete_container")?;
+        self.inner.delete_container(id)
+    }
+    fn wipe(&mut self, a: &AdminPin, l: Option<&str>) -> token_core::Result<()> {
+        self.inner.wipe(a, l)
+    }
+    fn generate(
+        &mut self,
+        spec: &NewContainer,
+        p: &mut dyn ProgressSink,
+        c: &CancelToken,
+    ) -> token_core::Result<ContainerInfo> {
+        self.trip("generate")?;
+        self.inner.generate(spec, p, c)
+    }
+    fn import(&mut self, key: KeyImport) -> token_core::Result<ContainerInfo> {
+        self.inner.import(key)
+    }
+    fn write_certificate(&mut self, id: &ContainerId, der: &[u8]) -> token_core::Result<()> {
+        self.trip("write_certificate")?;
+        self.inner.write_certificate(id, der)
+    }
+    fn sign(&self, r: &SignRequest<'_>) -> token_core::Result<Vec<u8>> {
+        self.trip("sign")?;
+        self.inner.sign(r)
+    }
+}
+
+/// A CA wrapper whose connection drops once at `submit` or `poll`.
+pub struct Flaky<A> {
+    pub inner: A,
+    pub drop_at: Option<&'static str>,
+}
+
+impl<A: rotation_policy::ca::CertificateAuthority> rotation_policy::ca::CertificateAuthority
+    for Flaky<A>
+{
+    fn submit(&mut self, der: &[u8]) -> token_core::Result<rotation_policy::ca::RequestId> {
+        self.lost("submit")?;
+        self.inner.submit(der)
+    }
+    fn poll(
+        &mut self,
+        id: &rotation_policy::ca::RequestId,
+    ) -> token_core::Result<rotation_policy::ca::Poll> {
+        self.lost("poll")?;
+        self.inner.poll(id)
+    }
+}
+
+impl<A> Flaky<A> {
+    fn lost(&mut self, op: &'static str) -> token_core::Result<()> {
+        if self.drop_at == Some(op) {
+            self.drop_at = None;
+            return Err(token_core::Error::storage(
+                "connection to the bank",
+                std::io::Error::from(std::io::ErrorKind::ConnectionReset),
+            ));
+        }
+        Ok(())
+    }
+}
