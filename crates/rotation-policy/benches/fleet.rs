@@ -67,6 +67,15 @@ fn fleet(c: &mut Criterion) {
             }
         })
     });
+    // Anchor: the full X.509 parse token-core does for one container (CertificateInfo).
+    g.bench_function("anchor_full_parse_to_decision", |b| {
+        b.iter(|| {
+            for d in &ders {
+                let info = token_core::CertificateInfo::from_der(d).unwrap();
+                black_box(policy.decide(&rotation_policy::KeyFacts::from_certificate(&info), now));
+            }
+        })
+    });
     g.bench_function("pem_bundle_to_decision", |b| {
         b.iter(|| {
             let summary = fleet::evaluate(

@@ -9,13 +9,28 @@
 //! | U17 pending documents | [`PendingDocuments`], [`Decision::Blocked`] |
 //! | U18 office-only cases | [`Circumstances`], [`Decision::OfficeOnly`] |
 //! | U19 resumable rotation | [`Rotator`], [`journal::Journal`], [`RotationEvent`] |
+//! | U19 submit and wait | [`ca::CertificateAuthority`], [`ca::FolderExchange`] (offline), [`ca::TestCa`] (test fixture) |
 //! | U20 backup reminder | [`RotationEvent::BackupReminder`], [`BackupAdvice`] |
 //! | bank side: many certificates | [`fleet::evaluate`], [`fleet::PemCertificates`], [`fleet::directory`] |
-//! | U19 submit and wait | [`ca::CertificateAuthority`], [`ca::FolderExchange`] (offline), [`ca::TestCa`] (test fixture) |
 //!
 //! Time is always passed in (`now: SystemTime`); the "expiry day" is the calendar day of the
 //! certificate's notAfter in a fixed-offset zone ([`UtcOffset::MOSCOW`] by default,
 //! [`UtcOffset::ALMATY`] for Kazakhstan).
+//!
+//! # Rotation in short
+//!
+//! 1. [`Policy::decide`] (or [`Policy::decide_inventory`] for every key) says whether remote
+//!    rotation is allowed; [`Rotator::start`] refuses otherwise ([`token_core::Error::NotAllowed`]).
+//! 2. [`Rotator::start`] chooses the new container id, journals it, then runs generate → request
+//!    (pre-filled from the old certificate) → submit → wait → install → verify → retire, with a
+//!    journal write before and after each step.
+//! 3. [`Outcome::Waiting`]: call [`Rotator::resume`] later (the certificate may take hours).
+//!    After a crash, a pulled token or a lost connection, `start` or `resume` continues from the
+//!    journal; the old key is never touched before the new one is installed and verified, and
+//!    is kept (marked retired in the journal) unless [`RotationOptions::retire_old`] is set.
+//!    A rotation already in progress is not re-checked against the policy on resume: the
+//!    bank has the request.
+//! 4. [`Outcome::Completed`]; for a soft (flash) container a [`RotationEvent::BackupReminder`].
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
