@@ -108,6 +108,7 @@ fn crash_at(dir: &Path, stop: usize, retire: bool) -> bool {
         .env("KC_ROT_CHILD", stop.to_string())
         .env("KC_ROT_DIR", dir)
         .env("KC_ROT_RETIRE", if retire { "1" } else { "0" })
+        .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
