@@ -149,15 +149,7 @@ impl RequestedExtensions {
             match ext.extn_id {
                 o if o == oid::CE_KEY_USAGE => {
                     let ku = KeyUsage::from_der(bytes).map_err(bad)?;
-                    out.key_usage = Some(KeyUsageFlags {
-                        digital_signature: ku.digital_signature(),
-                        non_repudiation: ku.non_repudiation(),
-                        key_encipherment: ku.key_encipherment(),
-                        data_encipherment: ku.data_encipherment(),
-                        key_agreement: ku.key_agreement(),
-                        key_cert_sign: ku.key_cert_sign(),
-                        crl_sign: ku.crl_sign(),
-                    });
+                    out.key_usage = Some(KeyUsageFlags::from(ku));
                 }
                 o if o == oid::CE_EXT_KEY_USAGE => {
                     out.extended_key_usage = ExtendedKeyUsage::from_der(bytes).map_err(bad)?.0;

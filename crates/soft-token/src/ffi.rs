@@ -1,6 +1,6 @@
 //! The PKCS#11 v2.40 C ABI: `C_GetFunctionList` and the function table. The only module with
 //! `unsafe`: it reads and writes the caller's memory as the specification defines it and hands
-//! Rust values to [`crate::module`]. Every entry point catches panics (`CKR_GENERAL_ERROR`).
+//! Rust values to `crate::module`. Every entry point catches panics (`CKR_GENERAL_ERROR`).
 
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -97,48 +97,41 @@ fn mismatch(scheme: SignatureScheme) -> Error {
     }
 }
 
+/// Whether a parsed key can sign with `scheme`.
+fn fits(key: &Private, scheme: SignatureScheme) -> bool {
+    match key {
+        Private::Gost(k) => KeyAlgorithm::Gost(k.param_set()).signature_scheme() == scheme,
+        Private::Rsa(_) => !scheme.is_gost(),
+    }
+}
+
 /// Signs a message with the scheme's digest.
 pub(crate) fn sign_message(
-    pkcs8: &[u8],
+    key: &Private,
     scheme: SignatureScheme,
     message: &[u8],
 ) -> Result<Vec<u8>> {
-    match (private_key(pkcs8)?, scheme) {
-        (Private::Gost(key), SignatureScheme::Gost256 | SignatureScheme::Gost512)
-            if key
-                .verifying_key()
-                .to_public_key()?
-                .algorithm()
-                .signature_scheme()
-                == scheme =>
-        {
-            Ok(key.sign_message(message)?.to_vec())
-        }
-        (Private::Rsa(_), SignatureScheme::RsaPkcs1Sha256 | SignatureScheme::RsaPssSha256) => {
-            let digest = sha2::Sha256::digest(message);
-            sign_digest(pkcs8, scheme, &digest)
-        }
-        _ => Err(mismatch(scheme)),
+    if !fits(key, scheme) {
+        return Err(mismatch(scheme));
+    }
+    match key {
+        Private::Gost(k) => Ok(k.sign_message(message)?.to_vec()),
+        Private::Rsa(_) => sign_digest(key, scheme, &sha2::Sha256::digest(message)),
     }
 }
 
 /// Signs a digest computed with the scheme's digest algorithm.
-pub(crate) fn sign_digest(pkcs8: &[u8], scheme: SignatureScheme, digest: &[u8]) -> Result<Vec<u8>> {
-    match (private_key(pkcs8)?, scheme) {
-        (Private::Gost(key), SignatureScheme::Gost256 | SignatureScheme::Gost512)
-            if key
-                .verifying_key()
-                .to_public_key()?
-                .algorithm()
-                .signature_scheme()
-                == scheme =>
-        {
-            Ok(key.sign_prehash(digest)?.to_vec())
-        }
-        (Private::Rsa(key), SignatureScheme::RsaPkcs1Sha256) => key
+pub(crate) fn sign_digest(
+    key: &Private,
+    scheme: SignatureScheme,
+    digest: &[u8],
+) -> Result<Vec<u8>> {
+    match (key, scheme) {
+        (Private::Gost(k), _) if fits(key, scheme) => Ok(k.sign_prehash(digest)?.to_vec()),
+        (Private::Rsa(k), SignatureScheme::RsaPkcs1Sha256) => k
             .sign_with_rng(&mut rng(), rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), digest)
             .map_err(rsa_error),
-        (Private::Rsa(key), SignatureScheme::RsaPssSha256) => key
+        (Private::Rsa(k), SignatureScheme::RsaPssSha256) => k
             .sign_with_rng(&mut rng(), rsa::Pss::<sha2::Sha256>::new(), digest)
             .map_err(rsa_error),
         _ => Err(mismatch(scheme)),

@@ -146,8 +146,7 @@ impl SignMech {
     }
 
     /// Signs `data` with the PKCS#8 private key.
-    pub(crate) fn sign(self, pkcs8: &[u8], data: &[u8]) -> Result<Vec<u8>, CK_RV> {
-        let key = keys::private_key(pkcs8).map_err(|_| CKR_DEVICE_ERROR)?;
+    pub(crate) fn sign(self, key: &Private, data: &[u8]) -> Result<Vec<u8>, CK_RV> {
         match (key, self) {
             (Private::Gost(k), Self::GostRaw(_)) => k
                 .sign_prehash(data)
@@ -237,12 +236,17 @@ impl SignMech {
 
 /// The signature length for a key, from its SubjectPublicKeyInfo.
 pub(crate) fn signature_len(spki: &[u8]) -> Result<usize, CK_RV> {
-    if let Ok(key) = gost::VerifyingKey::from_spki_der(spki) {
-        return Ok(2 * key.param_set().key_size().coordinate_len());
+    // The stored SPKI was validated when the key was made; parsing it with token-core is cheap,
+    // whereas `gost::VerifyingKey::from_spki_der` re-validates the point (a full scalar
+    // multiplication on the cofactor-4 curves) and this runs on every C_SignInit.
+    let key = token_core::PublicKey::from_spki_der(spki).map_err(|_| CKR_DEVICE_ERROR)?;
+    match key.algorithm() {
+        token_core::KeyAlgorithm::Gost(set) => Ok(2 * set.key_size().coordinate_len()),
+        token_core::KeyAlgorithm::Rsa { bits } => {
+            usize::try_from(bits.div_ceil(8)).map_err(|_| CKR_DEVICE_ERROR)
+        }
+        _ => Err(CKR_DEVICE_ERROR),
     }
-    rsa::RsaPublicKey::from_public_key_der(spki)
-        .map(|k| k.size())
-        .map_err(|_| CKR_DEVICE_ERROR)
 }
 
 /// A digest mechanism.

@@ -6,7 +6,7 @@
 //! (`CKF_OS_LOCKING_OK`).
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use cryptoki_sys::*;
 use der::{Decode, Encode};
@@ -14,11 +14,11 @@ use token_core::{
     AdminPin, Approved, Carrier, Error, GostKeySize, GostParamSet, KeyAlgorithm, Pin, PinAlphabet,
     PinPolicy, PinRole, PinStatus,
 };
-use zeroize::Zeroizing;
 
 use crate::attr;
 use crate::config::Config;
 use crate::consts::{CKK_GOSTR3410_512, CKM_GOSTR3410_512_KEY_PAIR_GEN, MAX_PIN_LEN, MIN_PIN_LEN};
+use crate::keys::Private;
 use crate::mech::{self, DigestMech, PssParams, SignMech};
 use crate::store::{StoredAttribute, StoredObject};
 use crate::token::SoftToken;
@@ -81,7 +81,7 @@ struct Slot {
 
 struct SignOp {
     mech: SignMech,
-    pkcs8: Zeroizing<Vec<u8>>,
+    key: Arc<Private>,
     sig_len: usize,
     data: Vec<u8>,
     updated: bool,
@@ -666,15 +666,20 @@ impl Module {
         let state = ck(self.token(h)?.state())?;
         Ok(state
             .objects
-            .into_iter()
+            .iter()
             .filter(|o| user || !is_private(o))
+            .cloned()
             .collect())
     }
 
     fn object(&self, h: CK_SESSION_HANDLE, uid: CK_OBJECT_HANDLE) -> R<StoredObject> {
-        self.visible_objects(h)?
-            .into_iter()
-            .find(|o| o.uid == uid)
+        let user = self.user_logged_in(h)?;
+        let state = ck(self.token(h)?.state())?;
+        state
+            .objects
+            .iter()
+            .find(|o| o.uid == uid && (user || !is_private(o)))
+            .cloned()
             .ok_or(CKR_OBJECT_HANDLE_INVALID)
     }
 
@@ -952,10 +957,10 @@ impl Module {
         }
         let spki = clear_value(&obj, attr::KC_SPKI).ok_or(CKR_KEY_HANDLE_INVALID)?;
         let sig_len = mech::signature_len(spki)?;
-        let pkcs8 = ck(self.token(h)?.private_key_der(obj.uid))?;
+        let key = ck(self.token(h)?.private_key(obj.uid))?;
         self.session_mut(h)?.sign = Some(SignOp {
             mech,
-            pkcs8,
+            key,
             sig_len,
             data: Vec::new(),
             updated: false,
@@ -999,7 +1004,7 @@ impl Module {
             .take()
             .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
         let input = data.unwrap_or(&op.data);
-        mech.sign(&op.pkcs8, input).map(Out::Data)
+        mech.sign(&op.key, input).map(Out::Data)
     }
 
     /// C_Sign.

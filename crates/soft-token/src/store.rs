@@ -102,6 +102,15 @@ pub enum FailPoint {
     BeforeRename,
 }
 
+/// A version stamp of the state file (see [`Store::stamp`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime_ns: i64,
+}
+
 /// The token directory.
 #[derive(Debug)]
 pub(crate) struct Store {
@@ -132,6 +141,29 @@ impl Store {
 
     pub(crate) fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Identifies the current state version without reading it: every write replaces the file
+    /// (new inode), so inode, size and modification time change together.
+    pub(crate) fn stamp(&self) -> Result<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        let path = self.dir.join(STATE_FILE);
+        let m = fs::metadata(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::CarrierNotInitialized
+            } else {
+                Error::storage(format!("stat {}", path.display()), e)
+            }
+        })?;
+        Ok(FileStamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            len: m.len(),
+            mtime_ns: m
+                .mtime()
+                .wrapping_mul(1_000_000_000)
+                .wrapping_add(m.mtime_nsec()),
+        })
     }
 
     /// Takes the exclusive lock (blocking until other processes release it).

@@ -1,7 +1,9 @@
 //! [`SoftToken`]: the token directory with token-like PIN semantics, implementing
 //! [`token_core::Carrier`].
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use der::asn1::OctetString;
 use token_core::{
@@ -15,7 +17,9 @@ use zeroize::Zeroizing;
 use crate::attr;
 use crate::crypto::{self, Key};
 use crate::keys;
-use crate::store::{FailPoint, Lock, PinRecord, Store, StoredAttribute, StoredObject, TokenFile};
+use crate::store::{
+    FailPoint, FileStamp, Lock, PinRecord, Store, StoredAttribute, StoredObject, TokenFile,
+};
 
 /// Settings for a new soft token.
 #[derive(Debug, Clone)]
@@ -78,6 +82,8 @@ struct LoggedIn {
 pub struct SoftToken {
     store: Store,
     logged_in: Option<LoggedIn>,
+    cache: Mutex<KeyCache>,
+    state_cache: Mutex<Option<(FileStamp, Arc<TokenFile>)>>,
     knobs: TestKnobs,
 }
 
@@ -144,6 +150,8 @@ impl SoftToken {
         Self {
             store: Store::new(dir),
             logged_in: None,
+            cache: Mutex::new(KeyCache::default()),
+            state_cache: Mutex::new(None),
             knobs: TestKnobs::default(),
         }
     }
@@ -211,9 +219,29 @@ impl SoftToken {
         Ok(out)
     }
 
-    fn read(&self) -> Result<TokenFile> {
+    /// The current state, parsed once per version of the state file: a `stat` decides whether
+    /// the cached parse is still the file's content (every write replaces the file).
+    fn read(&self) -> Result<Arc<TokenFile>> {
+        let stamp = self.store.stamp()?;
+        if let Some((cached, state)) = self
+            .state_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            && *cached == stamp
+        {
+            return Ok(Arc::clone(state));
+        }
         let lock = self.store.lock()?;
-        self.store.load(&lock)
+        // Under the lock the stamp names exactly the content `load` reads.
+        let stamp = self.store.stamp()?;
+        let state = Arc::new(self.store.load(&lock)?);
+        drop(lock);
+        *self
+            .state_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((stamp, Arc::clone(&state)));
+        Ok(state)
     }
 
     /// Checks a PIN like a token does: refuse a blocked PIN or an unpermitted final try,
@@ -424,6 +452,69 @@ fn aad(id: &ContainerId) -> Vec<u8> {
     aad
 }
 
+/// Private keys of the logged-in user, parsed once and reused while the state file is the
+/// one they were read from. Signing is the hot path: without this, every signature would read
+/// and parse the state, decrypt the key and re-derive its public key. Cleared on every change
+/// of the login state, so no key outlives a logout.
+#[derive(Default)]
+struct KeyCache {
+    stamp: Option<FileStamp>,
+    by_id: HashMap<ContainerId, u64>,
+    keys: HashMap<u64, Arc<keys::Private>>,
+}
+
+impl SoftToken {
+    fn clear_key_cache(&self) {
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        *cache = KeyCache::default();
+    }
+
+    /// The cache, emptied first when the state file changed since it was filled.
+    fn fresh_cache(&self) -> Result<MutexGuard<'_, KeyCache>> {
+        let stamp = self.store.stamp()?;
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.stamp != Some(stamp) {
+            *cache = KeyCache {
+                stamp: Some(stamp),
+                ..KeyCache::default()
+            };
+        }
+        Ok(cache)
+    }
+
+    /// The uid of the private key object in container `id`.
+    fn private_key_uid(&self, id: &ContainerId) -> Result<u64> {
+        if let Some(uid) = self.fresh_cache()?.by_id.get(id) {
+            return Ok(*uid);
+        }
+        let state = self.read()?;
+        let uid = state
+            .objects
+            .iter()
+            .find(|o| {
+                class_of(o) == Some(attr::CKO_PRIVATE_KEY)
+                    && get(o, attr::ID) == Some(id.as_bytes())
+            })
+            .map(|o| o.uid)
+            .ok_or_else(|| Error::NotFound {
+                what: format!("private key in container {id}"),
+            })?;
+        self.fresh_cache()?.by_id.insert(id.clone(), uid);
+        Ok(uid)
+    }
+
+    /// The parsed private key of object `uid` (user login required).
+    pub(crate) fn private_key(&self, uid: u64) -> Result<Arc<keys::Private>> {
+        self.user_key()?;
+        if let Some(key) = self.fresh_cache()?.keys.get(&uid) {
+            return Ok(Arc::clone(key));
+        }
+        let key = Arc::new(keys::private_key(&self.private_key_der(uid)?)?);
+        self.fresh_cache()?.keys.insert(uid, Arc::clone(&key));
+        Ok(key)
+    }
+}
+
 impl Carrier for SoftToken {
     fn info(&self) -> Result<CarrierInfo> {
         let state = match self.read() {
@@ -456,6 +547,7 @@ impl Carrier for SoftToken {
 
     fn login(&mut self, pin: &Pin, final_try: FinalTry) -> Result<()> {
         let token_key = self.verify_pin(PinRole::User, pin.expose(), final_try)?;
+        self.clear_key_cache();
         self.logged_in = Some(LoggedIn {
             role: PinRole::User,
             token_key,
@@ -465,6 +557,7 @@ impl Carrier for SoftToken {
 
     fn login_admin(&mut self, pin: &AdminPin, final_try: FinalTry) -> Result<()> {
         let token_key = self.verify_pin(PinRole::Admin, pin.expose(), final_try)?;
+        self.clear_key_cache();
         self.logged_in = Some(LoggedIn {
             role: PinRole::Admin,
             token_key,
@@ -473,6 +566,7 @@ impl Carrier for SoftToken {
     }
 
     fn logout(&mut self) -> Result<()> {
+        self.clear_key_cache();
         self.logged_in = None;
         Ok(())
     }
@@ -503,7 +597,7 @@ impl Carrier for SoftToken {
     }
 
     fn containers(&self) -> Result<Vec<ContainerInfo>> {
-        containers_of(&self.read()?)
+        containers_of(&*self.read()?)
     }
 
     fn delete_container(&mut self, id: &ContainerId) -> Result<()> {
@@ -533,6 +627,7 @@ impl Carrier for SoftToken {
             kdf_iterations: state.so_pin.iterations,
         };
         self.initialise(&lock, settings.label.clone(), &settings, admin)?;
+        self.clear_key_cache();
         self.logged_in = None;
         Ok(())
     }
@@ -636,36 +731,14 @@ impl Carrier for SoftToken {
 
     fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>> {
         request.check_digest_len()?;
-        let token_key = self.user_key()?;
-        let state = self.read()?;
-        let private = state
-            .objects
-            .iter()
-            .find(|o| {
-                class_of(o) == Some(attr::CKO_PRIVATE_KEY)
-                    && get(o, attr::ID) == Some(request.container.as_bytes())
-            })
-            .ok_or_else(|| Error::NotFound {
-                what: format!("private key in container {}", request.container),
-            })?;
-        let sealed = private
-            .attributes
-            .iter()
-            .find(|a| a.kind == attr::KC_PKCS8 && a.sealed)
-            .ok_or_else(|| Error::NotFound {
-                what: "private key material".into(),
-            })?;
+        self.user_key()?;
+        let uid = self.private_key_uid(request.container)?;
         // U15: ask before the key is touched.
         request.confirm()?;
-        let pkcs8 = crypto::open(token_key, &aad(request.container), sealed.value.as_bytes())
-            .ok_or_else(|| {
-                Error::Backend(BackendEvidence::Other(
-                    "soft token: stored private key does not decrypt (damaged store)".into(),
-                ))
-            })?;
+        let key = self.private_key(uid)?;
         match request.input {
-            SignInput::Message(m) => keys::sign_message(&pkcs8, request.scheme, m),
-            SignInput::Digest(d) => keys::sign_digest(&pkcs8, request.scheme, d),
+            SignInput::Message(m) => keys::sign_message(&key, request.scheme, m),
+            SignInput::Digest(d) => keys::sign_digest(&key, request.scheme, d),
         }
     }
 }
@@ -686,7 +759,7 @@ fn certificate_object(id: &ContainerId, label: &str, der: &[u8]) -> Result<Vec<S
 /// key sealing stay in this file: the module never compares a PIN or touches a token key.
 impl SoftToken {
     /// The whole state, read under the lock.
-    pub(crate) fn state(&self) -> Result<TokenFile> {
+    pub(crate) fn state(&self) -> Result<Arc<TokenFile>> {
         self.read()
     }
 
@@ -717,6 +790,7 @@ impl SoftToken {
             settings.admin_retries = state.so_pin.max_retries;
             settings.user_retries = state.user_pin.as_ref().map_or(10, |r| r.max_retries);
         }
+        self.clear_key_cache();
         self.logged_in = None;
         let lock = self.store.lock()?;
         self.initialise(&lock, label.to_owned(), &settings, admin_pin)

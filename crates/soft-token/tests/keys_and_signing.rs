@@ -561,3 +561,58 @@ fn signing_needs_the_user_login() {
         .unwrap_err();
     assert_eq!(err.code(), "KC-UNSUPPORTED");
 }
+
+#[test]
+fn a_key_deleted_elsewhere_is_not_signed_with_from_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = token(dir.path());
+    let info = a
+        .generate(
+            &NewContainer::new("k", KeyAlgorithm::Gost(GostParamSet::Tc26_256A)),
+            &mut NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+    // `a` has the key parsed in memory now.
+    a.sign(&SignRequest::message(
+        &info.id,
+        SignatureScheme::Gost256,
+        b"one",
+    ))
+    .unwrap();
+    // Another handle (as another process would) deletes the container.
+    let mut b = SoftToken::open(dir.path());
+    b.login(&Pin::new(USER), FinalTry::Refuse).unwrap();
+    b.delete_container(&info.id).unwrap();
+    let err = a
+        .sign(&SignRequest::message(
+            &info.id,
+            SignatureScheme::Gost256,
+            b"two",
+        ))
+        .unwrap_err();
+    assert_eq!(err.code(), "KC-NOT-FOUND");
+    // And after a logout nothing signs, cached or not.
+    let other = a
+        .generate(
+            &NewContainer::new("k2", KeyAlgorithm::Gost(GostParamSet::Tc26_256A)),
+            &mut NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+    a.sign(&SignRequest::message(
+        &other.id,
+        SignatureScheme::Gost256,
+        b"three",
+    ))
+    .unwrap();
+    a.logout().unwrap();
+    let err = a
+        .sign(&SignRequest::message(
+            &other.id,
+            SignatureScheme::Gost256,
+            b"four",
+        ))
+        .unwrap_err();
+    assert_eq!(err.code(), "KC-LOGIN-REQUIRED");
+}

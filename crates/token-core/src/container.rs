@@ -261,6 +261,20 @@ pub struct KeyUsageFlags {
     pub crl_sign: bool,
 }
 
+impl From<KeyUsage> for KeyUsageFlags {
+    fn from(ku: KeyUsage) -> Self {
+        Self {
+            digital_signature: ku.digital_signature(),
+            non_repudiation: ku.non_repudiation(),
+            key_encipherment: ku.key_encipherment(),
+            data_encipherment: ku.data_encipherment(),
+            key_agreement: ku.key_agreement(),
+            key_cert_sign: ku.key_cert_sign(),
+            crl_sign: ku.crl_sign(),
+        }
+    }
+}
+
 /// What a GUI shows about a certificate in a container (flow U02).
 #[derive(Debug, Clone)]
 pub struct CertificateInfo {
@@ -293,15 +307,7 @@ impl CertificateInfo {
         let key_usage = tbs
             .get_extension::<KeyUsage>()
             .map_err(|e| Error::malformed_der("key usage extension", e))?
-            .map(|(_, ku)| KeyUsageFlags {
-                digital_signature: ku.digital_signature(),
-                non_repudiation: ku.non_repudiation(),
-                key_encipherment: ku.key_encipherment(),
-                data_encipherment: ku.data_encipherment(),
-                key_agreement: ku.key_agreement(),
-                key_cert_sign: ku.key_cert_sign(),
-                crl_sign: ku.crl_sign(),
-            });
+            .map(|(_, ku)| KeyUsageFlags::from(ku));
         Ok(Self {
             subject: tbs.subject().to_string(),
             issuer: tbs.issuer().to_string(),
