@@ -14,7 +14,7 @@ die() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
 
 # --- 1. System packages -------------------------------------------------------------------
 packages=(softhsm2 opensc pcscd pcsc-tools vsmartcard-vpcd libpcsclite-dev pkg-config
-          openssl libengine-gost-openssl g++)
+          openssl libengine-gost-openssl g++ chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

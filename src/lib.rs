@@ -13,6 +13,7 @@
 //! | [`soft_token`] | `soft-token` | the built-in software carrier |
 //! | [`pkcs11`] | `pkcs11-backend` | any PKCS#11 token (Rutoken, JaCarta, KAZTOKEN, SoftHSM…) |
 //! | [`pcsc`] | `pcsc-apdu` | smart cards over PC/SC: ATR identification, ISO PIN commands, challenge-response unblock |
+//! | [`rotation`] | `rotation-policy` | expiry-driven rotation (U13, U16–U20): policy, CA interface, resumable journaled rotation, act of key recognition, fleet evaluation |
 //!
 //! ```
 //! use keycarrier::{Pin, PinPolicy};
@@ -24,6 +25,7 @@ pub use csr;
 pub use gost;
 pub use pcsc_apdu as pcsc;
 pub use pkcs11_backend as pkcs11;
+pub use rotation_policy as rotation;
 pub use soft_token;
 pub use token_core;
 pub use token_core::*;
