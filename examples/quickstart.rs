@@ -1,45 +1,54 @@
 //! keycarrier quickstart: what a bank client application does with a key carrier, on the
-//! built-in soft token. No hardware, no network; the token lives in a temporary directory.
+//! built-in soft token. No hardware, no network; everything lives in a temporary directory.
 //!
 //! Run with `cargo run --example quickstart`.
 //!
 //! The story: a new token arrives with the vendor's default PINs; the client sets policy-checked
-//! PINs, generates a GOST R 34.10-2012 key on the token, installs a certificate for it, signs a
-//! payment order and the bank checks the signature; then the client mistypes the PIN until the
-//! last attempt, and the bank's administrator PIN unblocks it with the key intact.
-//!
-//! Still to come in this example (their crates are not built yet): a PKCS#10 request to a CA, a
-//! CMS-signed payment order, and the yearly key rotation.
+//! PINs and generates a GOST R 34.10-2012 key on the token; sends a certificate request with the
+//! act of public key recognition to the bank (an embedded *test* CA stands in for it); installs
+//! the certificate; signs a payment order as CMS, which the bank verifies; 50 days before expiry
+//! the key is rotated; then the client mistypes the PIN until the last attempt, and the
+//! administrator PIN unblocks it with the keys intact.
 #![allow(clippy::print_stdout)] // an example program talks to its user
 
-use std::str::FromStr;
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
 
-use keycarrier::soft_token::{SoftToken, TokenSettings};
-use keycarrier::x509_cert::builder::{Builder, CertificateBuilder, profile::BuilderProfile};
-use keycarrier::x509_cert::der::{Decode, Encode};
-use keycarrier::x509_cert::ext::Extension;
-use keycarrier::x509_cert::name::Name;
-use keycarrier::x509_cert::serial_number::SerialNumber;
-use keycarrier::x509_cert::spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
-use keycarrier::x509_cert::time::Validity;
-use keycarrier::{
-    AdminPin, CancelToken, Carrier, CarrierSignature, CodeAlphabet, ContainerSigner, Error,
-    ErrorCode, FinalTry, GostParamSet, KeyAlgorithm, NewContainer, Pin, PinPolicy, PinRole,
-    Progress, SignRequest, Stage, gost, normalize_code,
+use keycarrier::cms::{CmsSigner, Content, VerifyOptions};
+use keycarrier::csr::{
+    RequestTemplate, RequestedExtensions, RussianSubject, Subject, install_certificate,
 };
+use keycarrier::rotation::act::RecognitionAct;
+use keycarrier::rotation::ca::TestCa;
+use keycarrier::rotation::{
+    KeyFacts, Outcome, Policy, RotationEvent, RotationOptions, Rotator, UtcOffset,
+};
+use keycarrier::soft_token::{SoftToken, TokenSettings};
+use keycarrier::{
+    AdminPin, CancelToken, Carrier, CodeAlphabet, ContainerSigner, Error, ErrorCode, FinalTry,
+    GostParamSet, KeyAlgorithm, NewContainer, NoProgress, Pin, PinPolicy, PinRole, Progress,
+    SignRequest, Stage, cms, gost, normalize_code,
+};
+
+/// Fewer PIN-hashing rounds than the default 100 000, so the demo runs in a blink.
+fn settings(label: &str) -> TokenSettings {
+    TokenSettings {
+        kdf_iterations: 10_000,
+        ..TokenSettings::new(label)
+    }
+}
 
 fn main() -> Result<(), Error> {
     let dir = tempfile::tempdir().map_err(|e| Error::storage("temporary directory", e))?;
     let policy = PinPolicy::default();
+    let moscow = UtcOffset::MOSCOW;
 
     println!("1. A new soft token, as a bank hands out tokens: vendor default admin PIN 87654321");
-    let settings = TokenSettings {
-        // Fewer PIN-hashing rounds than the default 100 000 so the demo runs in a blink.
-        kdf_iterations: 10_000,
-        ..TokenSettings::new("Accounting")
-    };
-    let mut token = SoftToken::create(dir.path(), &settings, &AdminPin::new("87654321"))?;
+    let mut token = SoftToken::create(
+        &dir.path().join("token"),
+        &settings("Accounting"),
+        &AdminPin::new("87654321"),
+    )?;
     println!("   {}", token.info()?);
     let admin = token.pin_status(PinRole::Admin)?;
     println!(
@@ -48,7 +57,7 @@ fn main() -> Result<(), Error> {
     );
 
     println!(
-        "\n2. Choosing PINs (U04): at least 8 Latin letters/digits, no runs like 123/abc, no defaults"
+        "\n2. Choosing PINs (U04): 8+ Latin letters/digits, no runs like 123/abc, no defaults"
     );
     for candidate in ["12345678", "abc1", "Rx7mQ2wz"] {
         match policy.check(&Pin::new(candidate), None) {
@@ -64,57 +73,129 @@ fn main() -> Result<(), Error> {
 
     println!("\n3. Generating a GOST R 34.10-2012 256 key on the token (U09)");
     token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
-    let spec = NewContainer::new(
-        "Signing key 2026",
-        KeyAlgorithm::Gost(GostParamSet::Tc26_256A),
-    );
+    let spec = NewContainer::new("Signing key", KeyAlgorithm::Gost(GostParamSet::Tc26_256A));
     let mut report = |p: Progress| {
         if p.stage == Stage::Done {
             println!("   generation finished");
         }
     };
     let container = token.generate(&spec, &mut report, &CancelToken::new())?;
-    println!(
-        "   container {} \"{}\": {}",
-        container.id, spec.label, container.algorithm
-    );
+    println!("   container {}: {}", container.id, container.algorithm);
     println!(
         "   private key extractable: {}, sensitive: {}",
         container.extractable, container.sensitive
     );
 
     println!(
-        "\n4. A certificate for the key, signed on the token, installed into the container (U12)"
+        "\n4. A certificate request (U10) signed on the token, and the act of recognition (U13)"
     );
-    let certificate = self_signed_certificate(&token, &container.id)?;
-    token.write_certificate(&container.id, &certificate)?;
-    if let Some(info) = token.container(&container.id)?.certificate() {
-        let info = info?;
-        println!("   subject {}", info.subject);
-        println!("   (self-signed for now; the embedded test CA arrives with the rotation crate)");
+    let subject = RussianSubject {
+        common_name: Some("Иванов Иван Иванович".into()),
+        surname: Some("Иванов".into()),
+        given_name: Some("Иван Иванович".into()),
+        title: Some("Главный бухгалтер".into()),
+        organization: Some("ООО «Аргос»".into()),
+        country: Some("RU".into()),
+        locality: Some("Москва".into()),
+        inn_le: Some("7707083893".into()),
+        ogrn: Some("1027700132195".into()),
+        ..RussianSubject::default()
+    };
+    let owner = subject.common_name.clone().unwrap_or_default();
+    let request = RequestTemplate::new(
+        Subject::Russian(subject),
+        RequestedExtensions::signing_and_encryption("keycarrier"),
+    )
+    .sign(&ContainerSigner::new(&token, &container.id)?)?;
+    let now = SystemTime::now();
+    let act = RecognitionAct::from_request(
+        "АО «Тестбанк»",
+        &request,
+        Some("REQ-0001"),
+        moscow.date_of(now),
+    )?;
+    for line in act
+        .to_text()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(7)
+    {
+        println!("   | {line}");
     }
+    println!("   | ... (and a printable A4 page with two copies: RecognitionAct::to_html)");
 
-    println!("\n5. Signing a payment order (U14), checked the way a bank checks it");
-    let order =
-        "Payment order No. 118, 22.11.2026: 15 000.00 RUB to LLC Argos, INN 7701234567".as_bytes();
-    let signature = token.sign(&SignRequest::message(
-        &container.id,
-        container.algorithm.signature_scheme(),
-        order,
-    ))?;
-    let bank_side = gost::VerifyingKey::from_public_key(&container.public_key)?;
-    bank_side.verify_message(order, &gost::Signature::from_bytes(&signature)?)?;
+    println!("\n5. The bank's CA issues the certificate; it is installed into the container (U12)");
+    println!("   (an embedded test CA on its own soft token stands in for the bank)");
+    let mut ca = test_ca(&dir.path().join("ca"), now)?;
+    let issued = ca.issue(request.as_der(), now, now + Policy::ONE_YEAR)?;
+    let installed = install_certificate(&mut token, &container.id, &issued, now)?;
     println!(
-        "   signature s||r ({} bytes) verifies with the certificate's public key",
-        signature.len()
+        "   certificate for {owner}: valid {} to {}",
+        moscow.date_of(installed.not_before),
+        moscow.date_of(installed.not_after)
     );
-    let forged = String::from_utf8_lossy(order).replace("15 000.00", "95 000.00");
-    let forged_ok = bank_side
-        .verify_message(forged.as_bytes(), &gost::Signature::from_bytes(&signature)?)
-        .is_ok();
-    println!("   the same signature on an altered order verifies: {forged_ok}");
 
-    println!("\n6. Mistyped PINs (U08): the last attempt is never spent without consent");
+    println!("\n6. A payment order signed as CMS (U14); the bank verifies it against its CA");
+    let order = "Payment order No. 118: 15 000.00 RUB to LLC Argos, INN 7707083893".as_bytes();
+    let signer = CmsSigner::new(&token, &container.id, &issued)?;
+    let signed = cms::sign(order, &signer, Content::Attached)?;
+    let options = VerifyOptions {
+        trust_anchors: vec![ca.certificate().to_vec()],
+        at: Some(now),
+    };
+    let valid = |der: &[u8]| {
+        cms::verify(der, None, &options).is_ok_and(|v| v.signers.iter().all(|s| s.result.is_ok()))
+    };
+    println!(
+        "   {} bytes of CMS, signature valid and chained to the CA: {}",
+        signed.len(),
+        valid(&signed)
+    );
+    let mut altered = signed.clone();
+    if let Some(digit) = altered
+        .windows(9)
+        .position(|w| w == b"15 000.00")
+        .and_then(|at| altered.get_mut(at))
+    {
+        *digit = b'9';
+    }
+    println!(
+        "   the same CMS with the amount changed to 95 000.00 verifies: {}",
+        valid(&altered)
+    );
+
+    println!("\n7. 50 days before expiry (U16) the key is rotated (U19); the old key is kept");
+    let later = installed.not_after - Duration::from_secs(50 * 86_400);
+    let certificate = token
+        .container(&container.id)?
+        .certificate()
+        .ok_or_else(|| Error::NotFound {
+            what: "certificate".into(),
+        })??;
+    let decision = Policy::default().decide(&KeyFacts::from_certificate(&certificate), later);
+    println!("   on {}: {decision:?}", moscow.date_of(later));
+    ca.set_now(later);
+    let mut backup_reminders = 0;
+    let outcome = Rotator::new(dir.path().join("journal"), RotationOptions::default())
+        .on_event(|e| {
+            if let RotationEvent::BackupReminder { .. } = e {
+                backup_reminders += 1;
+            }
+        })
+        .start(&mut token, &mut ca, &container.id, &decision, later)?;
+    if let Outcome::Completed {
+        new, certificate, ..
+    } = &outcome
+    {
+        println!(
+            "   new container {new}, certificate valid to {}",
+            moscow.date_of(certificate.not_after)
+        );
+    }
+    println!("   backup reminders for this flash container (U20): {backup_reminders}");
+    println!("   containers on the token: {}", token.containers()?.len());
+
+    println!("\n8. Mistyped PINs (U08): the last attempt is never spent without consent");
     token.logout()?;
     for _ in 0..9 {
         let _ = token.login(&Pin::new("Wrong123x"), FinalTry::Refuse);
@@ -124,9 +205,8 @@ fn main() -> Result<(), Error> {
         "   attempts left: {:?}, final try: {}",
         status.retries_left, status.final_try
     );
-    match token.login(&Pin::new("Wrong123x"), FinalTry::Refuse) {
-        Err(e) => println!("   refused without consent: {e} [{}]", e.code()),
-        Ok(()) => println!("   unexpectedly logged in"),
+    if let Err(e) = token.login(&Pin::new("Wrong123x"), FinalTry::Refuse) {
+        println!("   refused without consent: {e} [{}]", e.code());
     }
     let _ = token.login(&Pin::new("Wrong123x"), FinalTry::Allow);
     println!(
@@ -134,7 +214,7 @@ fn main() -> Result<(), Error> {
         token.pin_status(PinRole::User)?.locked
     );
 
-    println!("\n7. Unblocking with the admin PIN (U06); the key and certificate stay");
+    println!("\n9. Unblocking with the admin PIN (U06); keys and certificates stay");
     println!(
         "   the support desk dictates a code, typed as \"q7k2-o9c1\": {:?}",
         normalize_code("q7k2-o9c1", &CodeAlphabet::WITHOUT_O)?.as_str()
@@ -142,70 +222,33 @@ fn main() -> Result<(), Error> {
     let fresh_pin = policy.approve(Pin::new("N3wPinQz"), None)?;
     token.reset_pin(&AdminPin::new("Adm1nQw8"), &fresh_pin, FinalTry::Refuse)?;
     token.login(&Pin::new("N3wPinQz"), FinalTry::Refuse)?;
-    let again = token.sign(&SignRequest::message(
-        &container.id,
-        container.algorithm.signature_scheme(),
-        order,
-    ))?;
-    bank_side.verify_message(order, &gost::Signature::from_bytes(&again)?)?;
+    let scheme = container.algorithm.signature_scheme();
+    let signature = token.sign(&SignRequest::message(&container.id, scheme, order))?;
+    gost::VerifyingKey::from_public_key(&container.public_key)?
+        .verify_message(order, &gost::Signature::from_bytes(&signature)?)?;
     println!(
-        "   new PIN works, the same key signs again: {} container(s), certificate kept: {}",
-        token.containers()?.len(),
-        !token.container(&container.id)?.certificates.is_empty()
+        "   new PIN works and the old key still signs: {} containers",
+        token.containers()?.len()
     );
 
     println!("\nDone.");
     Ok(())
 }
 
-/// A self-signed profile: subject = issuer, no extensions.
-struct SelfSigned(Name);
-
-impl BuilderProfile for SelfSigned {
-    fn get_issuer(&self, subject: &Name) -> Name {
-        subject.clone()
-    }
-    fn get_subject(&self) -> Name {
-        self.0.clone()
-    }
-    fn build_extensions(
-        &self,
-        _: SubjectPublicKeyInfoRef<'_>,
-        _: SubjectPublicKeyInfoRef<'_>,
-        _: &keycarrier::x509_cert::TbsCertificate,
-    ) -> keycarrier::x509_cert::builder::Result<Vec<Extension>> {
-        Ok(vec![])
-    }
-}
-
-/// Builds a certificate with x509-cert's builder, signed by the key on the token through
-/// [`ContainerSigner`].
-fn self_signed_certificate(
-    token: &SoftToken,
-    id: &keycarrier::ContainerId,
-) -> Result<Vec<u8>, Error> {
-    let der = |e| Error::malformed_der("certificate", e);
-    let signer = ContainerSigner::new(token, id)?;
-    let spki = SubjectPublicKeyInfoOwned::from_der(&signer.public_key().to_der()?).map_err(der)?;
-    let subject = Name::from_str("CN=Ivanov Ivan Ivanovich,O=LLC Argos,C=RU").map_err(der)?;
-    let validity = Validity::from_now(Duration::from_secs(365 * 86_400)).map_err(der)?;
-    let builder = CertificateBuilder::new(
-        SelfSigned(subject),
-        SerialNumber::from(1u32),
-        validity,
-        spki,
-    )
-    .map_err(|e| Error::Malformed {
-        what: "certificate",
-        at: None,
-        reason: e.to_string(),
-    })?;
-    let cert = builder
-        .build::<_, CarrierSignature>(&signer)
-        .map_err(|e| Error::Malformed {
-            what: "certificate",
-            at: None,
-            reason: e.to_string(),
-        })?;
-    cert.to_der().map_err(der)
+/// The embedded test CA: a GOST key on its own soft token, a self-signed CA certificate.
+fn test_ca(dir: &Path, now: SystemTime) -> Result<TestCa<SoftToken>, Error> {
+    let mut ca_token = SoftToken::create(
+        &dir.join("token"),
+        &settings("Test CA"),
+        &AdminPin::new("Ca0dmin9"),
+    )?;
+    let pin = PinPolicy::default().approve(Pin::new("Ca7pinQz"), None)?;
+    ca_token.reset_pin(&AdminPin::new("Ca0dmin9"), &pin, FinalTry::Refuse)?;
+    ca_token.login(&Pin::new("Ca7pinQz"), FinalTry::Refuse)?;
+    let key = ca_token.generate(
+        &NewContainer::new("CA key", KeyAlgorithm::Gost(GostParamSet::Tc26_256A)),
+        &mut NoProgress,
+        &CancelToken::new(),
+    )?;
+    TestCa::create(ca_token, key.id, "Test Bank CA", &dir.join("state"), now)
 }
