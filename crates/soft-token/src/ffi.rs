@@ -433,6 +433,21 @@ unsafe extern "C" fn c_create_object(
     })
 }
 
+unsafe extern "C" fn c_copy_object(
+    h: CK_SESSION_HANDLE,
+    object: CK_OBJECT_HANDLE,
+    tmpl: *mut CK_ATTRIBUTE,
+    n: CK_ULONG,
+    new_object: *mut CK_OBJECT_HANDLE,
+) -> CK_RV {
+    entry(|| {
+        // SAFETY: pTemplate holds ulCount attributes; phNewObject is writable.
+        let (tmpl, new_object) = unsafe { (template(tmpl, n)?, out(new_object)?) };
+        *new_object = module::with(|m| m.copy_object(h, object, &tmpl))?;
+        Ok(CKR_OK)
+    })
+}
+
 unsafe extern "C" fn c_destroy_object(h: CK_SESSION_HANDLE, object: CK_OBJECT_HANDLE) -> CK_RV {
     entry(|| module::with(|m| ok(m.destroy_object(h, object))))
 }
@@ -785,7 +800,7 @@ static FUNCTION_LIST: CK_FUNCTION_LIST = CK_FUNCTION_LIST {
     C_Login: Some(c_login),
     C_Logout: Some(c_logout),
     C_CreateObject: Some(c_create_object),
-    C_CopyObject: Some(unsupported::copy_object),
+    C_CopyObject: Some(c_copy_object),
     C_DestroyObject: Some(c_destroy_object),
     C_GetObjectSize: Some(unsupported::get_object_size),
     C_GetAttributeValue: Some(c_get_attribute_value),
@@ -869,15 +884,6 @@ mod unsupported {
         _: CK_ULONG,
         _: CK_OBJECT_HANDLE,
         _: CK_OBJECT_HANDLE,
-    ) -> CK_RV {
-        CKR_FUNCTION_NOT_SUPPORTED
-    }
-    pub(super) unsafe extern "C" fn copy_object(
-        _: CK_SESSION_HANDLE,
-        _: CK_OBJECT_HANDLE,
-        _: *mut CK_ATTRIBUTE,
-        _: CK_ULONG,
-        _: *mut CK_OBJECT_HANDLE,
     ) -> CK_RV {
         CKR_FUNCTION_NOT_SUPPORTED
     }

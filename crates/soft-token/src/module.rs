@@ -766,6 +766,35 @@ impl Module {
         ck(self.token(h)?.set_attributes(obj.uid, values))
     }
 
+    /// C_CopyObject: a token copy of an object with the template's CKA_LABEL / CKA_ID /
+    /// CKA_SUBJECT applied (what C_SetAttributeValue may change; CKA_TOKEN = true is accepted,
+    /// session objects are not kept).
+    pub(crate) fn copy_object(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        uid: CK_OBJECT_HANDLE,
+        template: &[Attr],
+    ) -> R<u64> {
+        let obj = self.object(h, uid)?;
+        self.check_writable(h, is_private(&obj))?;
+        if template_bool(template, CKA_TOKEN)? == Some(false) {
+            return Err(CKR_ATTRIBUTE_VALUE_INVALID);
+        }
+        let mut values = Vec::new();
+        for (kind, value) in template {
+            match *kind {
+                CKA_LABEL | CKA_ID | CKA_SUBJECT => values.push((*kind, value.clone())),
+                CKA_TOKEN => {}
+                CKA_CLASS | CKA_KEY_TYPE | CKA_PRIVATE | CKA_VALUE | CKA_MODULUS
+                | CKA_PUBLIC_EXPONENT | CKA_MODULUS_BITS | CKA_GOSTR3410_PARAMS
+                | CKA_GOSTR3411_PARAMS | CKA_LOCAL | CKA_SENSITIVE | CKA_EXTRACTABLE
+                | CKA_CERTIFICATE_TYPE => return Err(CKR_ATTRIBUTE_READ_ONLY),
+                _ => return Err(CKR_ATTRIBUTE_TYPE_INVALID),
+            }
+        }
+        ck(self.token(h)?.copy_object(obj.uid, values))
+    }
+
     /// C_CreateObject: certificates, data objects, GOST public keys.
     pub(crate) fn create_object(&mut self, h: CK_SESSION_HANDLE, template: &[Attr]) -> R<u64> {
         let class = template_ulong(template, CKA_CLASS)?.ok_or(CKR_TEMPLATE_INCOMPLETE)?;

@@ -743,6 +743,36 @@ impl Carrier for SoftToken {
     }
 }
 
+/// Applies clear attribute values to an object; a new `CKA_ID` re-seals its key material
+/// under the new id (needs the token key, i.e. the user logged in).
+fn apply_values(
+    obj: &mut StoredObject,
+    values: Vec<(u64, Vec<u8>)>,
+    token_key: Option<&crypto::Key>,
+) -> Result<()> {
+    for (kind, value) in values {
+        if kind == attr::ID {
+            let old_id = ContainerId::new(get(obj, attr::ID).unwrap_or_default().to_vec());
+            let new_id = ContainerId::new(value.clone());
+            if let Some(sealed) = obj
+                .attributes
+                .iter_mut()
+                .find(|a| a.kind == attr::KC_PKCS8 && a.sealed)
+            {
+                let key = token_key.ok_or(Error::LoginRequired {
+                    role: PinRole::User,
+                })?;
+                let plain = crypto::open(key, &aad(&old_id), sealed.value.as_bytes())
+                    .ok_or_else(damaged_key)?;
+                sealed.value = octets(crypto::seal(key, &aad(&new_id), &plain)?)?;
+            }
+        }
+        obj.attributes.retain(|a| a.kind != kind);
+        obj.attributes.push(clear(kind, value)?);
+    }
+    Ok(())
+}
+
 fn certificate_object(id: &ContainerId, label: &str, der: &[u8]) -> Result<Vec<StoredAttribute>> {
     Ok(vec![
         clear(attr::CLASS, attr::ulong(attr::CKO_CERTIFICATE))?,
@@ -845,27 +875,31 @@ impl SoftToken {
                 .ok_or_else(|| Error::NotFound {
                     what: format!("object {uid}"),
                 })?;
-            for (kind, value) in values {
-                if kind == attr::ID {
-                    let old_id = ContainerId::new(get(obj, attr::ID).unwrap_or_default().to_vec());
-                    let new_id = ContainerId::new(value.clone());
-                    if let Some(sealed) = obj
-                        .attributes
-                        .iter_mut()
-                        .find(|a| a.kind == attr::KC_PKCS8 && a.sealed)
-                    {
-                        let key = token_key.as_ref().ok_or(Error::LoginRequired {
-                            role: PinRole::User,
-                        })?;
-                        let plain = crypto::open(key, &aad(&old_id), sealed.value.as_bytes())
-                            .ok_or_else(damaged_key)?;
-                        sealed.value = octets(crypto::seal(key, &aad(&new_id), &plain)?)?;
-                    }
-                }
-                obj.attributes.retain(|a| a.kind != kind);
-                obj.attributes.push(clear(kind, value)?);
-            }
-            Ok(())
+            apply_values(obj, values, token_key.as_ref())
+        })
+    }
+
+    /// Copies object `uid` with `values` applied (as [`Self::set_attributes`] would), in one
+    /// write; returns the copy's uid. Key material is copied sealed, re-sealed on a new id.
+    pub(crate) fn copy_object(&self, uid: u64, values: Vec<(u64, Vec<u8>)>) -> Result<u64> {
+        let token_key = self.user_key().ok().map(|k| Zeroizing::new(**k));
+        self.update(|state| {
+            let mut copy = state
+                .objects
+                .iter()
+                .find(|o| o.uid == uid)
+                .cloned()
+                .ok_or_else(|| Error::NotFound {
+                    what: format!("object {uid}"),
+                })?;
+            apply_values(&mut copy, values, token_key.as_ref())?;
+            copy.uid = state.next_uid;
+            state.next_uid = copy.uid.checked_add(1).ok_or_else(|| Error::NotAllowed {
+                reason: "object counter exhausted".into(),
+            })?;
+            let new_uid = copy.uid;
+            state.objects.push(copy);
+            Ok(new_uid)
         })
     }
 

@@ -725,3 +725,69 @@ fn u06_raw_calls_buffer_sizes_sensitive_values_and_operation_state() {
         CKR_CRYPTOKI_NOT_INITIALIZED
     );
 }
+
+#[test]
+fn c_copy_object_copies_keys_under_a_new_id_and_refuses_read_only_attributes() {
+    let _env = env();
+    let p = pkcs11();
+    let slot = initialised(&p);
+    let s = p.open_rw_session(slot).unwrap();
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let (public, private) = s
+        .generate_key_pair(
+            &Mechanism::RsaPkcsKeyPairGen,
+            &[
+                Attribute::Token(true),
+                Attribute::ModulusBits(2048.into()),
+                Attribute::Id(vec![1]),
+            ],
+            &[
+                Attribute::Token(true),
+                Attribute::Sign(true),
+                Attribute::Id(vec![1]),
+            ],
+        )
+        .unwrap();
+    // A copy under a new id: the sealed key material is re-sealed for the new id and signs.
+    let copy = s
+        .copy_object(
+            private,
+            &[Attribute::Id(vec![2]), Attribute::Label(b"copy".to_vec())],
+        )
+        .unwrap();
+    assert_ne!(copy, private);
+    let attrs = s
+        .get_attributes(copy, &[AttributeType::Id, AttributeType::Label])
+        .unwrap();
+    assert!(
+        attrs.contains(&Attribute::Id(vec![2]))
+            && attrs.contains(&Attribute::Label(b"copy".to_vec())),
+        "{attrs:?}"
+    );
+    let data = b"signed by the copy";
+    let sig = s.sign(&Mechanism::Sha256RsaPkcs, copy, data).unwrap();
+    s.verify(&Mechanism::Sha256RsaPkcs, public, data, &sig)
+        .unwrap();
+    // The original is untouched.
+    assert!(
+        s.get_attributes(private, &[AttributeType::Id])
+            .unwrap()
+            .contains(&Attribute::Id(vec![1]))
+    );
+    // What cannot change is refused, and nothing is copied.
+    let before = s.find_objects(&[]).unwrap().len();
+    assert_eq!(
+        rv(s.copy_object(private, &[Attribute::Sensitive(false)])
+            .unwrap_err()),
+        RvError::AttributeReadOnly
+    );
+    assert_eq!(
+        rv(s.copy_object(private, &[Attribute::Token(false)])
+            .unwrap_err()),
+        RvError::AttributeValueInvalid
+    );
+    assert_eq!(s.find_objects(&[]).unwrap().len(), before);
+    // A private object cannot be copied without the user logged in.
+    s.logout().unwrap();
+    assert!(s.copy_object(private, &[]).is_err());
+}
