@@ -31,8 +31,8 @@ use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode, Sequence};
 use spki::AlgorithmIdentifierOwned;
 use token_core::{
-    Carrier, CertificateInfo, Confirm, ContainerId, DigestAlgorithm, Error, Result, SignInput,
-    SignRequest, SignatureScheme, oid,
+    Carrier, CertificateInfo, Confirm, ContainerId, ContainerSigner, DigestAlgorithm, Error,
+    Result, SignatureScheme, oid,
 };
 use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
@@ -89,20 +89,15 @@ fn cms_signature_algorithm(scheme: SignatureScheme) -> Result<AlgorithmIdentifie
 
 /// A container key with its certificate, ready to sign CMS.
 pub struct CmsSigner<'c, C: Carrier + ?Sized> {
-    carrier: &'c C,
-    id: ContainerId,
+    signer: ContainerSigner<'c, C>,
     certificate: Certificate,
     certificate_der: Vec<u8>,
-    scheme: SignatureScheme,
-    description: Option<String>,
-    confirmation: Option<&'c dyn Confirm>,
 }
 
 impl<C: Carrier + ?Sized> core::fmt::Debug for CmsSigner<'_, C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("CmsSigner")
-            .field("id", &self.id)
-            .field("scheme", &self.scheme)
+            .field("signer", &self.signer)
             .finish_non_exhaustive()
     }
 }
@@ -112,31 +107,21 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
     /// ([`Error::CertificateMismatch`]). The scheme is the key's default.
     pub fn new(carrier: &'c C, id: &ContainerId, certificate_der: &[u8]) -> Result<Self> {
         let info = CertificateInfo::from_der(certificate_der)?;
-        let container = carrier.container(id)?;
-        if !info.public_key.same_key(&container.public_key) {
+        let signer = ContainerSigner::new(carrier, id)?;
+        if !info.public_key.same_key(signer.public_key()) {
             return Err(Error::CertificateMismatch);
         }
         let certificate = Certificate::from_der(certificate_der).map_err(der_err("certificate"))?;
         Ok(Self {
-            carrier,
-            id: id.clone(),
+            signer,
             certificate,
             certificate_der: certificate_der.to_vec(),
-            scheme: container.algorithm.signature_scheme(),
-            description: None,
-            confirmation: None,
         })
     }
 
     /// Another scheme the key supports (RSA: [`SignatureScheme::RsaPssSha256`]).
     pub fn with_scheme(mut self, scheme: SignatureScheme) -> Result<Self> {
-        if scheme.is_gost() != self.scheme.is_gost() || (scheme.is_gost() && scheme != self.scheme)
-        {
-            return Err(Error::Unsupported {
-                what: format!("{scheme:?} with this key"),
-            });
-        }
-        self.scheme = scheme;
+        self.signer = self.signer.with_scheme(scheme)?;
         Ok(self)
     }
 
@@ -146,8 +131,7 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
         hook: &'c dyn Confirm,
         description: impl Into<String>,
     ) -> Self {
-        self.confirmation = Some(hook);
-        self.description = Some(description.into());
+        self.signer = self.signer.with_confirmation(hook, description);
         self
     }
 
@@ -157,11 +141,11 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
     }
 
     fn digest_algorithm(&self) -> AlgorithmIdentifierOwned {
-        null_params(self.scheme.digest().oid())
+        null_params(self.signer.scheme().digest().oid())
     }
 
     fn ess_cert_id(&self) -> Result<Attribute> {
-        let (alg, hash) = if self.scheme.is_gost() {
+        let (alg, hash) = if self.signer.scheme().is_gost() {
             (
                 Some(null_params(oid::TC26_GOST_3411_12_256)),
                 digest(DigestAlgorithm::Streebog256, &self.certificate_der),
@@ -191,7 +175,7 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
         content_type: ObjectIdentifier,
         signing_time: SystemTime,
     ) -> Result<SignerInfo> {
-        let md = digest(self.scheme.digest(), content);
+        let md = digest(self.signer.scheme().digest(), content);
         self.signer_info_for_digest(md, content_type, signing_time)
     }
 
@@ -218,15 +202,8 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
             )?)
             .map_err(&e)?;
         attrs.insert(self.ess_cert_id()?).map_err(&e)?;
-        let to_sign = digest(self.scheme.digest(), &attrs.to_der().map_err(&e)?);
-        let request = SignRequest {
-            container: &self.id,
-            scheme: self.scheme,
-            input: SignInput::Digest(&to_sign),
-            description: self.description.as_deref(),
-            confirmation: self.confirmation,
-        };
-        let signature = self.carrier.sign(&request)?;
+        let to_sign = digest(self.signer.scheme().digest(), &attrs.to_der().map_err(&e)?);
+        let signature = Vec::from(Box::<[u8]>::from(self.signer.sign_digest(&to_sign)?));
         let tbs = self.certificate.tbs_certificate();
         Ok(SignerInfo {
             version: CmsVersion::V1,
@@ -236,7 +213,7 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
             }),
             digest_alg: self.digest_algorithm(),
             signed_attrs: Some(attrs),
-            signature_algorithm: cms_signature_algorithm(self.scheme)?,
+            signature_algorithm: cms_signature_algorithm(self.signer.scheme())?,
             signature: OctetString::new(signature).map_err(&e)?,
             unsigned_attrs: None,
         })
@@ -337,7 +314,7 @@ pub fn sign_detached_reader_at<C: Carrier + ?Sized, R: std::io::Read>(
             }
         }
     }
-    let md = match signer.scheme.digest() {
+    let md = match signer.signer.scheme().digest() {
         DigestAlgorithm::Streebog256 => hash_all::<streebog::Streebog256, _>(&mut reader)?,
         DigestAlgorithm::Streebog512 => hash_all::<streebog::Streebog512, _>(&mut reader)?,
         DigestAlgorithm::Sha256 => hash_all::<sha2::Sha256, _>(&mut reader)?,

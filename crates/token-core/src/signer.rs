@@ -182,10 +182,20 @@ impl<'c, C: Carrier + ?Sized> ContainerSigner<'c, C> {
     /// Signs with keycarrier's own error type (the `Signer` impl wraps it into
     /// [`signature::Error`]).
     pub fn sign_message(&self, message: &[u8]) -> Result<CarrierSignature> {
+        self.sign_input(SignInput::Message(message))
+    }
+
+    /// Signs a digest already computed with the scheme's digest algorithm (CMS signs the hash
+    /// of its signed attributes this way), with the same confirmation hook.
+    pub fn sign_digest(&self, digest: &[u8]) -> Result<CarrierSignature> {
+        self.sign_input(SignInput::Digest(digest))
+    }
+
+    fn sign_input(&self, input: SignInput<'_>) -> Result<CarrierSignature> {
         let request = SignRequest {
             container: &self.id,
             scheme: self.scheme,
-            input: SignInput::Message(message),
+            input,
             description: self.description.as_deref(),
             confirmation: self.confirmation,
         };
