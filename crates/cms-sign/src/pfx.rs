@@ -329,7 +329,7 @@ pub fn open_pfx(pfx_der: &[u8], password: &Password) -> Result<PfxContents> {
     if keys.next().is_some() {
         return Err(unsupported("PFX with several private keys"));
     }
-    // A key whose public key cannot be computed here (e.g. a CryptoPro masked key) is still
+    // A key whose public key cannot be computed here (e.g. an algorithm the token lacks) is still
     // returned; the certificates then stay in file order unless `localKeyID` links them.
     let public = public_key_of(&key).ok().flatten();
     let position = certs

@@ -96,16 +96,24 @@ fn pem(label: &str, der: &[u8]) -> String {
 }
 
 fn openssl_verifies(cms: &[u8], cert: &[u8]) {
+    openssl_verifies_with(cms, cert, &["-CAfile", "ca.pem"]);
+}
+
+/// The signature and the signer certificate's key only (the certificate's issuer is absent).
+fn openssl_verifies_signature(cms: &[u8], cert: &[u8]) {
+    openssl_verifies_with(cms, cert, &["-noverify"]);
+}
+
+fn openssl_verifies_with(cms: &[u8], cert: &[u8], trust: &[&str]) {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("s.p7s"), cms).unwrap();
     std::fs::write(d.path().join("ca.pem"), pem("CERTIFICATE", cert)).unwrap();
-    let out = openssl(
-        &[
-            "cms", "-engine", "gost", "-verify", "-binary", "-inform", "DER", "-in", "s.p7s",
-            "-CAfile", "ca.pem", "-out", "out.bin",
-        ],
-        d.path(),
-    );
+    let mut args = vec![
+        "cms", "-engine", "gost", "-verify", "-binary", "-inform", "DER", "-in", "s.p7s", "-out",
+        "out.bin",
+    ];
+    args.extend_from_slice(trust);
+    let out = openssl(&args, d.path());
     assert!(
         out.status.success(),
         "openssl cms -verify: {}",
@@ -469,9 +477,9 @@ fn u03_foreign_certificate_is_refused() {
 
 /// The example of R 50.1.112-2016 (TC26 transport key container), as carried by pygost's
 /// `test_pfx.py`: PBKDF2-HMAC-Streebog-512 with 32-byte salts and 2000 iterations, MAC digest
-/// parameters absent, certificates after the key. The key is a CryptoPro *masked* key, which
-/// the soft token does not take: open, MAC and decryption are checked against the document's
-/// expected PrivateKeyInfo and certificate; the import is refused as unsupported.
+/// parameters absent, certificates after the key. The key is a CryptoPro *masked* key
+/// (scalar ‖ mask): open, MAC and decryption are checked against the document's expected
+/// PrivateKeyInfo and certificate, then the unmasked key is imported with its certificate.
 #[test]
 fn u03_tc26_example_pfx() {
     let pfx = b64(TC26_PFX);
@@ -495,13 +503,20 @@ fn u03_tc26_example_pfx() {
         open_pfx(&pfx, &Password::new("Пароль для PFX!")),
         Err(Error::WrongPasswordOrContainer)
     ));
+    // The masked key unmasks to the certificate's key: the import goes through, and the
+    // imported key signs CMS that OpenSSL verifies against the example certificate.
     let dir = tempfile::tempdir().unwrap();
     let mut t = token(dir.path());
-    assert!(matches!(
-        import_pfx(&mut t, &pfx, &password, "tc26"),
-        Err(Error::Unsupported { .. })
-    ));
-    assert!(t.containers().unwrap().is_empty());
+    let info = import_pfx(&mut t, &pfx, &password, "tc26").unwrap();
+    assert_eq!(
+        info.certificates.first(),
+        contents.certificates.first(),
+        "the example certificate is installed with the key"
+    );
+    assert_eq!(t.containers().unwrap().len(), 1);
+    let signer = CmsSigner::new(&t, &info.id, &contents.certificates[0]).unwrap();
+    let cms = sign(ORDER, &signer, Content::Attached).unwrap();
+    openssl_verifies_signature(&cms, &contents.certificates[0]);
 }
 
 /// A file asking for more than `MAX_ITERATIONS` is refused before any key derivation.

@@ -797,8 +797,11 @@ impl SigningKey {
 
     /// Parses PKCS#8 `PrivateKeyInfo` DER. The `privateKey` content may be the raw
     /// little-endian scalar (OpenSSL default), a nested OCTET STRING holding it (BouncyCastle /
-    /// `LEGACY_PK_WRAP`) or an INTEGER (big-endian). CryptoPro masked keys are refused as
-    /// unsupported.
+    /// `LEGACY_PK_WRAP`), an INTEGER (big-endian), or a CryptoPro *masked* key: the masked
+    /// scalar followed by one or more masks (L bytes each, little-endian; `d = masked · Π mask
+    /// mod q`, as gost-engine's `unmask_priv_key` computes it), bare or inside a
+    /// `MASKED_GOST_KEY ::= SEQUENCE { maskedKey OCTET STRING, publicKey OCTET STRING }`
+    /// whose public key must then match.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
         let info =
             PrivateKeyInfoRef::from_der(der).map_err(|e| Error::malformed_der("private key", e))?;
@@ -837,10 +840,21 @@ impl SigningKey {
                 dst.copy_from_slice(bytes);
             }
             Self::from_be_bytes(set, &be)?
+        } else if content.first() == Some(&0x30) {
+            let masked = MaskedGostKey::from_der(content)
+                .map_err(|e| Error::malformed_der("masked private key", e))?;
+            let key = Self::from_be_bytes(set, &unmask(set, masked.masked_key.as_bytes())?)?;
+            // The SEQUENCE form carries the public key as well: it must be the key's own.
+            let public = masked.public_key.as_bytes();
+            if !public.is_empty() && public != key.public.as_raw_le() {
+                return Err(malformed(
+                    "masked private key",
+                    "public key does not belong to the private key",
+                ));
+            }
+            key
         } else if content.len() > l && content.len().is_multiple_of(l) {
-            return Err(Error::Unsupported {
-                what: "CryptoPro masked GOST private key".into(),
-            });
+            Self::from_be_bytes(set, &unmask(set, content)?)?
         } else {
             return Err(malformed(
                 "private key",
@@ -858,6 +872,49 @@ impl SigningKey {
             public,
         })
     }
+}
+
+/// CryptoPro's `MASKED_GOST_KEY` (gost-engine `gost_asn1.c`).
+#[derive(der::Sequence)]
+struct MaskedGostKey<'a> {
+    masked_key: &'a OctetStringRef,
+    public_key: &'a OctetStringRef,
+}
+
+/// Unmasks a CryptoPro masked scalar: `content` = masked ‖ mask₁ ‖ … ‖ maskₙ (n ≥ 1), each L
+/// bytes little-endian; returns `d = masked · mask₁ · … · maskₙ mod q` big-endian, L bytes.
+/// Constant time in the key material (Montgomery multiplications only).
+fn unmask(set: GostParamSet, content: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let l = key_len(set);
+    if content.len() <= l || !content.len().is_multiple_of(l) {
+        return Err(malformed(
+            "masked private key",
+            format!(
+                "{} bytes; expected a multiple of {l} above {l}",
+                content.len()
+            ),
+        ));
+    }
+    with_curve!(set, c, N => {
+        let q = &c.q;
+        let mut acc = q.one();
+        for chunk in content.chunks_exact(l) {
+            let mut be = Zeroizing::new(chunk.to_vec());
+            be.reverse();
+            let limbs = Zeroizing::new(
+                limbs_from_be::<N>(&be).ok_or_else(|| malformed("masked private key", "width"))?,
+            );
+            let mut factor = q.to_mont(&limbs);
+            acc = q.mul(&acc, &factor);
+            factor.zeroize();
+        }
+        let mut d = Zeroizing::new(q.retrieve(&acc));
+        acc.zeroize();
+        let mut out = Zeroizing::new(vec![0u8; l]);
+        limbs_to_be(&d, &mut out);
+        d.zeroize();
+        Ok(out)
+    })
 }
 
 /// The operating system's random generator.
@@ -987,5 +1044,111 @@ impl TryFrom<PrivateKeyInfoRef<'_>> for SigningKey {
             }),
             _ => pkcs8::Error::KeyMalformed(pkcs8::KeyError::Invalid),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+    use super::*;
+
+    /// PKCS#8 of `key` with `privateKey` content replaced by `content`.
+    fn pkcs8_with(key: &SigningKey, content: &[u8]) -> Vec<u8> {
+        let der = key.to_pkcs8_der().unwrap();
+        let info = PrivateKeyInfoRef::from_der(der.as_bytes()).unwrap();
+        let replaced =
+            PrivateKeyInfoRef::new(info.algorithm, OctetStringRef::new(content).unwrap());
+        replaced.to_der().unwrap()
+    }
+
+    /// `(d · Π masks⁻¹ mod q)` little-endian followed by the masks, as CryptoPro stores it.
+    fn mask(key: &SigningKey, masks: &[&[u8]]) -> Vec<u8> {
+        let set = key.param_set();
+        let l = key_len(set);
+        let d = key.to_be_bytes();
+        let masked = (|| -> Result<Vec<u8>> {
+            with_curve!(set, c, N => {
+                let q = &c.q;
+                let mut acc = q.to_mont(&limbs_from_be::<N>(&d).unwrap());
+                for m in masks {
+                    let mut be = m.to_vec();
+                    be.reverse();
+                    let f = q.to_mont(&limbs_from_be::<N>(&be).unwrap());
+                    acc = q.mul(&acc, &q.invert(&f));
+                }
+                let mut out = vec![0u8; l];
+                limbs_to_be(&q.retrieve(&acc), &mut out);
+                out.reverse();
+                Ok(out)
+            })
+        })()
+        .unwrap();
+        let mut content = masked;
+        for m in masks {
+            content.extend_from_slice(m);
+        }
+        content
+    }
+
+    #[test]
+    fn cryptopro_masked_keys_unmask_to_the_key() {
+        for set in [
+            GostParamSet::Tc26_256A,
+            GostParamSet::CryptoProA,
+            GostParamSet::Tc26_512C,
+        ] {
+            let key = SigningKey::generate(set).unwrap();
+            let l = key_len(set);
+            let m1: Vec<u8> = (0..l).map(|i| (i as u8).wrapping_mul(37) ^ 0x5a).collect();
+            let m2: Vec<u8> = (0..l).map(|i| (i as u8).wrapping_mul(11) ^ 0xc3).collect();
+            for masks in [vec![m1.as_slice()], vec![m1.as_slice(), m2.as_slice()]] {
+                let content = mask(&key, &masks);
+                assert_eq!(content.len(), l * (masks.len() + 1));
+                let back = SigningKey::from_pkcs8_der(&pkcs8_with(&key, &content)).unwrap();
+                assert_eq!(*back.to_be_bytes(), *key.to_be_bytes(), "{set}");
+                // A flipped bit in a mask gives another scalar, never the key.
+                let mut bad = content.clone();
+                bad[l] ^= 1;
+                match SigningKey::from_pkcs8_der(&pkcs8_with(&key, &bad)) {
+                    Ok(other) => assert_ne!(*other.to_be_bytes(), *key.to_be_bytes()),
+                    Err(e) => assert!(matches!(e, Error::Malformed { .. }), "{e}"),
+                }
+            }
+            // The MASKED_GOST_KEY SEQUENCE form, with its public key checked.
+            let content = mask(&key, &[m1.as_slice()]);
+            let seq = |public: &[u8]| {
+                MaskedGostKey {
+                    masked_key: OctetStringRef::new(&content).unwrap(),
+                    public_key: OctetStringRef::new(public).unwrap(),
+                }
+                .to_der()
+                .unwrap()
+            };
+            let good = seq(key.verifying_key().as_raw_le());
+            let back = SigningKey::from_pkcs8_der(&pkcs8_with(&key, &good)).unwrap();
+            assert_eq!(*back.to_be_bytes(), *key.to_be_bytes());
+            let other = SigningKey::generate(set).unwrap();
+            let wrong = seq(other.verifying_key().as_raw_le());
+            assert!(matches!(
+                SigningKey::from_pkcs8_der(&pkcs8_with(&key, &wrong)),
+                Err(Error::Malformed { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn masked_key_of_bad_length_or_zero_is_malformed() {
+        let key = SigningKey::generate(GostParamSet::Tc26_256A).unwrap();
+        // A zero mask makes d = 0: refused as out of range, not accepted.
+        let mut content = vec![0x11u8; 32];
+        content.extend([0u8; 32]);
+        assert!(matches!(
+            SigningKey::from_pkcs8_der(&pkcs8_with(&key, &content)),
+            Err(Error::Malformed { .. })
+        ));
+        assert!(matches!(
+            SigningKey::from_pkcs8_der(&pkcs8_with(&key, &[0x30, 0x03, 0x04, 0x01, 0x00])),
+            Err(Error::Malformed { .. })
+        ));
     }
 }
