@@ -17,6 +17,7 @@
 //! The `cms` crate's builder cannot do attached GOST SignedData (its hasher table has no
 //! Streebog), so the `SignerInfo` is assembled here; the `cms` crate supplies the types.
 
+pub mod ber;
 pub mod pfx;
 pub mod reissue;
 
@@ -366,7 +367,15 @@ fn assemble<C: Carrier + ?Sized>(
 }
 
 fn parse(cms_der: &[u8]) -> Result<SignedData> {
-    let ci = ContentInfo::from_der(cms_der).map_err(der_err("CMS ContentInfo"))?;
+    // DER first; BER (indefinite lengths, chunked content: `openssl cms -stream`, CryptoPro)
+    // is converted and read again.
+    let ci = match ContentInfo::from_der(cms_der) {
+        Ok(ci) => ci,
+        Err(e) => {
+            let der = ber::to_der(cms_der).map_err(|_| der_err("CMS ContentInfo")(e))?;
+            ContentInfo::from_der(&der).map_err(der_err("CMS ContentInfo"))?
+        }
+    };
     if ci.content_type != oid::CMS_SIGNED_DATA {
         return Err(Error::Malformed {
             what: "CMS ContentInfo",

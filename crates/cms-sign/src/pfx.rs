@@ -17,8 +17,9 @@
 //! password, derived keys and decrypted key bytes are wiped after use. Iteration counts above
 //! [`MAX_ITERATIONS`] are refused so that a hostile file cannot keep the CPU busy for hours.
 //!
-//! Only DER is read (what OpenSSL and the TC26 example use); BER indefinite lengths are
-//! reported as malformed.
+//! DER is read directly (what OpenSSL and the TC26 example write); BER with indefinite lengths
+//! and chunked strings (Windows, CryptoPro) goes through [`crate::ber::to_der`] first. The MAC is
+//! computed over the authSafe content octets as received, which that conversion preserves.
 
 use der::asn1::{Any, BmpString, ObjectIdentifier, OctetString, OctetStringRef, UintRef};
 use der::{Decode, Encode, Sequence};
@@ -165,6 +166,19 @@ fn der_err(e: der::Error) -> Error {
     Error::malformed_der("PFX", e)
 }
 
+/// DER first; BER (indefinite lengths, chunked strings: Windows and CryptoPro exports) is
+/// converted by [`crate::ber::to_der`] and decoded again. The DER error is reported when the
+/// input is not BER either.
+fn decode_ber<T: for<'a> Decode<'a, Error = der::Error>>(bytes: &[u8]) -> Result<T> {
+    match T::from_der(bytes) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let der = crate::ber::to_der(bytes).map_err(|_| der_err(e))?;
+            T::from_der(&der).map_err(der_err)
+        }
+    }
+}
+
 fn unsupported(what: impl Into<String>) -> Error {
     Error::Unsupported { what: what.into() }
 }
@@ -202,12 +216,12 @@ struct Parsed {
 }
 
 fn parse(pfx_der: &[u8]) -> Result<Parsed> {
-    let pfx = Pfx::from_der(pfx_der).map_err(der_err)?;
+    let pfx: Pfx = decode_ber(pfx_der)?;
     if pfx.version != 3 {
         return Err(malformed(format!("version {}", pfx.version)));
     }
     let auth_safe = data_octets(&pfx.auth_safe)?;
-    let parts = Vec::<cms::content_info::ContentInfo>::from_der(&auth_safe).map_err(der_err)?;
+    let parts: Vec<cms::content_info::ContentInfo> = decode_ber(&auth_safe)?;
     Ok(Parsed {
         mac: pfx.mac_data,
         auth_safe,
@@ -268,7 +282,7 @@ fn pbe_summary(alg: &AlgorithmIdentifierOwned) -> Result<(ObjectIdentifier, u32)
 }
 
 fn safe_bags(der: &[u8]) -> Result<Vec<SafeBag>> {
-    Vec::<SafeBag>::from_der(der).map_err(der_err)
+    decode_ber(der)
 }
 
 /// Opens a PFX: checks the MAC, decrypts the key and certificate bags.

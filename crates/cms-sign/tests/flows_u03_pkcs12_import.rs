@@ -597,3 +597,106 @@ mwcl1xQV2G5/fgICB9A=";
 const TC26_KEY: &str = "
 MGYCAQAwHwYIKoUDBwEBAQEwEwYHKoUDAgIjAQYIKoUDBwEBAgIEQEYbRu86z+1JFKDcPDN9UbTG
 G2ki9enTqos4KpUU0j9IDpl1UXiaA1YDIwUjlAp+81GkLmyt8Fw6Gt/X5JZySAY=";
+
+#[allow(clippy::indexing_slicing, reason = "test helper over DER OpenSSL just wrote")]
+/// Re-encodes DER as the BER Windows and CryptoPro write: every constructed value with an
+/// indefinite length, every OCTET STRING longer than 32 bytes in 32-byte chunks. Only the
+/// outer structure is touched (OCTET STRING contents stay as they are, so the MAC still fits).
+fn to_indefinite_ber(der: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < der.len() {
+        let tag = der[pos];
+        let (len, header) = match der[pos + 1] {
+            l if l < 0x80 => (l as usize, 2),
+            l => {
+                let n = (l & 0x7f) as usize;
+                let len = der[pos + 2..pos + 2 + n]
+                    .iter()
+                    .fold(0usize, |a, &b| a * 256 + b as usize);
+                (len, 2 + n)
+            }
+        };
+        let body = &der[pos + header..pos + header + len];
+        if tag & 0x20 != 0 {
+            out.extend([tag, 0x80]);
+            out.extend(to_indefinite_ber(body));
+            out.extend([0, 0]);
+        } else if tag == 0x04 && len > 32 {
+            out.extend([0x24, 0x80]);
+            for chunk in body.chunks(32) {
+                out.extend([0x04, chunk.len() as u8]);
+                out.extend_from_slice(chunk);
+            }
+            out.extend([0, 0]);
+        } else {
+            out.extend_from_slice(&der[pos..pos + header + len]);
+        }
+        pos += header + len;
+    }
+    out
+}
+
+/// A PFX in BER (indefinite lengths, chunked authSafe) imports like its DER original; the
+/// same file cut short is a typed error.
+#[test]
+fn u03_ber_pfx_imports() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    key_and_cert(
+        p,
+        "ber",
+        &[
+            "-engine",
+            "gost",
+            "-algorithm",
+            "gost2012_256",
+            "-pkeyopt",
+            "paramset:TCA",
+        ],
+        "-md_gost12_256",
+    );
+    let der = export(
+        p,
+        "ber",
+        &[
+            "-keypbe",
+            "gost89",
+            "-certpbe",
+            "gost89",
+            "-macalg",
+            "md_gost12_256",
+        ],
+        "ber.p12",
+    );
+    let ber = to_indefinite_ber(&der);
+    assert_ne!(ber, der);
+    assert_eq!(&ber[..2], [0x30, 0x80]);
+    // OpenSSL reads the BER file too (the re-encoding is valid BER).
+    std::fs::write(p.join("ber-indefinite.p12"), &ber).unwrap();
+    let pass = format!("pass:{PASS}");
+    ok(
+        &[
+            "pkcs12",
+            "-engine",
+            "gost",
+            "-in",
+            "ber-indefinite.p12",
+            "-passin",
+            &pass,
+            "-nokeys",
+            "-out",
+            "ber-certs.pem",
+        ],
+        p,
+    );
+    let cert = der_of_pem(&p.join("ber.pem"));
+    import_sign_verify(&ber, &cert, "BER PFX");
+    assert!(inspect_pfx(&ber).is_ok());
+    for cut in [ber.len() - 2, ber.len() / 2] {
+        assert!(matches!(
+            open_pfx(&ber[..cut], &Password::new(PASS)),
+            Err(Error::Malformed { .. })
+        ));
+    }
+}

@@ -357,3 +357,107 @@ fn u14_employee_and_head_of_organisation_sign_one_order() {
     }
     let _ = t.containers().unwrap();
 }
+
+/// `openssl cms -sign -stream` writes BER: indefinite lengths and the content as a chunked
+/// OCTET STRING (as CryptoPro does). Ours reads it, GOST and RSA, and still catches tampering.
+#[test]
+fn u14_openssl_streamed_ber_cms_verifies_with_ours() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    // 20 KiB, so that the content arrives in several chunks.
+    let content: Vec<u8> = (0..20 * 1024u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(p.join("big.txt"), &content).unwrap();
+    for (genpkey, req_md, md) in [
+        (
+            &[
+                "-engine",
+                "gost",
+                "-algorithm",
+                "gost2012_256",
+                "-pkeyopt",
+                "paramset:TCA",
+            ][..],
+            "-md_gost12_256",
+            "md_gost12_256",
+        ),
+        (
+            &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"][..],
+            "-sha256",
+            "sha256",
+        ),
+    ] {
+        let mut args = vec!["genpkey"];
+        args.extend_from_slice(genpkey);
+        args.extend(["-out", "k.pem"]);
+        assert!(openssl(&args, p).status.success());
+        let req = [
+            "req",
+            "-engine",
+            "gost",
+            "-x509",
+            "-new",
+            "-key",
+            "k.pem",
+            req_md,
+            "-days",
+            "30",
+            "-subj",
+            "/C=RU/CN=streaming signer",
+            "-out",
+            "c.pem",
+        ];
+        assert!(openssl(&req, p).status.success());
+        let out = openssl(
+            &[
+                "cms",
+                "-engine",
+                "gost",
+                "-sign",
+                "-binary",
+                "-stream",
+                "-nodetach",
+                "-in",
+                "big.txt",
+                "-signer",
+                "c.pem",
+                "-inkey",
+                "k.pem",
+                "-md",
+                md,
+                "-outform",
+                "DER",
+                "-out",
+                "s.p7s",
+            ],
+            p,
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ber = std::fs::read(p.join("s.p7s")).unwrap();
+        assert_eq!(
+            &ber[..2],
+            [0x30, 0x80],
+            "{md}: OpenSSL wrote an indefinite length"
+        );
+        let v = verify_all(&ber, None, &VerifyOptions::default())
+            .unwrap_or_else(|e| panic!("{md}: {e}"));
+        assert_eq!(v.content, content, "{md}");
+        // One content byte changed (the content sits in the middle of the file).
+        let mut tampered = ber.clone();
+        let at = ber
+            .windows(16)
+            .position(|w| w == &content[4096..4112])
+            .unwrap();
+        tampered[at] ^= 1;
+        assert!(
+            matches!(
+                verify_all(&tampered, None, &VerifyOptions::default()),
+                Err(Error::VerificationFailed { .. })
+            ),
+            "{md}: tampered BER content accepted"
+        );
+    }
+}
