@@ -20,7 +20,7 @@ use token_core::{
 };
 
 use crate::convert::{self, sha256_digest_info};
-use crate::error::{ck, ck_as, from_cryptoki, is_ckr};
+use crate::error::{ck, ck_as, from_cryptoki, is_ckr, map_ckr};
 use crate::module::{Module, carrier_info};
 use crate::raw::RawAttribute;
 use crate::session::SessionPool;
@@ -1007,6 +1007,36 @@ impl Carrier for Pkcs11Carrier {
             .pool
             // C_InitPIN runs in the SO's login: a login error there concerns the admin.
             .run(|s| s.init_pin(&new).map_err(ck_as("C_InitPIN", PinRole::Admin)));
+        let out = self.logout_quietly();
+        r.and(out)
+    }
+
+    /// `true` when the module exports Rutoken's `C_EX_GetFunctionListExtended` with a
+    /// `C_EX_UnblockUserPIN` entry (resolved once, when the module is loaded).
+    fn can_unblock_pin(&self) -> bool {
+        self.module().0.raw.has_vendor_unblock()
+    }
+
+    /// SO login, then the vendor `C_EX_UnblockUserPIN` on the SO's read-write session, then
+    /// logout. Without the vendor function: [`Error::Unsupported`] before any PIN is sent.
+    fn unblock_pin(&mut self, admin: &AdminPin, final_try: FinalTry) -> Result<()> {
+        if !self.can_unblock_pin() {
+            return Err(Error::Unsupported {
+                what: format!(
+                    "unblocking the user PIN while keeping it: {} has no C_EX_UnblockUserPIN \
+                     (reset_pin sets a new user PIN instead)",
+                    self.module().path().display()
+                ),
+            });
+        }
+        self.login_as(PinRole::Admin, admin.expose(), final_try)?;
+        let raw = &self.module().0.raw;
+        let r = self.pool.run(|s| match raw.unblock_user_pin(s) {
+            Some(r) => r.map_err(|e| map_ckr(e.function, e.ckr, PinRole::Admin)),
+            None => Err(Error::Unsupported {
+                what: "C_EX_UnblockUserPIN".into(),
+            }),
+        });
         let out = self.logout_quietly();
         r.and(out)
     }

@@ -31,6 +31,11 @@
 //!   attributes it cannot express (`CKM_GOSTR3410_KEY_PAIR_GEN`, `CKM_GOSTR3410`,
 //!   `CKA_GOSTR3410_PARAMS`, `CKA_GOSTR3411_PARAMS`), which a small raw module calls through
 //!   `cryptoki-sys`.
+//! * Vendor functions: Rutoken's extended list (`C_EX_GetFunctionListExtended`) is looked up
+//!   by `dlsym` when the module is loaded, and used only if the library exports it with a
+//!   non-null `C_EX_UnblockUserPIN`; [`Carrier::can_unblock_pin`](token_core::Carrier::can_unblock_pin)
+//!   tells. Other modules (SoftHSM2, OpenSC) answer `unblock_pin` with `Unsupported` before any
+//!   PIN is sent.
 //! * Containers are the objects sharing a `CKA_ID`. Keys keycarrier generates get the id
 //!   SHA-1(subjectPublicKey bits), the RFC 5280 method-1 key identifier.
 //! * Only RSA and GOST R 34.10-2012 keys are listed: token-core has no `KeyAlgorithm` for EC
@@ -45,7 +50,7 @@
 //! | --- | --- |
 //! | U01 discovery | [`discover_modules`], [`Module::slots`], [`Module::carriers`], [`Module::carrier_by_serial`], [`Module::wait_for_change`] |
 //! | U02 containers | `containers`, `container`, `write_certificate`, `delete_container`, `wipe` (`C_InitToken`, label kept unless a new one is given) |
-//! | U05 / U06 | `change_pin`, `change_admin_pin` (`C_SetPIN`), `reset_pin` (`C_InitPIN` as SO) |
+//! | U05 / U06 | `change_pin`, `change_admin_pin` (`C_SetPIN`), `reset_pin` (`C_InitPIN` as SO), `unblock_pin` (Rutoken's vendor `C_EX_UnblockUserPIN` as SO, keeping the user PIN; `can_unblock_pin` says whether the module has it) |
 //! | U08 | `pin_status` from `CKF_*_PIN_*` ([`pin_status_from_flags`]); every PIN call runs `PinStatus::guard` first; a wrong PIN re-reads the flags |
 //! | U09 | `generate`: RSA 2048/3072/4096 (`CKM_RSA_PKCS_KEY_PAIR_GEN`), GOST 256 (`CKM_GOSTR3410_KEY_PAIR_GEN`, raw) and 512 (`CKM_GOSTR3410_512_KEY_PAIR_GEN`) |
 //! | U15 | `sign` runs `SignRequest::confirm` before it looks the key up |
