@@ -1,5 +1,7 @@
 //! [`Pkcs11Carrier`]: one token in one slot, as a token-core [`Carrier`].
 
+mod import;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -872,7 +874,7 @@ impl Pkcs11Carrier {
     }
 }
 
-/// The error of a failed generation whose cleanup failed too: objects may be left on the
+/// The error of a failed generation or import whose cleanup failed too: objects may be left on the
 /// carrier, which the caller must learn. The original error's text and code are kept in the
 /// evidence, followed by the cleanup's. A removed carrier stays `CarrierRemoved` (its objects
 /// went with it).
@@ -886,10 +888,32 @@ fn with_cleanup_failure(original: Error, cleanup: &Error) -> Error {
         other => format!("{other} [{}]", other.code()),
     };
     Error::Backend(BackendEvidence::Other(format!(
-        "{original} [{}]; deleting the generated key pair then failed, objects may be left \
+        "{original} [{}]; deleting the objects made so far then failed, objects may be left \
          on the carrier: {cleanup}",
         original.code()
     )))
+}
+
+/// The template of an X.509 certificate object in container `id`.
+fn certificate_template(id: &ContainerId, label: &str, der: &[u8]) -> Result<Vec<Attribute>> {
+    use token_core::der::{Decode, Encode};
+    let parsed = token_core::x509_cert::Certificate::from_der(der)
+        .map_err(|e| Error::malformed_der("certificate", e))?;
+    let tbs = parsed.tbs_certificate();
+    let enc =
+        |r: token_core::der::Result<Vec<u8>>| r.map_err(|e| Error::malformed_der("certificate", e));
+    Ok(vec![
+        Attribute::Class(ObjectClass::CERTIFICATE),
+        Attribute::CertificateType(CertificateType::X_509),
+        Attribute::Token(true),
+        Attribute::Private(false),
+        Attribute::Id(id.as_bytes().to_vec()),
+        Attribute::Label(label_bytes(label)),
+        Attribute::Subject(enc(tbs.subject().to_der())?),
+        Attribute::Issuer(enc(tbs.issuer().to_der())?),
+        Attribute::SerialNumber(enc(tbs.serial_number().to_der())?),
+        Attribute::Value(der.to_vec()),
+    ])
 }
 
 fn host_sha256(input: SignInput<'_>) -> Vec<u8> {
@@ -1145,10 +1169,58 @@ impl Carrier for Pkcs11Carrier {
         Ok(info)
     }
 
-    fn import(&mut self, _key: KeyImport) -> Result<ContainerInfo> {
-        Err(Error::Unsupported {
-            what: "PKCS#12 key import into a PKCS#11 token (not implemented yet)".into(),
-        })
+    /// Creates, with `C_CreateObject`, the public key, the certificates and then the private
+    /// key, all under one `CKA_ID` (the requested one, or SHA-1 of the public key bits as for
+    /// generated keys) and the import's label. The private key is `CKA_TOKEN`, `CKA_PRIVATE`,
+    /// `CKA_SENSITIVE`, not extractable. The end-entity certificate (the first) must certify
+    /// the key. If any object fails, those already created are destroyed; the private key
+    /// comes last, so a missing login (`LoginRequired`) leaves nothing behind.
+    fn import(&mut self, key: KeyImport) -> Result<ContainerInfo> {
+        let mut objects = import::key_objects(key.private_key_pkcs8.expose())?;
+        if let Some(first) = key.certificates.first() {
+            let cert = token_core::CertificateInfo::from_der(first)?;
+            if !cert.public_key.same_key(&objects.public_key) {
+                return Err(Error::CertificateMismatch);
+            }
+        }
+        let id = key
+            .id
+            .clone()
+            .unwrap_or_else(|| ContainerId::derived_from(&objects.public_key));
+        objects.name(id.as_bytes(), &key.label);
+        let certificates = key
+            .certificates
+            .iter()
+            .map(|der| certificate_template(&id, &key.label, der))
+            .collect::<Result<Vec<_>>>()?;
+        let raw = &self.module().0.raw;
+        self.pool.run(|s| {
+            if !self
+                .find(s, &[Attribute::Id(id.as_bytes().to_vec())])?
+                .is_empty()
+            {
+                return Err(Error::AlreadyExists {
+                    what: format!("container {id}"),
+                });
+            }
+            let mut created = Vec::new();
+            let mut create_all = || -> Result<()> {
+                created.push(raw.create_object(s, objects.public.clone())?);
+                for t in &certificates {
+                    created.push(s.create_object(t).map_err(ck("C_CreateObject"))?);
+                }
+                created.push(raw.create_object(s, objects.private.clone())?);
+                Ok(())
+            };
+            match create_all() {
+                Ok(()) => Ok(()),
+                Err(e) => match self.delete_objects(s, &created) {
+                    Ok(()) => Err(e),
+                    Err(cleanup) => Err(with_cleanup_failure(e, &cleanup)),
+                },
+            }
+        })?;
+        self.container(&id)
     }
 
     fn write_certificate(&mut self, id: &ContainerId, certificate_der: &[u8]) -> Result<()> {
@@ -1157,29 +1229,8 @@ impl Carrier for Pkcs11Carrier {
         if !cert.public_key.same_key(&container.public_key) {
             return Err(Error::CertificateMismatch);
         }
-        use token_core::der::{Decode, Encode};
-        let parsed = token_core::x509_cert::Certificate::from_der(certificate_der)
-            .map_err(|e| Error::malformed_der("certificate", e))?;
-        let tbs = parsed.tbs_certificate();
-        let enc = |r: token_core::der::Result<Vec<u8>>| {
-            r.map_err(|e| Error::malformed_der("certificate", e))
-        };
-        let subject = enc(tbs.subject().to_der())?;
-        let issuer = enc(tbs.issuer().to_der())?;
-        let serial = enc(tbs.serial_number().to_der())?;
         let label = container.label.unwrap_or_else(|| cert.subject.clone());
-        let template = [
-            Attribute::Class(ObjectClass::CERTIFICATE),
-            Attribute::CertificateType(CertificateType::X_509),
-            Attribute::Token(true),
-            Attribute::Private(false),
-            Attribute::Id(id.as_bytes().to_vec()),
-            Attribute::Label(label_bytes(&label)),
-            Attribute::Subject(subject),
-            Attribute::Issuer(issuer),
-            Attribute::SerialNumber(serial),
-            Attribute::Value(certificate_der.to_vec()),
-        ];
+        let template = certificate_template(id, &label, certificate_der)?;
         self.pool.run(|s| {
             s.create_object(&template)
                 .map(|_| ())

@@ -50,6 +50,7 @@
 //! | --- | --- |
 //! | U01 discovery | [`discover_modules`], [`Module::slots`], [`Module::carriers`], [`Module::carrier_by_serial`], [`Module::wait_for_change`] |
 //! | U02 containers | `containers`, `container`, `write_certificate`, `delete_container`, `wipe` (`C_InitToken`, label kept unless a new one is given) |
+//! | U03 | `import`: a PKCS#8 RSA or GOST R 34.10-2012 key and its certificates as objects under one derived `CKA_ID` (`C_CreateObject`), all or nothing |
 //! | U05 / U06 | `change_pin`, `change_admin_pin` (`C_SetPIN`), `reset_pin` (`C_InitPIN` as SO), `unblock_pin` (Rutoken's vendor `C_EX_UnblockUserPIN` as SO, keeping the user PIN; `can_unblock_pin` says whether the module has it) |
 //! | U08 | `pin_status` from `CKF_*_PIN_*` ([`pin_status_from_flags`]); every PIN call runs `PinStatus::guard` first; a wrong PIN re-reads the flags |
 //! | U09 | `generate`: RSA 2048/3072/4096 (`CKM_RSA_PKCS_KEY_PAIR_GEN`), GOST 256 (`CKM_GOSTR3410_KEY_PAIR_GEN`, raw) and 512 (`CKM_GOSTR3410_512_KEY_PAIR_GEN`) |
@@ -81,11 +82,13 @@
 //!
 //! # Not tested against a real module yet
 //!
-//! SoftHSM2 as packaged by Debian has no GOST mechanisms, so the GOST paths (raw key generation
+//! SoftHSM2 as packaged by Debian has no GOST mechanisms; the GOST paths (raw key generation
 //! and signing, host Streebog + `CKM_GOSTR3410[_512]`, token hashing, reading
-//! `CKA_GOSTR3410_PARAMS`) are exercised only by unit tests of the attribute ↔ SPKI
-//! conversions ([`convert`]) and of the Streebog dispatch, and by the "GOST refused cleanly"
-//! test; they are to be run against the project's soft-token module. Protected authentication path
+//! `CKA_GOSTR3410_PARAMS`) run against the project's soft-token module
+//! (`tests/gost_on_soft_token.rs`). GOST key import and the vendor unblock are tested there
+//! too, and need a soft-token module with `C_CreateObject` for GOST private keys and
+//! `C_EX_GetFunctionListExtended`; the unblock ABI itself is also tested on a small C library.
+//! No real Rutoken was used. Protected authentication path
 //! ([`Pkcs11Carrier::login_on_device`]) and a real insert/remove event are untested (SoftHSM
 //! has neither).
 

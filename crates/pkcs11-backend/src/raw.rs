@@ -9,6 +9,7 @@
 //! * [`RawModule::generate_key_pair`]: `C_GenerateKeyPair` with a parameterless mechanism;
 //! * [`RawModule::sign`]: `C_SignInit` + `C_Sign` (length query, then the signature) with a
 //!   parameterless mechanism;
+//! * [`RawModule::create_object`]: `C_CreateObject` with such attributes (key import);
 //! * [`RawModule::unblock_user_pin`]: Rutoken's vendor `C_EX_UnblockUserPIN`, resolved through
 //!   `C_EX_GetFunctionListExtended` when (and only when) the library exports it.
 //!
@@ -34,11 +35,28 @@ pub(crate) struct RawError {
     pub(crate) ckr: CK_RV,
 }
 
-/// One attribute of a template, owned.
-#[derive(Debug, Clone)]
+/// One attribute of a template, owned. The value is zeroized on drop (imported private key
+/// components travel in these) and never printed.
+#[derive(Clone)]
 pub(crate) struct RawAttribute {
     pub(crate) kind: CK_ATTRIBUTE_TYPE,
     pub(crate) value: Vec<u8>,
+}
+
+impl Drop for RawAttribute {
+    fn drop(&mut self) {
+        use token_core::zeroize::Zeroize;
+        self.value.zeroize();
+    }
+}
+
+impl core::fmt::Debug for RawAttribute {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RawAttribute")
+            .field("kind", &format_args!("0x{:X}", self.kind))
+            .field("len", &self.value.len())
+            .finish()
+    }
 }
 
 impl RawAttribute {
@@ -334,6 +352,35 @@ impl RawModule {
                 ObjectHandle::new_from_raw(priv_h),
             )
         })
+    }
+
+    /// `C_CreateObject` with a template that may hold attributes `cryptoki` cannot express
+    /// (the GOST parameter OIDs) or secret values (imported private keys; the template zeroizes
+    /// them when dropped).
+    pub(crate) fn create_object(
+        &self,
+        session: &Session,
+        mut attrs: Vec<RawAttribute>,
+    ) -> Result<ObjectHandle, RawError> {
+        let f = self.functions().C_CreateObject.ok_or(RawError {
+            function: "C_CreateObject",
+            ckr: cryptoki_sys::CKR_FUNCTION_NOT_SUPPORTED,
+        })?;
+        let mut t = template(&mut attrs);
+        let mut handle: CK_OBJECT_HANDLE = 0;
+        // SAFETY: the template points into `attrs`, alive until the end of this function; the
+        // out-pointer is a valid local.
+        let rv = unsafe {
+            f(
+                session.handle(),
+                t.as_mut_ptr(),
+                to_ulong(t.len()),
+                &mut handle,
+            )
+        };
+        check("C_CreateObject", rv)?;
+        // SAFETY: the handle was just returned by the module for this session's token.
+        Ok(unsafe { ObjectHandle::new_from_raw(handle) })
     }
 
     /// `C_SignInit` + `C_Sign` (single part) with a mechanism that takes no parameter.

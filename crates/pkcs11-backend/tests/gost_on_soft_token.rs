@@ -332,3 +332,48 @@ fn u06_vendor_unblock_keeps_the_user_pin() {
         )
         .unwrap();
 }
+
+/// U03 for GOST: private keys made by the `gost` crate, imported as PKCS#8 (C_CreateObject of
+/// a CKK_GOSTR3410 / CKK_GOSTR3410_512 private key, which the soft-token module accepts), sign
+/// through PKCS#11 and verify with the original public key.
+#[test]
+fn u03_gost_pkcs8_import_then_sign() {
+    let (env, _g) = env();
+    let mut c = fresh(env, false);
+    for set in [
+        GostParamSet::Tc26_256A,
+        GostParamSet::CryptoProA,
+        GostParamSet::Tc26_512A,
+    ] {
+        let key = gost::SigningKey::generate(set).unwrap();
+        let public = key.verifying_key().to_public_key().unwrap();
+        let info = c
+            .import(token_core::KeyImport {
+                label: format!("imported {set}"),
+                id: None,
+                private_key_pkcs8: token_core::SecretBytes::new(
+                    key.to_pkcs8_der().unwrap().as_bytes(),
+                ),
+                certificates: vec![],
+            })
+            .unwrap();
+        assert_eq!(info.algorithm, KeyAlgorithm::Gost(set));
+        assert_eq!(info.id, ContainerId::derived_from(&public));
+        assert!(info.public_key.same_key(&public));
+        assert!(info.has_private_key && info.sensitive && !info.extractable);
+        let scheme = info.algorithm.signature_scheme();
+        let sig = c
+            .sign(&SignRequest::message(
+                &info.id,
+                scheme,
+                b"imported key signs",
+            ))
+            .unwrap();
+        key.verifying_key()
+            .verify_message(
+                b"imported key signs",
+                &gost::Signature::from_bytes(&sig).unwrap(),
+            )
+            .unwrap();
+    }
+}
