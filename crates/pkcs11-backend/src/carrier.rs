@@ -63,6 +63,7 @@ enum KeyKind {
     Rsa,
     Gost256,
     Gost512,
+    Ec,
 }
 
 /// Options of a [`Pkcs11Carrier`].
@@ -70,6 +71,7 @@ enum KeyKind {
 pub struct CarrierOptions {
     /// Hash messages on the token (`CKM_SHA256_RSA_PKCS`, `CKM_SHA256_RSA_PKCS_PSS`, the GOST
     /// with-Streebog mechanisms) when it offers the mechanism, instead of hashing on the host.
+    /// ECDSA always hashes on the host.
     pub hash_on_token: bool,
     /// At most this many sessions open on the token at once (signing threads beyond it wait
     /// for a free session, up to 30 s). The token's own `ulMaxRwSessionCount` caps the pool
@@ -190,6 +192,8 @@ fn attr_bytes(attrs: &[Attribute], want: AttributeType) -> Option<Vec<u8>> {
         | (Attribute::Label(v), AttributeType::Label)
         | (Attribute::Value(v), AttributeType::Value)
         | (Attribute::Modulus(v), AttributeType::Modulus)
+        | (Attribute::EcParams(v), AttributeType::EcParams)
+        | (Attribute::EcPoint(v), AttributeType::EcPoint)
         | (Attribute::PublicExponent(v), AttributeType::PublicExponent) => Some(v.clone()),
         _ => None,
     })
@@ -214,6 +218,7 @@ fn kind_of(k: KeyType) -> Option<KeyKind> {
     let v: CK_KEY_TYPE = k.into();
     match v {
         _ if k == KeyType::RSA => Some(KeyKind::Rsa),
+        _ if k == KeyType::EC => Some(KeyKind::Ec),
         CKK_GOSTR3410 => Some(KeyKind::Gost256),
         CKK_GOSTR3410_512 => Some(KeyKind::Gost512),
         _ => None,
@@ -453,7 +458,7 @@ impl Pkcs11Carrier {
         for h in [g.public, g.private].into_iter().flatten() {
             let a = self.get(s, h, &[AttributeType::KeyType])?;
             let Some(kind) = key_type_of(&a).and_then(kind_of) else {
-                // EC and other key types: token-core has no KeyAlgorithm for them yet.
+                // Other key types (EdDSA, DSA, secret keys): token-core has no KeyAlgorithm.
                 return Ok(None);
             };
             match kind {
@@ -470,6 +475,17 @@ impl Pkcs11Carrier {
                         return Ok(Some((convert::rsa_spki(&n, &e)?, Some(kind))));
                     }
                 }
+                // The point lives on the public key object only.
+                KeyKind::Ec if Some(h) == g.public => {
+                    let a = self.get(s, h, &[AttributeType::EcParams, AttributeType::EcPoint])?;
+                    if let (Some(params), Some(point)) = (
+                        attr_bytes(&a, AttributeType::EcParams),
+                        attr_bytes(&a, AttributeType::EcPoint),
+                    ) {
+                        return Ok(Some((convert::ec_spki(&params, &point)?, Some(kind))));
+                    }
+                }
+                KeyKind::Ec => {}
                 KeyKind::Gost256 | KeyKind::Gost512 => {
                     if Some(h) == g.public {
                         let value = self.get(s, h, &[AttributeType::Value])?;
@@ -672,6 +688,11 @@ impl Pkcs11Carrier {
                 &Self::vendor(CKM_GOSTR3410_512)?,
                 &host_digest(scheme, input)?,
             ),
+            // ECDSA: SHA-2 on the host (the only path: SoftHSM2 2.6, the test module, has no
+            // CKM_ECDSA_SHA*), `r ‖ s` from the token, DER Ecdsa-Sig-Value out.
+            (KeyKind::Ec, SignatureScheme::EcdsaSha256 | SignatureScheme::EcdsaSha384, input) => {
+                convert::ecdsa_der(&typed(&Mechanism::Ecdsa, &host_digest(scheme, input)?)?)
+            }
             (kind, scheme, _) => Err(Error::Unsupported {
                 what: format!("{scheme:?} with a {kind:?} key"),
             }),
@@ -782,6 +803,32 @@ impl Pkcs11Carrier {
                     .0
                     .raw
                     .generate_key_pair(s, mech, public, private)?)
+            }
+            KeyAlgorithm::Ec(curve) => {
+                use token_core::der::Encode;
+                let params = curve
+                    .oid()
+                    .to_der()
+                    .map_err(|e| Error::malformed_der("OID", e))?;
+                let public = [
+                    Attribute::Token(true),
+                    Attribute::Private(false),
+                    Attribute::Verify(true),
+                    Attribute::EcParams(params),
+                    Attribute::Id(temp_id.to_vec()),
+                    Attribute::Label(label.clone()),
+                ];
+                let private = [
+                    Attribute::Token(true),
+                    Attribute::Private(true),
+                    Attribute::Sensitive(true),
+                    Attribute::Extractable(spec.extractable),
+                    Attribute::Sign(true),
+                    Attribute::Id(temp_id.to_vec()),
+                    Attribute::Label(label),
+                ];
+                s.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)
+                    .map_err(ck("C_GenerateKeyPair"))
             }
             other => Err(Error::Unsupported {
                 what: format!("key generation for {other}"),
@@ -933,6 +980,7 @@ fn host_digest(scheme: SignatureScheme, input: SignInput<'_>) -> Result<Vec<u8>>
             DigestAlgorithm::Streebog256 => Ok(streebog::Streebog256::digest(m).to_vec()),
             DigestAlgorithm::Streebog512 => Ok(streebog::Streebog512::digest(m).to_vec()),
             DigestAlgorithm::Sha256 => Ok(Sha256::digest(m).to_vec()),
+            DigestAlgorithm::Sha384 => Ok(sha2::Sha384::digest(m).to_vec()),
             other => Err(Error::Unsupported {
                 what: format!("hashing with {other:?} on the host"),
             }),

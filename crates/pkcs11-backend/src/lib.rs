@@ -38,9 +38,9 @@
 //!   PIN is sent.
 //! * Containers are the objects sharing a `CKA_ID`. Keys keycarrier generates get the id
 //!   SHA-1(subjectPublicKey bits), the RFC 5280 method-1 key identifier.
-//! * Only RSA and GOST R 34.10-2012 keys are listed: token-core has no `KeyAlgorithm` for EC
-//!   keys yet, so EC key pairs (e.g. SoftHSM P-256) are skipped. A certificate without a key
-//!   (a CA certificate) is not a container either.
+//! * RSA, GOST R 34.10-2012 and EC (NIST P-256 / P-384, named curves in `CKA_EC_PARAMS`) keys
+//!   are listed; other key types are skipped. A certificate without a key (a CA certificate) is
+//!   not a container either.
 //! * Private objects are visible only after [`Carrier::login`](token_core::Carrier::login);
 //!   before it a container lists with `has_private_key == false`.
 //!
@@ -53,7 +53,7 @@
 //! | U03 | `import`: a PKCS#8 RSA or GOST R 34.10-2012 key and its certificates as objects under one derived `CKA_ID` (`C_CreateObject`), all or nothing |
 //! | U05 / U06 | `change_pin`, `change_admin_pin` (`C_SetPIN`), `reset_pin` (`C_InitPIN` as SO), `unblock_pin` (Rutoken's vendor `C_EX_UnblockUserPIN` as SO, keeping the user PIN; `can_unblock_pin` says whether the module has it) |
 //! | U08 | `pin_status` from `CKF_*_PIN_*` ([`pin_status_from_flags`]); every PIN call runs `PinStatus::guard` first; a wrong PIN re-reads the flags |
-//! | U09 | `generate`: RSA 2048/3072/4096 (`CKM_RSA_PKCS_KEY_PAIR_GEN`), GOST 256 (`CKM_GOSTR3410_KEY_PAIR_GEN`, raw) and 512 (`CKM_GOSTR3410_512_KEY_PAIR_GEN`) |
+//! | U09 | `generate`: RSA 2048/3072/4096 (`CKM_RSA_PKCS_KEY_PAIR_GEN`), GOST 256 (`CKM_GOSTR3410_KEY_PAIR_GEN`, raw) and 512 (`CKM_GOSTR3410_512_KEY_PAIR_GEN`), EC P-256 / P-384 (`CKM_EC_KEY_PAIR_GEN`, `CKA_EC_PARAMS` = the curve OID) |
 //! | U15 | `sign` runs `SignRequest::confirm` before it looks the key up |
 //!
 //! # Key generation: templates, progress, cancel
@@ -61,8 +61,9 @@
 //! Public key: `CKA_TOKEN`, `CKA_PRIVATE=false`, `CKA_VERIFY`; private key: `CKA_TOKEN`,
 //! `CKA_PRIVATE`, `CKA_SENSITIVE`, `CKA_EXTRACTABLE` = the request's `extractable` (false by
 //! default), `CKA_SIGN`; both get the label and, for GOST, `CKA_GOSTR3410_PARAMS` (the parameter
-//! set's own OID) and `CKA_GOSTR3411_PARAMS` (Streebog-256/512). The pair is generated under a
-//! random temporary `CKA_ID`, which is then replaced by the derived (or requested) id.
+//! set's own OID) and `CKA_GOSTR3411_PARAMS` (Streebog-256/512); an EC public key gets
+//! `CKA_EC_PARAMS` (the curve OID). The pair is generated under a random temporary `CKA_ID`,
+//! which is then replaced by the derived (or requested) id.
 //!
 //! Progress: `Preparing` → `Generating` → `Storing` → `Done`. The cancel token is checked before
 //! `C_GenerateKeyPair` and after it; a running `C_GenerateKeyPair` cannot be interrupted
@@ -78,7 +79,11 @@
 //! Streebog (256 or 512, the `streebog` crate) and the digest (as given, or as computed) goes
 //! to `CKM_GOSTR3410` (raw) or `CKM_GOSTR3410_512`; with [`CarrierOptions::hash_on_token`] the
 //! token hashes instead (`CKM_GOSTR3410_WITH_GOSTR3411_12_256/512`) where it offers the
-//! mechanism. Output is `s ‖ r` as the token returns it.
+//! mechanism. Output is `s ‖ r` as the token returns it. ECDSA: SHA-256 / SHA-384 on the host,
+//! then `CKM_ECDSA`, whatever [`CarrierOptions::hash_on_token`] says; the token's `r ‖ s` is
+//! returned as the DER `Ecdsa-Sig-Value` X.509 and CMS carry. EC public
+//! keys come from `CKA_EC_POINT` (a DER OCTET STRING around the uncompressed point; a bare
+//! point is accepted too).
 //!
 //! # Not tested against a real module yet
 //!

@@ -226,7 +226,7 @@ pub trait Carrier {
     fn write_certificate(&mut self, id: &ContainerId, certificate_der: &[u8]) -> Result<()>;
 
     /// Signs. Returns the signature as X.509 and CMS carry it: `s ‖ r` for GOST, the PKCS#1 /
-    /// PSS octets for RSA. Runs the request's confirmation hook first (flow U15).
+    /// PSS octets for RSA, the DER `Ecdsa-Sig-Value` for ECDSA. Runs the request's confirmation hook first (flow U15).
     fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>>;
 }
 

@@ -55,7 +55,7 @@ mod secret;
 mod signer;
 
 pub use algorithm::{
-    DigestAlgorithm, GostCurve, GostKeySize, GostParamSet, KeyAlgorithm, SignatureScheme,
+    DigestAlgorithm, EcCurve, GostCurve, GostKeySize, GostParamSet, KeyAlgorithm, SignatureScheme,
 };
 pub use backend::{Carrier, Confirm, Decision, SignInput, SignRequest};
 pub use carrier::{CarrierFamily, CarrierInfo};
