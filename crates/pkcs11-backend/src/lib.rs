@@ -50,7 +50,7 @@
 //! | --- | --- |
 //! | U01 discovery | [`discover_modules`], [`Module::slots`], [`Module::carriers`], [`Module::carrier_by_serial`], [`Module::wait_for_change`] |
 //! | U02 containers | `containers`, `container`, `write_certificate`, `delete_container`, `wipe` (`C_InitToken`, label kept unless a new one is given) |
-//! | U03 | `import`: a PKCS#8 RSA or GOST R 34.10-2012 key and its certificates as objects under one derived `CKA_ID` (`C_CreateObject`), all or nothing |
+//! | U03 | `import`: a PKCS#8 RSA, GOST R 34.10-2012 or EC (P-256 / P-384, with its public point) key and its certificates as objects under one derived `CKA_ID` (`C_CreateObject`), all or nothing |
 //! | U05 / U06 | `change_pin`, `change_admin_pin` (`C_SetPIN`), `reset_pin` (`C_InitPIN` as SO), `unblock_pin` (Rutoken's vendor `C_EX_UnblockUserPIN` as SO, keeping the user PIN; `can_unblock_pin` says whether the module has it) |
 //! | U08 | `pin_status` from `CKF_*_PIN_*` ([`pin_status_from_flags`]); every PIN call runs `PinStatus::guard` first; a wrong PIN re-reads the flags |
 //! | U09 | `generate`: RSA 2048/3072/4096 (`CKM_RSA_PKCS_KEY_PAIR_GEN`), GOST 256 (`CKM_GOSTR3410_KEY_PAIR_GEN`, raw) and 512 (`CKM_GOSTR3410_512_KEY_PAIR_GEN`), EC P-256 / P-384 (`CKM_EC_KEY_PAIR_GEN`, `CKA_EC_PARAMS` = the curve OID) |

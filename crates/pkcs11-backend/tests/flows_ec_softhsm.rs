@@ -216,3 +216,114 @@ fn u02_ec_key_made_by_pkcs11_tool_is_a_container() {
         .unwrap();
     openssl_verify_ecdsa(&exported, "-sha256", data, &sig, "ec-theirs");
 }
+
+/// U03 for EC: OpenSSL makes the key (PKCS#8) and a self-signed certificate; we import both,
+/// sign on the token, OpenSSL verifies with the certificate's key.
+#[test]
+fn u03_ec_import_then_sign() {
+    let _g = common::serial();
+    let (mut c, _) = common::logged_in("EC U03");
+    for (curve, name, scheme, digest) in [
+        (
+            EcCurve::P256,
+            "P-256",
+            SignatureScheme::EcdsaSha256,
+            "-sha256",
+        ),
+        (
+            EcCurve::P384,
+            "P-384",
+            SignatureScheme::EcdsaSha384,
+            "-sha384",
+        ),
+    ] {
+        let dir = common::scratch(&format!("ec-u03-{name}"));
+        let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+        let curve_opt = format!("ec_paramgen_curve:{name}");
+        let subject = format!("/CN=EC import {name}");
+        for args in [
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                &curve_opt,
+                "-out",
+                &p("key.pem"),
+            ][..],
+            &[
+                "pkcs8",
+                "-topk8",
+                "-nocrypt",
+                "-in",
+                &p("key.pem"),
+                "-outform",
+                "DER",
+                "-out",
+                &p("key.p8"),
+            ],
+            &[
+                "req",
+                "-x509",
+                "-new",
+                "-key",
+                &p("key.pem"),
+                "-subj",
+                &subject,
+                "-days",
+                "30",
+                "-outform",
+                "DER",
+                "-out",
+                &p("cert.der"),
+            ],
+        ] {
+            let out = common::openssl(args);
+            assert!(
+                out.status.success(),
+                "openssl {args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let cert = std::fs::read(p("cert.der")).unwrap();
+        let info = c
+            .import(token_core::KeyImport {
+                label: format!("imported {name}"),
+                id: None,
+                private_key_pkcs8: token_core::SecretBytes::new(
+                    &std::fs::read(p("key.p8")).unwrap(),
+                ),
+                certificates: vec![cert.clone()],
+            })
+            .unwrap();
+        assert_eq!(info.algorithm, KeyAlgorithm::Ec(curve));
+        assert!(info.has_private_key && info.sensitive && !info.extractable);
+        assert_eq!(info.certificates, vec![cert.clone()]);
+        let cert_key = token_core::CertificateInfo::from_der(&cert)
+            .unwrap()
+            .public_key;
+        assert!(info.public_key.same_key(&cert_key));
+        assert_eq!(info.id, ContainerId::derived_from(&cert_key));
+        let data = b"signed with an imported EC key";
+        let sig = c
+            .sign(&SignRequest::message(&info.id, scheme, data))
+            .unwrap();
+        openssl_verify_ecdsa(&cert_key, digest, data, &sig, &format!("ec-u03-v-{name}"));
+    }
+    // A certificate of the other key is refused, nothing written.
+    let before = c.containers().unwrap().len();
+    let dir_a = common::scratch("ec-u03-P-256");
+    let dir_b = common::scratch("ec-u03-P-384");
+    let e = c
+        .import(token_core::KeyImport {
+            label: "mismatch".into(),
+            id: Some("ee".parse().unwrap()),
+            private_key_pkcs8: token_core::SecretBytes::new(
+                &std::fs::read(dir_a.join("key.p8")).unwrap(),
+            ),
+            certificates: vec![std::fs::read(dir_b.join("cert.der")).unwrap()],
+        })
+        .unwrap_err();
+    assert!(matches!(e, token_core::Error::CertificateMismatch), "{e:?}");
+    assert_eq!(c.containers().unwrap().len(), before);
+}

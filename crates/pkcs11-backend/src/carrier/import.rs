@@ -7,13 +7,19 @@
 //! `CKA_GOSTR3410_PARAMS` = the curve OID the key came with, `CKA_GOSTR3411_PARAMS` = the
 //! Streebog of its size.
 //!
+//! EC (P-256, P-384): the RFC 5915 `ECPrivateKey` inside the PKCS#8 gives `d` (private
+//! `CKA_VALUE`, big-endian) and, where present, the public point (public `CKA_EC_POINT`, a DER
+//! OCTET STRING); both objects get `CKA_EC_PARAMS` = the curve OID. A key without its public
+//! point is refused (computing it would need EC arithmetic this crate does not carry).
+//!
 //! Every secret value sits in a [`RawAttribute`], which zeroizes it when dropped.
 
 use cryptoki_sys as c;
 use pkcs8::PrivateKeyInfoRef;
-use token_core::der::asn1::UintRef;
+use token_core::const_oid::ObjectIdentifier;
+use token_core::der::asn1::{BitStringRef, OctetString, OctetStringRef, UintRef};
 use token_core::der::{Decode, Encode, Sequence};
-use token_core::{Error, GostKeySize, PublicKey, Result, oid};
+use token_core::{EcCurve, Error, GostKeySize, PublicKey, Result, oid};
 
 use super::consts::{CKA_GOSTR3410_PARAMS, CKA_GOSTR3411_PARAMS, CKK_GOSTR3410, CKK_GOSTR3410_512};
 use crate::convert;
@@ -31,6 +37,17 @@ struct RsaPrivateKeyRef<'a> {
     exponent1: UintRef<'a>,
     exponent2: UintRef<'a>,
     coefficient: UintRef<'a>,
+}
+
+/// `ECPrivateKey` (RFC 5915).
+#[derive(Sequence)]
+struct EcPrivateKeyRef<'a> {
+    version: u8,
+    private_key: &'a OctetStringRef,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    parameters: Option<ObjectIdentifier>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    public_key: Option<BitStringRef<'a>>,
 }
 
 /// The public and private key objects of an imported key, without `CKA_ID` and `CKA_LABEL`
@@ -101,6 +118,21 @@ pub(super) fn key_objects(pkcs8_der: &[u8]) -> Result<KeyObjects> {
     if gost.contains(&alg) {
         return gost_key(pkcs8_der);
     }
+    if alg == oid::EC_PUBLIC_KEY {
+        let curve_oid = info
+            .algorithm
+            .parameters
+            .ok_or_else(|| Error::Malformed {
+                what: "private key",
+                at: None,
+                reason: "EC key without curve parameters".into(),
+            })?
+            .decode_as::<ObjectIdentifier>()
+            .map_err(|_| Error::Unsupported {
+                what: "EC key with explicit (not named) curve parameters".into(),
+            })?;
+        return ec(curve_oid, info.private_key.as_bytes());
+    }
     Err(Error::Unsupported {
         what: format!("importing a private key of algorithm {alg}"),
     })
@@ -130,6 +162,62 @@ fn rsa(private_key: &[u8]) -> Result<KeyObjects> {
         RawAttribute::bytes(c::CKA_EXPONENT_1, k.exponent1.as_bytes()),
         RawAttribute::bytes(c::CKA_EXPONENT_2, k.exponent2.as_bytes()),
         RawAttribute::bytes(c::CKA_COEFFICIENT, k.coefficient.as_bytes()),
+    ]);
+    Ok(KeyObjects {
+        public_key,
+        public,
+        private,
+    })
+}
+
+fn ec(curve_oid: ObjectIdentifier, private_key: &[u8]) -> Result<KeyObjects> {
+    let curve = EcCurve::from_oid(&curve_oid).ok_or_else(|| Error::Unsupported {
+        what: format!("elliptic curve {curve_oid}"),
+    })?;
+    let k = EcPrivateKeyRef::from_der(private_key).map_err(malformed)?;
+    if k.version != 1 {
+        return Err(Error::Malformed {
+            what: "private key",
+            at: None,
+            reason: format!("ECPrivateKey version {}", k.version),
+        });
+    }
+    if k.parameters.is_some_and(|p| p != curve_oid) {
+        return Err(Error::Malformed {
+            what: "private key",
+            at: None,
+            reason: "ECPrivateKey names another curve than its PKCS#8 algorithm".into(),
+        });
+    }
+    let d = k.private_key.as_bytes();
+    if d.len() != curve.coordinate_len() {
+        return Err(Error::Malformed {
+            what: "private key",
+            at: None,
+            reason: format!("{} bytes of EC scalar for {curve}", d.len()),
+        });
+    }
+    let point = k
+        .public_key
+        .and_then(|b| b.as_bytes())
+        .ok_or_else(|| Error::Unsupported {
+            what: "an EC private key without its public key".into(),
+        })?;
+    let params = curve_oid.to_der().map_err(malformed)?;
+    let ec_point = OctetString::new(point)
+        .and_then(|o| o.to_der())
+        .map_err(malformed)?;
+    // As listing reads it back (this also checks the point's size and form).
+    let public_key = convert::ec_spki(&params, &ec_point)?;
+    let mut public = common(false, c::CKK_EC);
+    public.extend([
+        RawAttribute::bytes(c::CKA_EC_PARAMS, &params),
+        RawAttribute::bytes(c::CKA_EC_POINT, &ec_point),
+    ]);
+    let mut private = common(true, c::CKK_EC);
+    private.extend([
+        RawAttribute::bytes(c::CKA_EC_PARAMS, &params),
+        RawAttribute::bytes(c::CKA_VALUE, d),
     ]);
     Ok(KeyObjects {
         public_key,
@@ -228,6 +316,37 @@ mod tests {
                 Some([0u8].as_slice())
             );
         }
+    }
+
+    /// PKCS#8 of a P-256 `ECPrivateKey` without the optional public key.
+    fn p256_without_public_key(d: &[u8; 32]) -> Vec<u8> {
+        let mut der = vec![0x30, 0x41, 0x02, 0x01, 0x00, 0x30, 0x13, 0x06, 0x07];
+        der.extend([
+            0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+        ]);
+        der.extend([
+            0xce, 0x3d, 0x03, 0x01, 0x07, 0x04, 0x27, 0x30, 0x25, 0x02, 0x01, 0x01,
+        ]);
+        der.extend([0x04, 0x20]);
+        der.extend(d);
+        der
+    }
+
+    #[test]
+    fn ec_key_without_public_point_is_unsupported() {
+        let e = key_objects(&p256_without_public_key(&[7; 32]))
+            .err()
+            .unwrap();
+        assert!(
+            matches!(e, Error::Unsupported { ref what } if what.contains("public key")),
+            "{e:?}"
+        );
+        // A truncated one is malformed.
+        let der = p256_without_public_key(&[7; 32]);
+        assert!(matches!(
+            key_objects(&der[..der.len() - 1]),
+            Err(Error::Malformed { .. })
+        ));
     }
 
     #[test]
