@@ -126,7 +126,7 @@ fn u03_import_rsa_key_and_certificate_then_sign() {
     let _g = common::serial();
     let dir = common::scratch("u03-rsa");
     let (pkcs8, cert) = openssl_rsa_key_and_cert(&dir, "U03 import");
-    let (mut c, _) = common::logged_in("U03");
+    let (mut c, _) = common::logged_in("U03 rsa");
     let info = c
         .import(import_of("U03 imported", &pkcs8, vec![cert.clone()]))
         .unwrap();
@@ -155,10 +155,12 @@ fn u03_import_rsa_key_and_certificate_then_sign() {
 
     // pkcs11-tool sees the three objects under the id and the label, the private key
     // sensitive and not extractable.
+    // (Token labels in this file are not prefixes of each other: pkcs11-tool's --token-label
+    // may match a prefix.)
     let out = common::pkcs11_tool(&[
         "--list-objects",
         "--token-label",
-        "U03",
+        "U03 rsa",
         "--login",
         "--pin",
         common::USER_PIN,
