@@ -327,3 +327,54 @@ fn u03_ec_import_then_sign() {
     assert!(matches!(e, token_core::Error::CertificateMismatch), "{e:?}");
     assert_eq!(c.containers().unwrap().len(), before);
 }
+
+/// An X.509 structure signed through the token with an EC key: a PKCS#10 request built by
+/// x509-cert with `ContainerSigner` (ecdsa-with-SHA256, absent parameters, DER signature);
+/// OpenSSL checks its self-signature.
+#[test]
+fn ec_key_signs_a_pkcs10_request_openssl_verifies() {
+    use std::str::FromStr;
+    use token_core::der::Encode;
+    use token_core::x509_cert::name::Name;
+    use token_core::{CarrierSignature, ContainerSigner};
+    use x509_cert::builder::Builder as _;
+    use x509_cert::request::RequestBuilder;
+
+    let _g = common::serial();
+    let (mut c, _) = common::logged_in("EC PKCS10");
+    let info = c
+        .generate(
+            &NewContainer::new("EC request", KeyAlgorithm::Ec(EcCurve::P256)),
+            &mut NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+    let signer = ContainerSigner::new(&c, &info.id).unwrap();
+    assert_eq!(signer.scheme(), SignatureScheme::EcdsaSha256);
+    let req = RequestBuilder::new(Name::from_str("CN=EC request,O=Test").unwrap())
+        .unwrap()
+        .build::<_, CarrierSignature>(&signer)
+        .unwrap()
+        .to_der()
+        .unwrap();
+    let dir = common::scratch("ec-pkcs10");
+    let path = dir.join("req.der").to_string_lossy().into_owned();
+    std::fs::write(&path, &req).unwrap();
+    let out = common::openssl(&[
+        "req", "-inform", "DER", "-in", &path, "-verify", "-noout", "-text",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `openssl req -verify` exits 0 even on a bad signature; its message decides.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("self-signature verify OK") && !err.contains("failure"),
+        "{err}"
+    );
+    assert!(text.contains("ecdsa-with-SHA256"), "{text}");
+    assert!(text.contains("NIST CURVE: P-256"), "{text}");
+}
