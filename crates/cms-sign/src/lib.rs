@@ -84,6 +84,11 @@ fn cms_signature_algorithm(scheme: SignatureScheme) -> Result<AlgorithmIdentifie
     Ok(match scheme {
         SignatureScheme::RsaPkcs1Sha256 => null_params(oid::RSA_ENCRYPTION),
         SignatureScheme::RsaPssSha256 => token_core::signature_algorithm_identifier(scheme)?,
+        other if other.is_ecdsa() => {
+            return Err(Error::Unsupported {
+                what: format!("{other:?} signers in CMS (only GOST and RSA)"),
+            });
+        }
         other => null_params(other.cms_oid()),
     })
 }
@@ -109,6 +114,8 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
     pub fn new(carrier: &'c C, id: &ContainerId, certificate_der: &[u8]) -> Result<Self> {
         let info = CertificateInfo::from_der(certificate_der)?;
         let signer = ContainerSigner::new(carrier, id)?;
+        // Refuse a scheme CMS cannot carry (ECDSA) here, before anything is signed.
+        cms_signature_algorithm(signer.scheme())?;
         if !info.public_key.same_key(signer.public_key()) {
             return Err(Error::CertificateMismatch);
         }
@@ -737,4 +744,21 @@ fn chain(
         }
     }
     Err(failed("certificate chain to a trust anchor"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ecdsa_signers_are_unsupported_in_cms() {
+        for scheme in [SignatureScheme::EcdsaSha256, SignatureScheme::EcdsaSha384] {
+            assert!(matches!(
+                cms_signature_algorithm(scheme),
+                Err(Error::Unsupported { .. })
+            ));
+        }
+        let gost = cms_signature_algorithm(SignatureScheme::Gost256).unwrap();
+        assert_eq!(gost.oid, oid::TC26_GOST_3410_12_256);
+    }
 }

@@ -7,12 +7,16 @@ use der::{Decode, Sequence};
 use spki::AlgorithmIdentifierOwned;
 use token_core::{DigestAlgorithm, Error, KeyAlgorithm, PublicKey, Result, SignatureScheme, oid};
 
-/// Hashes `data` with a digest algorithm (Streebog-256/512 or SHA-256).
+/// Hashes `data` with a digest algorithm (Streebog-256/512, SHA-256 or SHA-384).
 pub fn digest(alg: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
     match alg {
         DigestAlgorithm::Sha256 => {
             use sha2::Digest;
             sha2::Sha256::digest(data).to_vec()
+        }
+        DigestAlgorithm::Sha384 => {
+            use sha2::Digest;
+            sha2::Sha384::digest(data).to_vec()
         }
         other => gost::digest(other, data),
     }
@@ -101,6 +105,9 @@ pub fn verify_digest(
             };
             result.map_err(|_| failed())
         }
+        (KeyAlgorithm::Ec(_), scheme) if scheme.is_ecdsa() => Err(Error::Unsupported {
+            what: format!("verifying {scheme:?} signatures (only GOST and RSA)"),
+        }),
         (alg, scheme) => Err(Error::VerificationFailed {
             what: format!("{scheme:?} signature cannot come from a {alg} key"),
         }),
@@ -122,4 +129,42 @@ pub fn verify_message(
 /// first element inside the outer SEQUENCE, byte for byte as received.
 pub fn signed_part(der: &[u8]) -> Result<&[u8]> {
     crate::request::first_inner_element(der)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    /// A P-256 SPKI (id-ecPublicKey, prime256v1) with a dummy uncompressed point.
+    fn p256_key() -> PublicKey {
+        let mut der = vec![
+            0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+        ];
+        der.extend([
+            0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+        ]);
+        der.extend([0x03, 0x42, 0x00, 0x04]);
+        der.extend([0x5a; 64]);
+        PublicKey::from_spki_der(&der).unwrap()
+    }
+
+    #[test]
+    fn ecdsa_is_unsupported_not_a_failed_check() {
+        let key = p256_key();
+        let alg = AlgorithmIdentifierOwned {
+            oid: oid::ECDSA_WITH_SHA256,
+            parameters: None,
+        };
+        let e = verify_digest(&key, &alg, &[0u8; 32], &[0x30, 0x00]).unwrap_err();
+        assert!(matches!(e, Error::Unsupported { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn sha384_digest() {
+        // FIPS 180-2 example "abc".
+        let d = digest(DigestAlgorithm::Sha384, b"abc");
+        assert_eq!(d.len(), 48);
+        assert_eq!(&d[..8], &[0xcb, 0x00, 0x75, 0x3f, 0x45, 0xa3, 0x5e, 0x8b]);
+    }
 }

@@ -1,5 +1,7 @@
 //! [`Pkcs11Carrier`]: one token in one slot, as a token-core [`Carrier`].
 
+mod import;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
@@ -20,7 +22,7 @@ use token_core::{
 };
 
 use crate::convert::{self, sha256_digest_info};
-use crate::error::{ck, ck_as, from_cryptoki, is_ckr};
+use crate::error::{ck, ck_as, from_cryptoki, is_ckr, map_ckr};
 use crate::module::{Module, carrier_info};
 use crate::raw::RawAttribute;
 use crate::session::SessionPool;
@@ -61,6 +63,7 @@ enum KeyKind {
     Rsa,
     Gost256,
     Gost512,
+    Ec,
 }
 
 /// Options of a [`Pkcs11Carrier`].
@@ -68,6 +71,7 @@ enum KeyKind {
 pub struct CarrierOptions {
     /// Hash messages on the token (`CKM_SHA256_RSA_PKCS`, `CKM_SHA256_RSA_PKCS_PSS`, the GOST
     /// with-Streebog mechanisms) when it offers the mechanism, instead of hashing on the host.
+    /// ECDSA always hashes on the host.
     pub hash_on_token: bool,
     /// At most this many sessions open on the token at once (signing threads beyond it wait
     /// for a free session, up to 30 s). The token's own `ulMaxRwSessionCount` caps the pool
@@ -188,6 +192,8 @@ fn attr_bytes(attrs: &[Attribute], want: AttributeType) -> Option<Vec<u8>> {
         | (Attribute::Label(v), AttributeType::Label)
         | (Attribute::Value(v), AttributeType::Value)
         | (Attribute::Modulus(v), AttributeType::Modulus)
+        | (Attribute::EcParams(v), AttributeType::EcParams)
+        | (Attribute::EcPoint(v), AttributeType::EcPoint)
         | (Attribute::PublicExponent(v), AttributeType::PublicExponent) => Some(v.clone()),
         _ => None,
     })
@@ -212,6 +218,7 @@ fn kind_of(k: KeyType) -> Option<KeyKind> {
     let v: CK_KEY_TYPE = k.into();
     match v {
         _ if k == KeyType::RSA => Some(KeyKind::Rsa),
+        _ if k == KeyType::EC => Some(KeyKind::Ec),
         CKK_GOSTR3410 => Some(KeyKind::Gost256),
         CKK_GOSTR3410_512 => Some(KeyKind::Gost512),
         _ => None,
@@ -451,7 +458,7 @@ impl Pkcs11Carrier {
         for h in [g.public, g.private].into_iter().flatten() {
             let a = self.get(s, h, &[AttributeType::KeyType])?;
             let Some(kind) = key_type_of(&a).and_then(kind_of) else {
-                // EC and other key types: token-core has no KeyAlgorithm for them yet.
+                // Other key types (EdDSA, DSA, secret keys): token-core has no KeyAlgorithm.
                 return Ok(None);
             };
             match kind {
@@ -468,6 +475,17 @@ impl Pkcs11Carrier {
                         return Ok(Some((convert::rsa_spki(&n, &e)?, Some(kind))));
                     }
                 }
+                // The point lives on the public key object only.
+                KeyKind::Ec if Some(h) == g.public => {
+                    let a = self.get(s, h, &[AttributeType::EcParams, AttributeType::EcPoint])?;
+                    if let (Some(params), Some(point)) = (
+                        attr_bytes(&a, AttributeType::EcParams),
+                        attr_bytes(&a, AttributeType::EcPoint),
+                    ) {
+                        return Ok(Some((convert::ec_spki(&params, &point)?, Some(kind))));
+                    }
+                }
+                KeyKind::Ec => {}
                 KeyKind::Gost256 | KeyKind::Gost512 => {
                     if Some(h) == g.public {
                         let value = self.get(s, h, &[AttributeType::Value])?;
@@ -670,6 +688,11 @@ impl Pkcs11Carrier {
                 &Self::vendor(CKM_GOSTR3410_512)?,
                 &host_digest(scheme, input)?,
             ),
+            // ECDSA: SHA-2 on the host (the only path: SoftHSM2 2.6, the test module, has no
+            // CKM_ECDSA_SHA*), `r ‖ s` from the token, DER Ecdsa-Sig-Value out.
+            (KeyKind::Ec, SignatureScheme::EcdsaSha256 | SignatureScheme::EcdsaSha384, input) => {
+                convert::ecdsa_der(&typed(&Mechanism::Ecdsa, &host_digest(scheme, input)?)?)
+            }
             (kind, scheme, _) => Err(Error::Unsupported {
                 what: format!("{scheme:?} with a {kind:?} key"),
             }),
@@ -781,6 +804,32 @@ impl Pkcs11Carrier {
                     .raw
                     .generate_key_pair(s, mech, public, private)?)
             }
+            KeyAlgorithm::Ec(curve) => {
+                use token_core::der::Encode;
+                let params = curve
+                    .oid()
+                    .to_der()
+                    .map_err(|e| Error::malformed_der("OID", e))?;
+                let public = [
+                    Attribute::Token(true),
+                    Attribute::Private(false),
+                    Attribute::Verify(true),
+                    Attribute::EcParams(params),
+                    Attribute::Id(temp_id.to_vec()),
+                    Attribute::Label(label.clone()),
+                ];
+                let private = [
+                    Attribute::Token(true),
+                    Attribute::Private(true),
+                    Attribute::Sensitive(true),
+                    Attribute::Extractable(spec.extractable),
+                    Attribute::Sign(true),
+                    Attribute::Id(temp_id.to_vec()),
+                    Attribute::Label(label),
+                ];
+                s.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)
+                    .map_err(ck("C_GenerateKeyPair"))
+            }
             other => Err(Error::Unsupported {
                 what: format!("key generation for {other}"),
             }),
@@ -872,7 +921,7 @@ impl Pkcs11Carrier {
     }
 }
 
-/// The error of a failed generation whose cleanup failed too: objects may be left on the
+/// The error of a failed generation or import whose cleanup failed too: objects may be left on the
 /// carrier, which the caller must learn. The original error's text and code are kept in the
 /// evidence, followed by the cleanup's. A removed carrier stays `CarrierRemoved` (its objects
 /// went with it).
@@ -886,10 +935,32 @@ fn with_cleanup_failure(original: Error, cleanup: &Error) -> Error {
         other => format!("{other} [{}]", other.code()),
     };
     Error::Backend(BackendEvidence::Other(format!(
-        "{original} [{}]; deleting the generated key pair then failed, objects may be left \
+        "{original} [{}]; deleting the objects made so far then failed, objects may be left \
          on the carrier: {cleanup}",
         original.code()
     )))
+}
+
+/// The template of an X.509 certificate object in container `id`.
+fn certificate_template(id: &ContainerId, label: &str, der: &[u8]) -> Result<Vec<Attribute>> {
+    use token_core::der::{Decode, Encode};
+    let parsed = token_core::x509_cert::Certificate::from_der(der)
+        .map_err(|e| Error::malformed_der("certificate", e))?;
+    let tbs = parsed.tbs_certificate();
+    let enc =
+        |r: token_core::der::Result<Vec<u8>>| r.map_err(|e| Error::malformed_der("certificate", e));
+    Ok(vec![
+        Attribute::Class(ObjectClass::CERTIFICATE),
+        Attribute::CertificateType(CertificateType::X_509),
+        Attribute::Token(true),
+        Attribute::Private(false),
+        Attribute::Id(id.as_bytes().to_vec()),
+        Attribute::Label(label_bytes(label)),
+        Attribute::Subject(enc(tbs.subject().to_der())?),
+        Attribute::Issuer(enc(tbs.issuer().to_der())?),
+        Attribute::SerialNumber(enc(tbs.serial_number().to_der())?),
+        Attribute::Value(der.to_vec()),
+    ])
 }
 
 fn host_sha256(input: SignInput<'_>) -> Vec<u8> {
@@ -909,6 +980,7 @@ fn host_digest(scheme: SignatureScheme, input: SignInput<'_>) -> Result<Vec<u8>>
             DigestAlgorithm::Streebog256 => Ok(streebog::Streebog256::digest(m).to_vec()),
             DigestAlgorithm::Streebog512 => Ok(streebog::Streebog512::digest(m).to_vec()),
             DigestAlgorithm::Sha256 => Ok(Sha256::digest(m).to_vec()),
+            DigestAlgorithm::Sha384 => Ok(sha2::Sha384::digest(m).to_vec()),
             other => Err(Error::Unsupported {
                 what: format!("hashing with {other:?} on the host"),
             }),
@@ -1007,6 +1079,36 @@ impl Carrier for Pkcs11Carrier {
             .pool
             // C_InitPIN runs in the SO's login: a login error there concerns the admin.
             .run(|s| s.init_pin(&new).map_err(ck_as("C_InitPIN", PinRole::Admin)));
+        let out = self.logout_quietly();
+        r.and(out)
+    }
+
+    /// `true` when the module exports Rutoken's `C_EX_GetFunctionListExtended` with a
+    /// `C_EX_UnblockUserPIN` entry (resolved once, when the module is loaded).
+    fn can_unblock_pin(&self) -> bool {
+        self.module().0.raw.has_vendor_unblock()
+    }
+
+    /// SO login, then the vendor `C_EX_UnblockUserPIN` on the SO's read-write session, then
+    /// logout. Without the vendor function: [`Error::Unsupported`] before any PIN is sent.
+    fn unblock_pin(&mut self, admin: &AdminPin, final_try: FinalTry) -> Result<()> {
+        if !self.can_unblock_pin() {
+            return Err(Error::Unsupported {
+                what: format!(
+                    "unblocking the user PIN while keeping it: {} has no C_EX_UnblockUserPIN \
+                     (reset_pin sets a new user PIN instead)",
+                    self.module().path().display()
+                ),
+            });
+        }
+        self.login_as(PinRole::Admin, admin.expose(), final_try)?;
+        let raw = &self.module().0.raw;
+        let r = self.pool.run(|s| match raw.unblock_user_pin(s) {
+            Some(r) => r.map_err(|e| map_ckr(e.function, e.ckr, PinRole::Admin)),
+            None => Err(Error::Unsupported {
+                what: "C_EX_UnblockUserPIN".into(),
+            }),
+        });
         let out = self.logout_quietly();
         r.and(out)
     }
@@ -1115,10 +1217,58 @@ impl Carrier for Pkcs11Carrier {
         Ok(info)
     }
 
-    fn import(&mut self, _key: KeyImport) -> Result<ContainerInfo> {
-        Err(Error::Unsupported {
-            what: "PKCS#12 key import into a PKCS#11 token (not implemented yet)".into(),
-        })
+    /// Creates, with `C_CreateObject`, the public key, the certificates and then the private
+    /// key, all under one `CKA_ID` (the requested one, or SHA-1 of the public key bits as for
+    /// generated keys) and the import's label. The private key is `CKA_TOKEN`, `CKA_PRIVATE`,
+    /// `CKA_SENSITIVE`, not extractable. The end-entity certificate (the first) must certify
+    /// the key. If any object fails, those already created are destroyed; the private key
+    /// comes last, so a missing login (`LoginRequired`) leaves nothing behind.
+    fn import(&mut self, key: KeyImport) -> Result<ContainerInfo> {
+        let mut objects = import::key_objects(key.private_key_pkcs8.expose())?;
+        if let Some(first) = key.certificates.first() {
+            let cert = token_core::CertificateInfo::from_der(first)?;
+            if !cert.public_key.same_key(&objects.public_key) {
+                return Err(Error::CertificateMismatch);
+            }
+        }
+        let id = key
+            .id
+            .clone()
+            .unwrap_or_else(|| ContainerId::derived_from(&objects.public_key));
+        objects.name(id.as_bytes(), &key.label);
+        let certificates = key
+            .certificates
+            .iter()
+            .map(|der| certificate_template(&id, &key.label, der))
+            .collect::<Result<Vec<_>>>()?;
+        let raw = &self.module().0.raw;
+        self.pool.run(|s| {
+            if !self
+                .find(s, &[Attribute::Id(id.as_bytes().to_vec())])?
+                .is_empty()
+            {
+                return Err(Error::AlreadyExists {
+                    what: format!("container {id}"),
+                });
+            }
+            let mut created = Vec::new();
+            let mut create_all = || -> Result<()> {
+                created.push(raw.create_object(s, objects.public.clone())?);
+                for t in &certificates {
+                    created.push(s.create_object(t).map_err(ck("C_CreateObject"))?);
+                }
+                created.push(raw.create_object(s, objects.private.clone())?);
+                Ok(())
+            };
+            match create_all() {
+                Ok(()) => Ok(()),
+                Err(e) => match self.delete_objects(s, &created) {
+                    Ok(()) => Err(e),
+                    Err(cleanup) => Err(with_cleanup_failure(e, &cleanup)),
+                },
+            }
+        })?;
+        self.container(&id)
     }
 
     fn write_certificate(&mut self, id: &ContainerId, certificate_der: &[u8]) -> Result<()> {
@@ -1127,29 +1277,8 @@ impl Carrier for Pkcs11Carrier {
         if !cert.public_key.same_key(&container.public_key) {
             return Err(Error::CertificateMismatch);
         }
-        use token_core::der::{Decode, Encode};
-        let parsed = token_core::x509_cert::Certificate::from_der(certificate_der)
-            .map_err(|e| Error::malformed_der("certificate", e))?;
-        let tbs = parsed.tbs_certificate();
-        let enc = |r: token_core::der::Result<Vec<u8>>| {
-            r.map_err(|e| Error::malformed_der("certificate", e))
-        };
-        let subject = enc(tbs.subject().to_der())?;
-        let issuer = enc(tbs.issuer().to_der())?;
-        let serial = enc(tbs.serial_number().to_der())?;
         let label = container.label.unwrap_or_else(|| cert.subject.clone());
-        let template = [
-            Attribute::Class(ObjectClass::CERTIFICATE),
-            Attribute::CertificateType(CertificateType::X_509),
-            Attribute::Token(true),
-            Attribute::Private(false),
-            Attribute::Id(id.as_bytes().to_vec()),
-            Attribute::Label(label_bytes(&label)),
-            Attribute::Subject(subject),
-            Attribute::Issuer(issuer),
-            Attribute::SerialNumber(serial),
-            Attribute::Value(certificate_der.to_vec()),
-        ];
+        let template = certificate_template(id, &label, certificate_der)?;
         self.pool.run(|s| {
             s.create_object(&template)
                 .map(|_| ())

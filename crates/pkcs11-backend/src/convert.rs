@@ -1,12 +1,12 @@
 //! Conversions between PKCS#11 attribute values and the DER structures token-core speaks:
-//! SubjectPublicKeyInfo from RSA modulus/exponent or GOST `CKA_VALUE` + parameter OIDs, the
-//! container id derived from a public key, and PKCS#1 DigestInfo.
+//! SubjectPublicKeyInfo from RSA modulus/exponent, GOST `CKA_VALUE` + parameter OIDs or EC
+//! `CKA_EC_PARAMS` + `CKA_EC_POINT`, PKCS#1 DigestInfo, and ECDSA `r ‖ s` → DER.
 
 use token_core::const_oid::ObjectIdentifier;
 use token_core::der::asn1::{AnyRef, BitString, OctetString, UintRef};
 use token_core::der::{Decode, Encode, Sequence};
 use token_core::spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
-use token_core::{Error, GostKeyParameters, GostParamSet, PublicKey, Result, oid};
+use token_core::{EcCurve, Error, GostKeyParameters, GostParamSet, PublicKey, Result, oid};
 
 #[derive(Sequence)]
 struct RsaPublicKeyRef<'a> {
@@ -114,6 +114,77 @@ pub fn gost_value_from_spki(key: &PublicKey) -> Result<Vec<u8>> {
     Ok(octets.as_bytes().to_vec())
 }
 
+/// The curve named by a `CKA_EC_PARAMS` value: DER `ECParameters`, of which only the
+/// `namedCurve` choice (an OID) of a supported curve is accepted.
+pub fn ec_curve_from_params(ec_params: &[u8]) -> Result<EcCurve> {
+    let curve = ObjectIdentifier::from_der(ec_params).map_err(|_| Error::Unsupported {
+        what: "EC key with explicit (not named) curve parameters".into(),
+    })?;
+    EcCurve::from_oid(&curve).ok_or_else(|| Error::Unsupported {
+        what: format!("elliptic curve {curve}"),
+    })
+}
+
+/// The EC point inside a `CKA_EC_POINT` value: the DER OCTET STRING PKCS#11 specifies, or,
+/// leniently, the bare uncompressed point `04 ‖ X ‖ Y` some modules return.
+pub fn ec_point(ec_point: &[u8], curve: EcCurve) -> Result<Vec<u8>> {
+    let raw_len = 1 + 2 * curve.coordinate_len();
+    if ec_point.len() == raw_len && ec_point.first() == Some(&0x04) {
+        return Ok(ec_point.to_vec());
+    }
+    OctetString::from_der(ec_point)
+        .map(|o| o.as_bytes().to_vec())
+        .map_err(der_err("EC point"))
+}
+
+/// SPKI of an EC key (id-ecPublicKey, namedCurve) from `CKA_EC_PARAMS` and `CKA_EC_POINT`.
+pub fn ec_spki(ec_params: &[u8], ec_point_attr: &[u8]) -> Result<PublicKey> {
+    let curve = ec_curve_from_params(ec_params)?;
+    let point = ec_point(ec_point_attr, curve)?;
+    let spki = SubjectPublicKeyInfoOwned {
+        algorithm: AlgorithmIdentifierOwned {
+            oid: oid::EC_PUBLIC_KEY,
+            parameters: Some(
+                token_core::der::asn1::Any::encode_from(&curve.oid())
+                    .map_err(der_err("EC curve"))?,
+            ),
+        },
+        subject_public_key: BitString::from_bytes(&point).map_err(der_err("EC public key"))?,
+    };
+    PublicKey::from_spki_der(&spki.to_der().map_err(der_err("EC public key"))?)
+}
+
+/// `Ecdsa-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` (RFC 5480).
+#[derive(Sequence)]
+struct EcdsaSigValue<'a> {
+    r: UintRef<'a>,
+    s: UintRef<'a>,
+}
+
+/// The DER `Ecdsa-Sig-Value` X.509 and CMS carry, from the `r ‖ s` (two big-endian halves of
+/// equal length) that `CKM_ECDSA` returns.
+pub fn ecdsa_der(r_s: &[u8]) -> Result<Vec<u8>> {
+    if r_s.is_empty() || !r_s.len().is_multiple_of(2) {
+        return Err(Error::Malformed {
+            what: "ECDSA signature",
+            at: None,
+            reason: format!("{} bytes; r ‖ s of equal halves expected", r_s.len()),
+        });
+    }
+    let (r, s) = r_s.split_at(r_s.len() / 2);
+    let strip = |b: &[u8]| -> Vec<u8> {
+        let start = b.iter().position(|x| *x != 0).unwrap_or(b.len());
+        b.get(start..).unwrap_or_default().to_vec()
+    };
+    let (r, s) = (strip(r), strip(s));
+    EcdsaSigValue {
+        r: UintRef::new(&r).map_err(der_err("ECDSA signature"))?,
+        s: UintRef::new(&s).map_err(der_err("ECDSA signature"))?,
+    }
+    .to_der()
+    .map_err(der_err("ECDSA signature"))
+}
+
 /// DER prefix of `DigestInfo { sha256, NULL }`, followed by the 32 digest bytes.
 pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
     0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
@@ -132,7 +203,7 @@ mod tests {
     use super::*;
     use sha1::{Digest as _, Sha1};
     use token_core::ContainerId;
-    use token_core::{GostParamSet, KeyAlgorithm};
+    use token_core::{EcCurve, GostParamSet, KeyAlgorithm};
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())
@@ -287,6 +358,65 @@ mod tests {
             Sha1::digest(pk.key_bytes()).as_slice(),
             "SKI method 1"
         );
+    }
+
+    #[test]
+    fn ec_attributes_to_spki() {
+        let params = hex("06082a8648ce3d030107");
+        let mut point = vec![0x04];
+        point.extend((0..64).map(|i| i as u8));
+        let wrapped = OctetString::new(point.clone()).unwrap().to_der().unwrap();
+        let pk = ec_spki(&params, &wrapped).unwrap();
+        assert_eq!(pk.algorithm(), KeyAlgorithm::Ec(EcCurve::P256));
+        assert_eq!(pk.key_bytes(), point.as_slice());
+        let der = pk.to_der().unwrap();
+        // OpenSSL's P-256 SPKI header.
+        assert_eq!(
+            &der[..26],
+            hex("3059301306072a8648ce3d020106082a8648ce3d030107034200").as_slice()
+        );
+        // A bare point is accepted too, and gives the same key.
+        assert_eq!(ec_spki(&params, &point).unwrap(), pk);
+        // P-384.
+        let mut p384 = vec![0x04];
+        p384.extend([7u8; 96]);
+        let k = ec_spki(
+            &hex("06052b81040022"),
+            &OctetString::new(p384).unwrap().to_der().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(k.algorithm(), KeyAlgorithm::Ec(EcCurve::P384));
+        // Explicit parameters and unknown curves are unsupported, bad points malformed.
+        assert!(matches!(
+            ec_spki(&hex("3000"), &wrapped),
+            Err(Error::Unsupported { .. })
+        ));
+        assert!(matches!(
+            ec_spki(&hex("06052b8104000a"), &wrapped),
+            Err(Error::Unsupported { .. })
+        ));
+        assert!(matches!(
+            ec_spki(&params, &wrapped[..40]),
+            Err(Error::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn ecdsa_r_s_to_der() {
+        // r with its top bit set gets a 0x00 pad; s with leading zeros loses them.
+        let mut rs = vec![0x80];
+        rs.extend([0x11; 31]);
+        rs.extend([0x00, 0x00]);
+        rs.extend([0x22; 30]);
+        let der = ecdsa_der(&rs).unwrap();
+        let mut want = hex("3043022100");
+        want.push(0x80);
+        want.extend([0x11; 31]);
+        want.extend([0x02, 0x1e]);
+        want.extend([0x22; 30]);
+        assert_eq!(der, want);
+        assert!(matches!(ecdsa_der(&rs[..63]), Err(Error::Malformed { .. })));
+        assert!(ecdsa_der(&[]).is_err());
     }
 
     #[test]

@@ -31,11 +31,16 @@
 //!   attributes it cannot express (`CKM_GOSTR3410_KEY_PAIR_GEN`, `CKM_GOSTR3410`,
 //!   `CKA_GOSTR3410_PARAMS`, `CKA_GOSTR3411_PARAMS`), which a small raw module calls through
 //!   `cryptoki-sys`.
+//! * Vendor functions: Rutoken's extended list (`C_EX_GetFunctionListExtended`) is looked up
+//!   by `dlsym` when the module is loaded, and used only if the library exports it with a
+//!   non-null `C_EX_UnblockUserPIN`; [`Carrier::can_unblock_pin`](token_core::Carrier::can_unblock_pin)
+//!   tells. Other modules (SoftHSM2, OpenSC) answer `unblock_pin` with `Unsupported` before any
+//!   PIN is sent.
 //! * Containers are the objects sharing a `CKA_ID`. Keys keycarrier generates get the id
 //!   SHA-1(subjectPublicKey bits), the RFC 5280 method-1 key identifier.
-//! * Only RSA and GOST R 34.10-2012 keys are listed: token-core has no `KeyAlgorithm` for EC
-//!   keys yet, so EC key pairs (e.g. SoftHSM P-256) are skipped. A certificate without a key
-//!   (a CA certificate) is not a container either.
+//! * RSA, GOST R 34.10-2012 and EC (NIST P-256 / P-384, named curves in `CKA_EC_PARAMS`) keys
+//!   are listed; other key types are skipped. A certificate without a key (a CA certificate) is
+//!   not a container either.
 //! * Private objects are visible only after [`Carrier::login`](token_core::Carrier::login);
 //!   before it a container lists with `has_private_key == false`.
 //!
@@ -45,9 +50,10 @@
 //! | --- | --- |
 //! | U01 discovery | [`discover_modules`], [`Module::slots`], [`Module::carriers`], [`Module::carrier_by_serial`], [`Module::wait_for_change`] |
 //! | U02 containers | `containers`, `container`, `write_certificate`, `delete_container`, `wipe` (`C_InitToken`, label kept unless a new one is given) |
-//! | U05 / U06 | `change_pin`, `change_admin_pin` (`C_SetPIN`), `reset_pin` (`C_InitPIN` as SO) |
+//! | U03 | `import`: a PKCS#8 RSA, GOST R 34.10-2012 or EC (P-256 / P-384, with its public point) key and its certificates as objects under one derived `CKA_ID` (`C_CreateObject`), all or nothing |
+//! | U05 / U06 | `change_pin`, `change_admin_pin` (`C_SetPIN`), `reset_pin` (`C_InitPIN` as SO), `unblock_pin` (Rutoken's vendor `C_EX_UnblockUserPIN` as SO, keeping the user PIN; `can_unblock_pin` says whether the module has it) |
 //! | U08 | `pin_status` from `CKF_*_PIN_*` ([`pin_status_from_flags`]); every PIN call runs `PinStatus::guard` first; a wrong PIN re-reads the flags |
-//! | U09 | `generate`: RSA 2048/3072/4096 (`CKM_RSA_PKCS_KEY_PAIR_GEN`), GOST 256 (`CKM_GOSTR3410_KEY_PAIR_GEN`, raw) and 512 (`CKM_GOSTR3410_512_KEY_PAIR_GEN`) |
+//! | U09 | `generate`: RSA 2048/3072/4096 (`CKM_RSA_PKCS_KEY_PAIR_GEN`), GOST 256 (`CKM_GOSTR3410_KEY_PAIR_GEN`, raw) and 512 (`CKM_GOSTR3410_512_KEY_PAIR_GEN`), EC P-256 / P-384 (`CKM_EC_KEY_PAIR_GEN`, `CKA_EC_PARAMS` = the curve OID) |
 //! | U15 | `sign` runs `SignRequest::confirm` before it looks the key up |
 //!
 //! # Key generation: templates, progress, cancel
@@ -55,8 +61,9 @@
 //! Public key: `CKA_TOKEN`, `CKA_PRIVATE=false`, `CKA_VERIFY`; private key: `CKA_TOKEN`,
 //! `CKA_PRIVATE`, `CKA_SENSITIVE`, `CKA_EXTRACTABLE` = the request's `extractable` (false by
 //! default), `CKA_SIGN`; both get the label and, for GOST, `CKA_GOSTR3410_PARAMS` (the parameter
-//! set's own OID) and `CKA_GOSTR3411_PARAMS` (Streebog-256/512). The pair is generated under a
-//! random temporary `CKA_ID`, which is then replaced by the derived (or requested) id.
+//! set's own OID) and `CKA_GOSTR3411_PARAMS` (Streebog-256/512); an EC public key gets
+//! `CKA_EC_PARAMS` (the curve OID). The pair is generated under a random temporary `CKA_ID`,
+//! which is then replaced by the derived (or requested) id.
 //!
 //! Progress: `Preparing` → `Generating` → `Storing` → `Done`. The cancel token is checked before
 //! `C_GenerateKeyPair` and after it; a running `C_GenerateKeyPair` cannot be interrupted
@@ -72,15 +79,21 @@
 //! Streebog (256 or 512, the `streebog` crate) and the digest (as given, or as computed) goes
 //! to `CKM_GOSTR3410` (raw) or `CKM_GOSTR3410_512`; with [`CarrierOptions::hash_on_token`] the
 //! token hashes instead (`CKM_GOSTR3410_WITH_GOSTR3411_12_256/512`) where it offers the
-//! mechanism. Output is `s ‖ r` as the token returns it.
+//! mechanism. Output is `s ‖ r` as the token returns it. ECDSA: SHA-256 / SHA-384 on the host,
+//! then `CKM_ECDSA`, whatever [`CarrierOptions::hash_on_token`] says; the token's `r ‖ s` is
+//! returned as the DER `Ecdsa-Sig-Value` X.509 and CMS carry. EC public
+//! keys come from `CKA_EC_POINT` (a DER OCTET STRING around the uncompressed point; a bare
+//! point is accepted too).
 //!
 //! # Not tested against a real module yet
 //!
-//! SoftHSM2 as packaged by Debian has no GOST mechanisms, so the GOST paths (raw key generation
+//! SoftHSM2 as packaged by Debian has no GOST mechanisms; the GOST paths (raw key generation
 //! and signing, host Streebog + `CKM_GOSTR3410[_512]`, token hashing, reading
-//! `CKA_GOSTR3410_PARAMS`) are exercised only by unit tests of the attribute ↔ SPKI
-//! conversions ([`convert`]) and of the Streebog dispatch, and by the "GOST refused cleanly"
-//! test; they are to be run against the project's soft-token module. Protected authentication path
+//! `CKA_GOSTR3410_PARAMS`) run against the project's soft-token module
+//! (`tests/gost_on_soft_token.rs`). GOST key import and the vendor unblock are tested there
+//! too, and need a soft-token module with `C_CreateObject` for GOST private keys and
+//! `C_EX_GetFunctionListExtended`; the unblock ABI itself is also tested on a small C library.
+//! No real Rutoken was used. Protected authentication path
 //! ([`Pkcs11Carrier::login_on_device`]) and a real insert/remove event are untested (SoftHSM
 //! has neither).
 

@@ -8,7 +8,10 @@
 //! * [`RawModule::get_attribute`]: `C_GetAttributeValue` for one attribute, two passes;
 //! * [`RawModule::generate_key_pair`]: `C_GenerateKeyPair` with a parameterless mechanism;
 //! * [`RawModule::sign`]: `C_SignInit` + `C_Sign` (length query, then the signature) with a
-//!   parameterless mechanism.
+//!   parameterless mechanism;
+//! * [`RawModule::create_object`]: `C_CreateObject` with such attributes (key import);
+//! * [`RawModule::unblock_user_pin`]: Rutoken's vendor `C_EX_UnblockUserPIN`, resolved through
+//!   `C_EX_GetFunctionListExtended` when (and only when) the library exports it.
 //!
 //! The library is opened a second time with `dlopen` (through `libloading`), which returns the
 //! handle `cryptoki` already holds, so the function list, the `C_Initialize` state, session and
@@ -21,8 +24,8 @@ use cryptoki::object::ObjectHandle;
 use cryptoki::session::Session;
 use cryptoki_sys::{
     CK_ATTRIBUTE, CK_ATTRIBUTE_TYPE, CK_FUNCTION_LIST, CK_FUNCTION_LIST_PTR, CK_MECHANISM,
-    CK_MECHANISM_TYPE, CK_OBJECT_HANDLE, CK_RV, CK_SLOT_ID, CK_ULONG, CK_UNAVAILABLE_INFORMATION,
-    CKR_OK,
+    CK_MECHANISM_TYPE, CK_OBJECT_HANDLE, CK_RV, CK_SESSION_HANDLE, CK_SLOT_ID, CK_ULONG,
+    CK_UNAVAILABLE_INFORMATION, CK_VERSION, CKR_OK,
 };
 
 /// A raw failure: the C function and its `CK_RV`.
@@ -32,11 +35,28 @@ pub(crate) struct RawError {
     pub(crate) ckr: CK_RV,
 }
 
-/// One attribute of a template, owned.
-#[derive(Debug, Clone)]
+/// One attribute of a template, owned. The value is zeroized on drop (imported private key
+/// components travel in these) and never printed.
+#[derive(Clone)]
 pub(crate) struct RawAttribute {
     pub(crate) kind: CK_ATTRIBUTE_TYPE,
     pub(crate) value: Vec<u8>,
+}
+
+impl Drop for RawAttribute {
+    fn drop(&mut self) {
+        use token_core::zeroize::Zeroize;
+        self.value.zeroize();
+    }
+}
+
+impl core::fmt::Debug for RawAttribute {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RawAttribute")
+            .field("kind", &format_args!("0x{:X}", self.kind))
+            .field("len", &self.value.len())
+            .finish()
+    }
 }
 
 impl RawAttribute {
@@ -62,10 +82,58 @@ impl RawAttribute {
     }
 }
 
+/// `CK_C_EX_UnblockUserPIN` (Rutoken `rtpkcs11.h`): `CK_RV C_EX_UnblockUserPIN(CK_SESSION_HANDLE)`.
+type UnblockUserPinFn = unsafe extern "C" fn(CK_SESSION_HANDLE) -> CK_RV;
+
+/// A function pointer of the extended list that keycarrier never calls; only its size and
+/// position matter.
+type UnusedFn = unsafe extern "C" fn();
+
+/// The head of Rutoken's `CK_FUNCTION_LIST_EXTENDED` (`rtpkcs11.h`), up to and including
+/// `C_EX_UnblockUserPIN`, the fourth function pointer after the 2-byte version. The real
+/// structure goes on with more pointers, which are never read. `Option<fn>` is a nullable
+/// pointer, so a module's null entry reads as `None`.
+#[repr(C)]
+struct ExtendedFunctionListHead {
+    version: CK_VERSION,
+    get_function_list_extended: Option<UnusedFn>,
+    init_token: Option<UnusedFn>,
+    get_token_info_extended: Option<UnusedFn>,
+    unblock_user_pin: Option<UnblockUserPinFn>,
+}
+
+/// `CK_C_EX_GetFunctionListExtended`.
+type GetFunctionListExtendedFn =
+    unsafe extern "C" fn(*mut *const ExtendedFunctionListHead) -> CK_RV;
+
 /// The module's function list, kept alive with the library that holds it.
 pub(crate) struct RawModule {
     list: CK_FUNCTION_LIST_PTR,
+    /// Rutoken-style `C_EX_UnblockUserPIN`, where the module exports the extended list and
+    /// the entry is not null.
+    unblock: Option<UnblockUserPinFn>,
     _library: libloading::Library,
+}
+
+/// `C_EX_UnblockUserPIN` from the module's `C_EX_GetFunctionListExtended`, if the library
+/// exports that symbol, the call succeeds and the entry is set. Anything else is `None`: the
+/// module simply has no vendor unblock.
+fn resolve_vendor_unblock(library: &libloading::Library) -> Option<UnblockUserPinFn> {
+    // SAFETY: the symbol, where present, has the signature `rtpkcs11.h` declares:
+    // `CK_RV C_EX_GetFunctionListExtended(CK_FUNCTION_LIST_EXTENDED_PTR_PTR)`.
+    let get: libloading::Symbol<'_, GetFunctionListExtendedFn> =
+        unsafe { library.get(b"C_EX_GetFunctionListExtended\0") }.ok()?;
+    let mut list: *const ExtendedFunctionListHead = core::ptr::null();
+    // SAFETY: `list` is a valid out-pointer for the duration of the call.
+    let rv = unsafe { get(&mut list) };
+    if rv != CKR_OK || list.is_null() || !list.is_aligned() {
+        return None;
+    }
+    // SAFETY: non-null and aligned; the module returns a pointer to its static extended list,
+    // which starts with the fields of `ExtendedFunctionListHead` and lives as long as the
+    // library, which `RawModule` keeps loaded. Only the head is read, by value.
+    let head = unsafe { &*list };
+    head.unblock_user_pin
 }
 
 impl core::fmt::Debug for RawModule {
@@ -140,8 +208,10 @@ impl RawModule {
         if list.is_null() {
             return Err("C_GetFunctionList returned no list".into());
         }
+        let unblock = resolve_vendor_unblock(&library);
         Ok(Self {
             list,
+            unblock,
             _library: library,
         })
     }
@@ -151,6 +221,22 @@ impl RawModule {
         // which `self._library` keeps loaded; the module never frees it before C_Finalize,
         // which keycarrier never calls.
         unsafe { &*self.list }
+    }
+
+    /// Whether the module offers the vendor unblock (`C_EX_UnblockUserPIN`).
+    pub(crate) fn has_vendor_unblock(&self) -> bool {
+        self.unblock.is_some()
+    }
+
+    /// Rutoken's `C_EX_UnblockUserPIN(hSession)`: with the SO logged in, resets the user PIN's
+    /// retry counter, keeping the user PIN. `None` when the module has no such function.
+    pub(crate) fn unblock_user_pin(&self, session: &Session) -> Option<Result<(), RawError>> {
+        let f = self.unblock?;
+        // SAFETY: `f` is the module's C_EX_UnblockUserPIN (non-null, from its extended list;
+        // the library stays loaded with `self`); it takes a session handle, which the module
+        // validates.
+        let rv = unsafe { f(session.handle()) };
+        Some(check("C_EX_UnblockUserPIN", rv))
     }
 
     /// `C_GetMechanismList` with every mechanism number kept. cryptoki's typed
@@ -268,6 +354,35 @@ impl RawModule {
         })
     }
 
+    /// `C_CreateObject` with a template that may hold attributes `cryptoki` cannot express
+    /// (the GOST parameter OIDs) or secret values (imported private keys; the template zeroizes
+    /// them when dropped).
+    pub(crate) fn create_object(
+        &self,
+        session: &Session,
+        mut attrs: Vec<RawAttribute>,
+    ) -> Result<ObjectHandle, RawError> {
+        let f = self.functions().C_CreateObject.ok_or(RawError {
+            function: "C_CreateObject",
+            ckr: cryptoki_sys::CKR_FUNCTION_NOT_SUPPORTED,
+        })?;
+        let mut t = template(&mut attrs);
+        let mut handle: CK_OBJECT_HANDLE = 0;
+        // SAFETY: the template points into `attrs`, alive until the end of this function; the
+        // out-pointer is a valid local.
+        let rv = unsafe {
+            f(
+                session.handle(),
+                t.as_mut_ptr(),
+                to_ulong(t.len()),
+                &mut handle,
+            )
+        };
+        check("C_CreateObject", rv)?;
+        // SAFETY: the handle was just returned by the module for this session's token.
+        Ok(unsafe { ObjectHandle::new_from_raw(handle) })
+    }
+
     /// `C_SignInit` + `C_Sign` (single part) with a mechanism that takes no parameter.
     pub(crate) fn sign(
         &self,
@@ -327,5 +442,105 @@ impl RawModule {
         check("C_Sign", rv)?;
         out.truncate(usize::try_from(out_len).unwrap_or(len));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The unblock entry sits where `rtpkcs11.h` puts it: the 4th pointer after the 2-byte
+    /// version, the version padded to pointer alignment.
+    #[test]
+    fn extended_list_head_layout() {
+        let ptr = core::mem::size_of::<usize>();
+        assert_eq!(
+            core::mem::offset_of!(ExtendedFunctionListHead, unblock_user_pin),
+            4 * ptr
+        );
+        assert_eq!(
+            core::mem::offset_of!(ExtendedFunctionListHead, get_function_list_extended),
+            ptr
+        );
+        assert_eq!(core::mem::size_of::<ExtendedFunctionListHead>(), 5 * ptr);
+    }
+
+    /// A tiny C library laid out as Rutoken's `rtpkcs11.h` (compiled here by the system C
+    /// compiler, so the C side of the layout is the compiler's, not ours): the vendor unblock is
+    /// found and called with the session handle; a null entry and a missing symbol are `None`.
+    #[test]
+    fn vendor_unblock_resolved_from_a_c_library() {
+        const SOURCE: &str = r#"
+typedef unsigned long CK_ULONG;
+typedef CK_ULONG CK_RV;
+typedef CK_ULONG CK_SESSION_HANDLE;
+typedef struct { unsigned char major; unsigned char minor; } CK_VERSION;
+typedef CK_RV (*any_fn)(void);
+typedef struct CK_FUNCTION_LIST_EXTENDED {
+    CK_VERSION version;
+    any_fn C_EX_GetFunctionListExtended;
+    any_fn C_EX_InitToken;
+    any_fn C_EX_GetTokenInfoExtended;
+    CK_RV (*C_EX_UnblockUserPIN)(CK_SESSION_HANDLE);
+    any_fn more[16];
+} CK_FUNCTION_LIST_EXTENDED;
+static CK_SESSION_HANDLE last_session;
+static CK_RV not_supported(void) { return 0x54; }
+static CK_RV unblock(CK_SESSION_HANDLE h) { last_session = h; return h == 7 ? 0 : 0xB3; }
+CK_SESSION_HANDLE last_unblocked(void) { return last_session; }
+CK_RV C_EX_GetFunctionListExtended(CK_FUNCTION_LIST_EXTENDED **out);
+static CK_FUNCTION_LIST_EXTENDED list = {
+    {1, 0}, (any_fn)C_EX_GetFunctionListExtended, not_supported, not_supported,
+#ifdef NULL_ENTRY
+    0,
+#else
+    unblock,
+#endif
+    {0}
+};
+CK_RV C_EX_GetFunctionListExtended(CK_FUNCTION_LIST_EXTENDED **out) {
+    if (!out) return 7;
+    *out = &list;
+    return 0;
+}
+"#;
+        let dir = std::env::temp_dir().join(format!("kc-p11-ext-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let src = dir.join("ext.c");
+        std::fs::write(&src, SOURCE).unwrap();
+        let build = |name: &str, defines: &[&str]| {
+            let out = dir.join(name);
+            let status = std::process::Command::new("cc")
+                .args(["-shared", "-fPIC", "-O1", "-o"])
+                .arg(&out)
+                .args(defines)
+                .arg(&src)
+                .status()
+                .expect("a C compiler (cc) is required for this test");
+            assert!(status.success());
+            // SAFETY: our own test library; its only initialiser is static data.
+            unsafe { libloading::Library::new(&out) }.unwrap()
+        };
+        let with = build("libext.so", &[]);
+        let f = resolve_vendor_unblock(&with).expect("C_EX_UnblockUserPIN found");
+        // SAFETY: the test library's `unblock(CK_SESSION_HANDLE)`.
+        assert_eq!(unsafe { f(7) }, CKR_OK);
+        // SAFETY: as above.
+        assert_eq!(unsafe { f(9) }, cryptoki_sys::CKR_SESSION_HANDLE_INVALID);
+        // SAFETY: `last_unblocked` has this signature in the source above.
+        let last: libloading::Symbol<'_, unsafe extern "C" fn() -> CK_ULONG> =
+            unsafe { with.get(b"last_unblocked\0") }.unwrap();
+        // SAFETY: as above.
+        assert_eq!(unsafe { last() }, 9, "the handle reached the C function");
+
+        let null_entry = build("libext-null.so", &["-DNULL_ENTRY"]);
+        assert!(resolve_vendor_unblock(&null_entry).is_none());
+
+        // A module without the extended list (SoftHSM2 as packaged by Debian).
+        // SAFETY: loading SoftHSM runs its initialisers only; nothing is called.
+        let softhsm = unsafe { libloading::Library::new("/usr/lib/softhsm/libsofthsm2.so") }
+            .expect("SoftHSM2 is required: apt-get install softhsm2");
+        assert!(resolve_vendor_unblock(&softhsm).is_none());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -148,3 +148,34 @@ fn u06_reset_user_pin_with_admin_pin_keeps_keys() {
     // Keys stay.
     assert!(c.container(&key.id).unwrap().has_private_key);
 }
+
+/// SoftHSM2 has no vendor unblock (no `C_EX_GetFunctionListExtended`): the call is refused as
+/// unsupported before any PIN reaches the token.
+#[test]
+fn u06_vendor_unblock_is_unsupported_on_softhsm_and_touches_nothing() {
+    let _g = common::serial();
+    let (mut c, _) = common::fresh_token("U06 vendor");
+    assert!(!c.can_unblock_pin());
+    // One wrong user PIN, so the user's state is not the initial one.
+    let e = c
+        .login(&Pin::new("Forg0tten"), FinalTry::Refuse)
+        .unwrap_err();
+    assert_eq!(e.code(), "KC-PIN-WRONG");
+    let user_before = c.pin_status(PinRole::User).unwrap();
+    let admin_before = c.pin_status(PinRole::Admin).unwrap();
+    // A wrong admin PIN is not even tried (it would come back as KC-PIN-WRONG and mark the SO
+    // counter), nor is the right one.
+    for admin in [AdminPin::new("Wrong0pin"), common::so_pin()] {
+        let e = c.unblock_pin(&admin, FinalTry::Allow).unwrap_err();
+        assert!(
+            matches!(&e, token_core::Error::Unsupported { what } if what.contains("C_EX_UnblockUserPIN")),
+            "{e:?}"
+        );
+        assert_eq!(e.code(), "KC-UNSUPPORTED");
+    }
+    assert_eq!(c.pin_status(PinRole::User).unwrap(), user_before);
+    assert_eq!(c.pin_status(PinRole::Admin).unwrap(), admin_before);
+    assert!(!admin_before.count_low, "{admin_before:?}");
+    // Nobody was logged in as SO: the user logs in with the unchanged PIN.
+    c.login(&common::user_pin(), FinalTry::Refuse).unwrap();
+}

@@ -261,3 +261,119 @@ fn u08_final_try_is_not_spent_without_permission() {
     let s = c.pin_status(PinRole::User).unwrap();
     assert!(!s.final_try && !s.count_low, "{s:?}");
 }
+
+/// U06 with the vendor unblock (Rutoken-style `C_EX_UnblockUserPIN`, which the soft-token
+/// module exports): a locked user PIN is unblocked with the SO PIN and the user logs in with
+/// the PIN they had; their key still signs.
+#[test]
+fn u06_vendor_unblock_keeps_the_user_pin() {
+    let (env, _g) = env();
+    let mut c = fresh(env, false);
+    assert!(
+        c.can_unblock_pin(),
+        "libsoft_token.so has no C_EX_GetFunctionListExtended / C_EX_UnblockUserPIN"
+    );
+    let key = c
+        .generate(
+            &NewContainer::new("kept", KeyAlgorithm::Gost(GostParamSet::Tc26_256A)),
+            &mut NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+    c.logout().unwrap();
+    // Lock the user PIN with wrong tries.
+    let mut spent = 0;
+    while !c.pin_status(PinRole::User).unwrap().locked {
+        let e = c
+            .login(&Pin::new("Wrong123x"), FinalTry::Allow)
+            .unwrap_err();
+        assert!(
+            matches!(e.code(), "KC-PIN-WRONG" | "KC-PIN-LOCKED"),
+            "{e:?}"
+        );
+        spent += 1;
+        assert!(spent < 20, "the module never locked the user PIN");
+    }
+    let e = c.login(&Pin::new(USER), FinalTry::Allow).unwrap_err();
+    assert_eq!(e.code(), "KC-PIN-LOCKED");
+    // A wrong SO PIN: typed, nothing unblocked.
+    let e = c
+        .unblock_pin(&AdminPin::new("Wrong0pin"), FinalTry::Refuse)
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            token_core::Error::WrongPin {
+                role: PinRole::Admin,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(c.pin_status(PinRole::User).unwrap().locked);
+    // The right SO PIN unblocks; the counter is full again.
+    c.unblock_pin(&AdminPin::new(SO), FinalTry::Refuse).unwrap();
+    let s = c.pin_status(PinRole::User).unwrap();
+    assert!(!s.locked && !s.final_try && !s.count_low, "{s:?}");
+    // The OLD user PIN works, and the key made before signs.
+    c.login(&Pin::new(USER), FinalTry::Refuse).unwrap();
+    let sig = c
+        .sign(&SignRequest::message(
+            &key.id,
+            SignatureScheme::Gost256,
+            b"after unblock",
+        ))
+        .unwrap();
+    gost::VerifyingKey::from_public_key(&key.public_key)
+        .unwrap()
+        .verify_message(
+            b"after unblock",
+            &gost::Signature::from_bytes(&sig).unwrap(),
+        )
+        .unwrap();
+}
+
+/// U03 for GOST: private keys made by the `gost` crate, imported as PKCS#8 (C_CreateObject of
+/// a CKK_GOSTR3410 / CKK_GOSTR3410_512 private key, which the soft-token module accepts), sign
+/// through PKCS#11 and verify with the original public key.
+#[test]
+fn u03_gost_pkcs8_import_then_sign() {
+    let (env, _g) = env();
+    let mut c = fresh(env, false);
+    for set in [
+        GostParamSet::Tc26_256A,
+        GostParamSet::CryptoProA,
+        GostParamSet::Tc26_512A,
+    ] {
+        let key = gost::SigningKey::generate(set).unwrap();
+        let public = key.verifying_key().to_public_key().unwrap();
+        let info = c
+            .import(token_core::KeyImport {
+                label: format!("imported {set}"),
+                id: None,
+                private_key_pkcs8: token_core::SecretBytes::new(
+                    key.to_pkcs8_der().unwrap().as_bytes(),
+                ),
+                certificates: vec![],
+            })
+            .unwrap();
+        assert_eq!(info.algorithm, KeyAlgorithm::Gost(set));
+        assert_eq!(info.id, ContainerId::derived_from(&public));
+        assert!(info.public_key.same_key(&public));
+        assert!(info.has_private_key && info.sensitive && !info.extractable);
+        let scheme = info.algorithm.signature_scheme();
+        let sig = c
+            .sign(&SignRequest::message(
+                &info.id,
+                scheme,
+                b"imported key signs",
+            ))
+            .unwrap();
+        key.verifying_key()
+            .verify_message(
+                b"imported key signs",
+                &gost::Signature::from_bytes(&sig).unwrap(),
+            )
+            .unwrap();
+    }
+}

@@ -19,7 +19,7 @@
 
 use core::fmt;
 
-use token_core::{ContainerId, Error, GostParamSet, KeyAlgorithm, Result};
+use token_core::{ContainerId, EcCurve, Error, GostParamSet, KeyAlgorithm, Result};
 
 use crate::ca::RequestId;
 use crate::fsutil::{hex, unhex};
@@ -160,6 +160,7 @@ impl Journal {
         let alg = match self.algorithm {
             KeyAlgorithm::Gost(set) => format!("gost {}", set.oid()),
             KeyAlgorithm::Rsa { bits } => format!("rsa {bits}"),
+            KeyAlgorithm::Ec(curve) => format!("ec {}", curve.oid()),
             other => format!("unsupported {other:?}"),
         };
         line("algorithm", &alg);
@@ -245,6 +246,13 @@ impl Journal {
                                 .filter(|b| (1024..=16384).contains(b))
                                 .ok_or_else(|| bad_line(n, "bad RSA size"))?,
                         },
+                        Some(("ec", oid)) => {
+                            let oid = oid.parse().map_err(|_| bad_line(n, "bad curve OID"))?;
+                            KeyAlgorithm::Ec(
+                                EcCurve::from_oid(&oid)
+                                    .ok_or_else(|| bad_line(n, "unknown elliptic curve"))?,
+                            )
+                        }
                         _ => return Err(bad_line(n, "unknown algorithm")),
                     };
                     once(&mut algorithm, alg, n, key)?;
@@ -337,6 +345,13 @@ mod tests {
             ..j
         };
         assert_eq!(Journal::parse(rsa.to_text().as_bytes()).unwrap(), rsa);
+        let ec = Journal {
+            algorithm: KeyAlgorithm::Ec(token_core::EcCurve::P384),
+            ..rsa
+        };
+        let text = ec.to_text();
+        assert!(text.contains("\nalgorithm ec 1.3.132.0.34\n"), "{text}");
+        assert_eq!(Journal::parse(text.as_bytes()).unwrap(), ec);
     }
 
     #[test]

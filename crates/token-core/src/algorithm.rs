@@ -216,6 +216,72 @@ impl fmt::Display for GostParamSet {
     }
 }
 
+/// A NIST prime curve for ECDSA keys (PKCS#11 tokens such as SoftHSM2, YubiKey PIV, HSMs).
+///
+/// ```
+/// use token_core::{EcCurve, KeyAlgorithm, SignatureScheme};
+/// let curve = EcCurve::from_oid(&"1.2.840.10045.3.1.7".parse().unwrap()).unwrap();
+/// assert_eq!(curve, EcCurve::P256);
+/// assert_eq!(KeyAlgorithm::Ec(curve).signature_scheme(), SignatureScheme::EcdsaSha256);
+/// assert_eq!(KeyAlgorithm::Ec(curve).to_string(), "ECDSA P-256");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EcCurve {
+    /// NIST P-256 (secp256r1, prime256v1), 1.2.840.10045.3.1.7.
+    P256,
+    /// NIST P-384 (secp384r1), 1.3.132.0.34.
+    P384,
+}
+
+impl EcCurve {
+    /// Every curve.
+    pub const ALL: [Self; 2] = [Self::P256, Self::P384];
+
+    /// The curve's OID (the `namedCurve` of SPKI parameters and of PKCS#11 `CKA_EC_PARAMS`).
+    pub const fn oid(self) -> ObjectIdentifier {
+        match self {
+            Self::P256 => oid::SECP256R1,
+            Self::P384 => oid::SECP384R1,
+        }
+    }
+
+    /// The curve an OID names, or `None`.
+    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.oid() == *oid)
+    }
+
+    /// Length in bytes of one coordinate, of the scalar and of `r` or `s`.
+    pub const fn coordinate_len(self) -> usize {
+        match self {
+            Self::P256 => 32,
+            Self::P384 => 48,
+        }
+    }
+
+    /// Size in bits.
+    pub const fn bits(self) -> u32 {
+        match self {
+            Self::P256 => 256,
+            Self::P384 => 384,
+        }
+    }
+
+    /// The name people use (`"P-256"`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::P256 => "P-256",
+            Self::P384 => "P-384",
+        }
+    }
+}
+
+impl fmt::Display for EcCurve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Hash functions keycarrier computes or asks a carrier to compute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -226,6 +292,8 @@ pub enum DigestAlgorithm {
     Streebog512,
     /// SHA-256.
     Sha256,
+    /// SHA-384 (ECDSA on P-384).
+    Sha384,
 }
 
 impl DigestAlgorithm {
@@ -235,20 +303,27 @@ impl DigestAlgorithm {
             Self::Streebog256 => oid::TC26_GOST_3411_12_256,
             Self::Streebog512 => oid::TC26_GOST_3411_12_512,
             Self::Sha256 => oid::SHA256,
+            Self::Sha384 => oid::SHA384,
         }
     }
 
     /// The digest an OID names, or `None`.
     pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        [Self::Streebog256, Self::Streebog512, Self::Sha256]
-            .into_iter()
-            .find(|d| d.oid() == *oid)
+        [
+            Self::Streebog256,
+            Self::Streebog512,
+            Self::Sha256,
+            Self::Sha384,
+        ]
+        .into_iter()
+        .find(|d| d.oid() == *oid)
     }
 
     /// Output length in bytes.
     pub const fn output_len(self) -> usize {
         match self {
             Self::Streebog256 | Self::Sha256 => 32,
+            Self::Sha384 => 48,
             Self::Streebog512 => 64,
         }
     }
@@ -272,6 +347,8 @@ pub enum KeyAlgorithm {
         /// Modulus size in bits (2048, 3072, 4096).
         bits: u32,
     },
+    /// ECDSA on a NIST curve.
+    Ec(EcCurve),
 }
 
 impl KeyAlgorithm {
@@ -283,11 +360,12 @@ impl KeyAlgorithm {
                 GostKeySize::Bits512 => oid::TC26_GOST_3410_12_512,
             },
             Self::Rsa { .. } => oid::RSA_ENCRYPTION,
+            Self::Ec(_) => oid::EC_PUBLIC_KEY,
         }
     }
 
     /// The default signature scheme: GOST with the Streebog of the key's size, RSA PKCS#1 v1.5
-    /// with SHA-256.
+    /// with SHA-256, ECDSA with the SHA-2 of the curve's size.
     pub const fn signature_scheme(self) -> SignatureScheme {
         match self {
             Self::Gost(set) => match set.key_size() {
@@ -295,6 +373,22 @@ impl KeyAlgorithm {
                 GostKeySize::Bits512 => SignatureScheme::Gost512,
             },
             Self::Rsa { .. } => SignatureScheme::RsaPkcs1Sha256,
+            Self::Ec(EcCurve::P256) => SignatureScheme::EcdsaSha256,
+            Self::Ec(EcCurve::P384) => SignatureScheme::EcdsaSha384,
+        }
+    }
+
+    /// Whether `scheme` signs with a key of this algorithm: the one GOST scheme of the key's
+    /// size, the RSA schemes for RSA, the ECDSA schemes (any of the SHA-2 digests) for EC.
+    pub const fn fits(self, scheme: SignatureScheme) -> bool {
+        match self {
+            Self::Gost(set) => matches!(
+                (set.key_size(), scheme),
+                (GostKeySize::Bits256, SignatureScheme::Gost256)
+                    | (GostKeySize::Bits512, SignatureScheme::Gost512)
+            ),
+            Self::Rsa { .. } => scheme.is_rsa(),
+            Self::Ec(_) => scheme.is_ecdsa(),
         }
     }
 }
@@ -310,6 +404,7 @@ impl fmt::Display for KeyAlgorithm {
                 write!(f, "GOST R 34.10-2012 {bits} ({set})")
             }
             Self::Rsa { bits } => write!(f, "RSA {bits}"),
+            Self::Ec(curve) => write!(f, "ECDSA {curve}"),
         }
     }
 }
@@ -326,6 +421,10 @@ pub enum SignatureScheme {
     RsaPkcs1Sha256,
     /// RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt.
     RsaPssSha256,
+    /// ECDSA with SHA-256; signature as the DER `Ecdsa-Sig-Value` X.509 and CMS carry.
+    EcdsaSha256,
+    /// ECDSA with SHA-384; signature as the DER `Ecdsa-Sig-Value`.
+    EcdsaSha384,
 }
 
 impl SignatureScheme {
@@ -334,7 +433,10 @@ impl SignatureScheme {
         match self {
             Self::Gost256 => DigestAlgorithm::Streebog256,
             Self::Gost512 => DigestAlgorithm::Streebog512,
-            Self::RsaPkcs1Sha256 | Self::RsaPssSha256 => DigestAlgorithm::Sha256,
+            Self::RsaPkcs1Sha256 | Self::RsaPssSha256 | Self::EcdsaSha256 => {
+                DigestAlgorithm::Sha256
+            }
+            Self::EcdsaSha384 => DigestAlgorithm::Sha384,
         }
     }
 
@@ -345,6 +447,8 @@ impl SignatureScheme {
             Self::Gost512 => oid::TC26_SIGNWITHDIGEST_GOST_3410_12_512,
             Self::RsaPkcs1Sha256 => oid::SHA256_WITH_RSA_ENCRYPTION,
             Self::RsaPssSha256 => oid::RSASSA_PSS,
+            Self::EcdsaSha256 => oid::ECDSA_WITH_SHA256,
+            Self::EcdsaSha384 => oid::ECDSA_WITH_SHA384,
         }
     }
 
@@ -356,6 +460,8 @@ impl SignatureScheme {
             Self::Gost512 => oid::TC26_GOST_3410_12_512,
             Self::RsaPkcs1Sha256 => oid::SHA256_WITH_RSA_ENCRYPTION,
             Self::RsaPssSha256 => oid::RSASSA_PSS,
+            Self::EcdsaSha256 => oid::ECDSA_WITH_SHA256,
+            Self::EcdsaSha384 => oid::ECDSA_WITH_SHA384,
         }
     }
 
@@ -367,6 +473,8 @@ impl SignatureScheme {
             Self::Gost512,
             Self::RsaPkcs1Sha256,
             Self::RsaPssSha256,
+            Self::EcdsaSha256,
+            Self::EcdsaSha384,
         ];
         if *oid == oid::RSA_ENCRYPTION {
             return Some(Self::RsaPkcs1Sha256);
@@ -378,6 +486,16 @@ impl SignatureScheme {
     /// Whether the scheme belongs to GOST R 34.10-2012.
     pub const fn is_gost(self) -> bool {
         matches!(self, Self::Gost256 | Self::Gost512)
+    }
+
+    /// Whether the scheme is an RSA one (PKCS#1 v1.5 or PSS).
+    pub const fn is_rsa(self) -> bool {
+        matches!(self, Self::RsaPkcs1Sha256 | Self::RsaPssSha256)
+    }
+
+    /// Whether the scheme is ECDSA.
+    pub const fn is_ecdsa(self) -> bool {
+        matches!(self, Self::EcdsaSha256 | Self::EcdsaSha384)
     }
 }
 
@@ -439,6 +557,32 @@ mod tests {
             SignatureScheme::from_oid(&oid::RSA_ENCRYPTION),
             Some(SignatureScheme::RsaPkcs1Sha256)
         );
+    }
+
+    #[test]
+    fn ec_curves_schemes_and_oids() {
+        for curve in EcCurve::ALL {
+            assert_eq!(EcCurve::from_oid(&curve.oid()), Some(curve));
+            let alg = KeyAlgorithm::Ec(curve);
+            assert_eq!(alg.key_oid(), oid::EC_PUBLIC_KEY);
+            let scheme = alg.signature_scheme();
+            assert!(scheme.is_ecdsa() && !scheme.is_gost() && !scheme.is_rsa());
+            assert_eq!(scheme.digest().output_len(), curve.coordinate_len());
+            assert_eq!(SignatureScheme::from_oid(&scheme.x509_oid()), Some(scheme));
+            assert_eq!(scheme.cms_oid(), scheme.x509_oid());
+            assert!(alg.fits(SignatureScheme::EcdsaSha256));
+            assert!(!alg.fits(SignatureScheme::RsaPkcs1Sha256));
+        }
+        assert_eq!(EcCurve::from_oid(&oid::SHA256), None);
+        assert_eq!(
+            DigestAlgorithm::from_oid(&oid::SHA384),
+            Some(DigestAlgorithm::Sha384)
+        );
+        assert_eq!(KeyAlgorithm::Ec(EcCurve::P384).to_string(), "ECDSA P-384");
+        assert!(!KeyAlgorithm::Rsa { bits: 2048 }.fits(SignatureScheme::EcdsaSha256));
+        assert!(KeyAlgorithm::Rsa { bits: 2048 }.fits(SignatureScheme::RsaPssSha256));
+        let gost = KeyAlgorithm::Gost(GostParamSet::Tc26_512A);
+        assert!(gost.fits(SignatureScheme::Gost512) && !gost.fits(SignatureScheme::Gost256));
     }
 
     #[test]

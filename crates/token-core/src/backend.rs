@@ -164,6 +164,30 @@ pub trait Carrier {
         final_try: FinalTry,
     ) -> Result<()>;
 
+    /// Whether [`Carrier::unblock_pin`] is available: the carrier can unblock the user PIN
+    /// with the administrator PIN *keeping* the user PIN (a vendor function such as Rutoken's
+    /// `C_EX_UnblockUserPIN`). Standard PKCS#11 has no such call; callers then offer
+    /// [`Carrier::reset_pin`] instead. The default is `false`.
+    fn can_unblock_pin(&self) -> bool {
+        false
+    }
+
+    /// Unblocks the user PIN with the administrator PIN, keeping it (flow U06, vendor unblock):
+    /// the retry counter is reset and the user logs in with the PIN they had. Unlike
+    /// [`Carrier::reset_pin`], no new PIN is set. Refuses the administrator's final try unless
+    /// `final_try` allows it.
+    ///
+    /// Carriers without such a function return [`Error::Unsupported`] without touching the
+    /// carrier (no PIN is sent); see [`Carrier::can_unblock_pin`]. That is the default.
+    fn unblock_pin(&mut self, admin: &AdminPin, final_try: FinalTry) -> Result<()> {
+        let _ = (admin, final_try);
+        Err(Error::Unsupported {
+            what: "unblocking the user PIN while keeping it, on this carrier (reset_pin sets \
+                   a new one)"
+                .into(),
+        })
+    }
+
     /// All containers (flow U02).
     fn containers(&self) -> Result<Vec<ContainerInfo>>;
 
@@ -202,7 +226,7 @@ pub trait Carrier {
     fn write_certificate(&mut self, id: &ContainerId, certificate_der: &[u8]) -> Result<()>;
 
     /// Signs. Returns the signature as X.509 and CMS carry it: `s ‖ r` for GOST, the PKCS#1 /
-    /// PSS octets for RSA. Runs the request's confirmation hook first (flow U15).
+    /// PSS octets for RSA, the DER `Ecdsa-Sig-Value` for ECDSA. Runs the request's confirmation hook first (flow U15).
     fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>>;
 }
 

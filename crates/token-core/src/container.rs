@@ -13,7 +13,7 @@ use spki::{Document, EncodePublicKey, SubjectPublicKeyInfoOwned};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::KeyUsage;
 
-use crate::{Error, GostParamSet, KeyAlgorithm, Result, SecretBytes, oid};
+use crate::{EcCurve, Error, GostParamSet, KeyAlgorithm, Result, SecretBytes, oid};
 
 /// The identifier of a container (the PKCS#11 `CKA_ID`, the soft token's object id).
 ///
@@ -131,7 +131,8 @@ pub struct PublicKey {
 }
 
 impl PublicKey {
-    /// Parses SPKI DER: a GOST R 34.10-2012 key (TC26 or Kazakh OIDs) or an RSA key.
+    /// Parses SPKI DER: a GOST R 34.10-2012 key (TC26 or Kazakh OIDs), an RSA key, or an EC key
+    /// on a named [`EcCurve`].
     pub fn from_spki_der(der: &[u8]) -> Result<Self> {
         let spki = SubjectPublicKeyInfoOwned::from_der(der)
             .map_err(|e| Error::malformed_der("public key", e))?;
@@ -150,7 +151,7 @@ impl PublicKey {
     }
 
     /// The contents of the `subjectPublicKey` BIT STRING (for GOST: a DER OCTET STRING holding
-    /// `X_le ‖ Y_le`; for RSA: the `RSAPublicKey` DER).
+    /// `X_le ‖ Y_le`; for RSA: the `RSAPublicKey` DER; for EC: the point, `04 ‖ X ‖ Y`).
     pub fn key_bytes(&self) -> &[u8] {
         self.spki.subject_public_key.raw_bytes()
     }
@@ -168,6 +169,7 @@ impl PublicKey {
         let same_family = match (self.algorithm, other.algorithm) {
             (KeyAlgorithm::Gost(x), KeyAlgorithm::Gost(y)) => x.curve() == y.curve(),
             (KeyAlgorithm::Rsa { .. }, KeyAlgorithm::Rsa { .. }) => true,
+            (KeyAlgorithm::Ec(x), KeyAlgorithm::Ec(y)) => x == y,
             _ => false,
         };
         // The subjectPublicKey contents are canonical DER (the GOST point's OCTET STRING, the
@@ -237,9 +239,49 @@ fn algorithm_of(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyAlgorithm> {
             bits: u32::try_from(bits).unwrap_or(u32::MAX),
         });
     }
+    if *alg == oid::EC_PUBLIC_KEY {
+        return ec_algorithm(spki);
+    }
     Err(Error::Unsupported {
         what: format!("public key algorithm {alg}"),
     })
+}
+
+/// An id-ecPublicKey SPKI (RFC 5480): `namedCurve` parameters naming a supported curve, and an
+/// uncompressed (`04 ‖ X ‖ Y`) or compressed (`02|03 ‖ X`) point of the curve's size. The
+/// point is not checked to lie on the curve here.
+fn ec_algorithm(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyAlgorithm> {
+    let curve_oid = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .ok_or_else(|| Error::Malformed {
+            what: "public key",
+            at: None,
+            reason: "EC key without curve parameters".into(),
+        })?
+        .decode_as::<ObjectIdentifier>()
+        .map_err(|_| Error::Unsupported {
+            what: "EC key with explicit (not named) curve parameters".into(),
+        })?;
+    let curve = EcCurve::from_oid(&curve_oid).ok_or_else(|| Error::Unsupported {
+        what: format!("elliptic curve {curve_oid}"),
+    })?;
+    let point = spki.subject_public_key.raw_bytes();
+    let l = curve.coordinate_len();
+    let fits = match point.first() {
+        Some(0x04) => point.len() == 1 + 2 * l,
+        Some(0x02 | 0x03) => point.len() == 1 + l,
+        _ => false,
+    };
+    if !fits {
+        return Err(Error::Malformed {
+            what: "EC public key",
+            at: None,
+            reason: format!("{} bytes of point for {curve}", point.len()),
+        });
+    }
+    Ok(KeyAlgorithm::Ec(curve))
 }
 
 /// Key usage bits of a certificate, in the order of RFC 5280.
@@ -534,6 +576,59 @@ mod tests {
             ContainerId::derived_from(&cp),
             ContainerId::derived_from(&tc)
         );
+    }
+
+    /// A P-256 SPKI as OpenSSL writes it (`openssl ecparam -name prime256v1 -genkey | openssl
+    /// ec -pubout -outform DER`), with its point replaced by a dummy one.
+    fn p256_spki(point: &[u8]) -> Vec<u8> {
+        let mut bits = vec![0x03];
+        push_len(&mut bits, point.len() + 1);
+        bits.push(0);
+        bits.extend(point);
+        let mut body = hex("301306072a8648ce3d020106082a8648ce3d030107");
+        body.extend(bits);
+        let mut out = vec![0x30];
+        push_len(&mut out, body.len());
+        out.extend(body);
+        out
+    }
+
+    #[test]
+    fn ec_spki_algorithm_and_point_checks() {
+        let mut point = vec![0x04];
+        point.extend([0x22; 64]);
+        let der = p256_spki(&point);
+        assert_eq!(der.len(), 91, "the size of every P-256 SPKI");
+        let pk = PublicKey::from_spki_der(&der).unwrap();
+        assert_eq!(pk.algorithm(), KeyAlgorithm::Ec(EcCurve::P256));
+        assert_eq!(pk.key_bytes(), point.as_slice());
+        assert!(pk.same_key(&PublicKey::from_spki_der(&der).unwrap()));
+        let mut other = point.clone();
+        other[5] ^= 1;
+        assert!(!pk.same_key(&PublicKey::from_spki_der(&p256_spki(&other)).unwrap()));
+        // Compressed form is accepted; wrong sizes and prefixes are malformed.
+        let mut compressed = vec![0x02];
+        compressed.extend([0x22; 32]);
+        assert!(PublicKey::from_spki_der(&p256_spki(&compressed)).is_ok());
+        for bad in [&point[..64], &[0x05u8; 65][..], &[][..]] {
+            assert!(
+                matches!(
+                    PublicKey::from_spki_der(&p256_spki(bad)),
+                    Err(Error::Malformed { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+        // secp256k1 (1.3.132.0.10) is not supported.
+        let mut k1 = hex("301006072a8648ce3d020106052b8104000a");
+        k1.extend([0x03, 0x42, 0x00]);
+        k1.extend(&point);
+        let mut der = vec![0x30, k1.len() as u8];
+        der.extend(k1);
+        assert!(matches!(
+            PublicKey::from_spki_der(&der),
+            Err(Error::Unsupported { .. })
+        ));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! | U03 PKCS#12 import | [`KeyImport`], [`Carrier::import`], [`Error::WrongPasswordOrContainer`] |
 //! | U04 PIN policy | [`PinPolicy`], [`PolicyViolation`], [`Approved`], [`normalize_code`] |
 //! | U05 change PIN | [`Carrier::change_pin`], [`Carrier::change_admin_pin`] |
-//! | U06 unblock with admin PIN | [`Carrier::reset_pin`] |
+//! | U06 unblock with admin PIN | [`Carrier::reset_pin`] (new user PIN), [`Carrier::unblock_pin`] (user PIN kept, where [`Carrier::can_unblock_pin`]) |
 //! | U08 retry counters | [`PinStatus`], [`FinalTry`], [`Error::FinalTryRefused`] |
 //! | U09 key generation | [`NewContainer`], [`Carrier::generate`], [`ProgressSink`], [`CancelToken`] |
 //! | U12 install certificate | [`Carrier::write_certificate`], [`Error::CertificateMismatch`] |
@@ -55,7 +55,7 @@ mod secret;
 mod signer;
 
 pub use algorithm::{
-    DigestAlgorithm, GostCurve, GostKeySize, GostParamSet, KeyAlgorithm, SignatureScheme,
+    DigestAlgorithm, EcCurve, GostCurve, GostKeySize, GostParamSet, KeyAlgorithm, SignatureScheme,
 };
 pub use backend::{Carrier, Confirm, Decision, SignInput, SignRequest};
 pub use carrier::{CarrierFamily, CarrierInfo};

@@ -175,6 +175,21 @@ pub const SHA256_WITH_RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.
 pub const MGF1: Oid = Oid::new_unwrap("1.2.840.113549.1.1.8");
 /// id-sha256.
 pub const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+/// id-sha384.
+pub const SHA384: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.2");
+
+// --- Elliptic curves and ECDSA (RFC 5480, RFC 5758) -------------------------------------------
+
+/// id-ecPublicKey (SPKI algorithm of EC keys; the parameters name the curve).
+pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+/// secp256r1 / prime256v1 / NIST P-256.
+pub const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+/// secp384r1 / NIST P-384.
+pub const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
+/// ecdsa-with-SHA256 (X.509 and CMS signature algorithm, absent parameters).
+pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+/// ecdsa-with-SHA384.
+pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
 
 // --- CMS / PKCS#9 attributes ------------------------------------------------------------------
 
@@ -237,7 +252,10 @@ mod tests {
     /// against OpenSSL's object table).
     #[test]
     fn der_matches_reference() {
-        let cases: [(Oid, &str); 5] = [
+        let cases: [(Oid, &str); 7] = [
+            // RFC 5480 / RFC 5758 encodings.
+            (SECP256R1, "06082a8648ce3d030107"),
+            (ECDSA_WITH_SHA256, "06082a8648ce3d040302"),
             (TC26_GOST_3410_12_256, "06082a85030701010101"),
             (TC26_SIGNWITHDIGEST_GOST_3410_12_512, "06082a85030701010303"),
             (GOST_R3410_2001_CRYPTO_PRO_A_PARAM_SET, "06072a850302022301"),

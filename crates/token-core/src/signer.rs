@@ -11,12 +11,12 @@ use signature::{Keypair, SignatureEncoding, Signer};
 use spki::{AlgorithmIdentifierOwned, DynSignatureAlgorithmIdentifier, SignatureBitStringEncoding};
 
 use crate::{
-    Carrier, Confirm, ContainerId, Error, KeyAlgorithm, PublicKey, Result, SignInput, SignRequest,
+    Carrier, Confirm, ContainerId, Error, PublicKey, Result, SignInput, SignRequest,
     SignatureScheme, oid,
 };
 
 /// A signature made by a carrier, in the encoding X.509 and CMS carry (`s ‖ r` for GOST, the
-/// PKCS#1 / PSS octets for RSA).
+/// PKCS#1 / PSS octets for RSA, the DER `Ecdsa-Sig-Value` for ECDSA).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CarrierSignature(Box<[u8]>);
 
@@ -62,7 +62,8 @@ struct PssParams {
     salt_length: u8,
 }
 
-/// The X.509 `signatureAlgorithm` for a scheme: GOST with absent parameters (RFC 9215),
+/// The X.509 `signatureAlgorithm` for a scheme: GOST and ECDSA with absent parameters
+/// (RFC 9215, RFC 5758),
 /// sha256WithRSAEncryption with NULL (RFC 4055), PSS with its SHA-256 parameters.
 ///
 /// ```
@@ -74,6 +75,8 @@ struct PssParams {
 pub fn signature_algorithm_identifier(scheme: SignatureScheme) -> Result<AlgorithmIdentifierOwned> {
     let parameters = match scheme {
         SignatureScheme::Gost256 | SignatureScheme::Gost512 => None,
+        // RFC 5758 §3.2: ecdsa-with-SHA* have absent parameters.
+        SignatureScheme::EcdsaSha256 | SignatureScheme::EcdsaSha384 => None,
         SignatureScheme::RsaPkcs1Sha256 => Some(Any::null()),
         SignatureScheme::RsaPssSha256 => {
             let sha256 = AlgorithmIdentifierOwned {
@@ -143,13 +146,10 @@ impl<'c, C: Carrier + ?Sized> ContainerSigner<'c, C> {
         })
     }
 
-    /// Uses another scheme the key supports (RSA: PSS instead of PKCS#1 v1.5).
+    /// Uses another scheme the key supports (RSA: PSS instead of PKCS#1 v1.5; ECDSA: another
+    /// SHA-2).
     pub fn with_scheme(mut self, scheme: SignatureScheme) -> Result<Self> {
-        let fits = match self.public_key.algorithm() {
-            KeyAlgorithm::Gost(_) => scheme == self.public_key.algorithm().signature_scheme(),
-            KeyAlgorithm::Rsa { .. } => !scheme.is_gost(),
-        };
-        if !fits {
+        if !self.public_key.algorithm().fits(scheme) {
             return Err(Error::Unsupported {
                 what: format!("{scheme:?} with a {} key", self.public_key.algorithm()),
             });
@@ -240,6 +240,8 @@ mod tests {
         let rsa = signature_algorithm_identifier(SignatureScheme::RsaPkcs1Sha256).unwrap();
         assert_eq!(hex(rsa.to_der().unwrap()), "300d06092a864886f70d01010b0500");
         // OpenSSL's RSASSA-PSS SHA-256 / MGF1-SHA-256 / salt 32 encoding.
+        let ecdsa = signature_algorithm_identifier(SignatureScheme::EcdsaSha256).unwrap();
+        assert_eq!(hex(ecdsa.to_der().unwrap()), "300a06082a8648ce3d040302");
         let pss = signature_algorithm_identifier(SignatureScheme::RsaPssSha256).unwrap();
         assert_eq!(
             hex(pss.to_der().unwrap()),
