@@ -323,8 +323,8 @@ pub fn sign_detached_reader_at<C: Carrier + ?Sized, R: std::io::Read>(
         }
     }
     let md = match signer.signer.scheme().digest() {
-        DigestAlgorithm::Streebog256 => hash_all::<streebog::Streebog256, _>(&mut reader)?,
-        DigestAlgorithm::Streebog512 => hash_all::<streebog::Streebog512, _>(&mut reader)?,
+        DigestAlgorithm::Streebog256 => hash_all::<gost::Streebog256, _>(&mut reader)?,
+        DigestAlgorithm::Streebog512 => hash_all::<gost::Streebog512, _>(&mut reader)?,
         DigestAlgorithm::Sha256 => hash_all::<sha2::Sha256, _>(&mut reader)?,
         other => {
             return Err(Error::Unsupported {

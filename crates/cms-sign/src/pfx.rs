@@ -519,11 +519,11 @@ fn verify_mac(mac: &MacData, auth_safe: &[u8], password: &Password) -> Result<()
     let alg = mac.mac.algorithm.oid;
     let pw = password.expose();
     let ok = if alg == oid::TC26_GOST_3411_12_512 {
-        let key = tc26_mac_key::<streebog::Streebog512>(pw, salt, iterations);
-        hmac_verify::<streebog::Streebog512>(&key, auth_safe, expected)
+        let key = tc26_mac_key::<gost::Streebog512>(pw, salt, iterations);
+        hmac_verify::<gost::Streebog512>(&key, auth_safe, expected)
     } else if alg == oid::TC26_GOST_3411_12_256 {
-        let key = tc26_mac_key::<streebog::Streebog256>(pw, salt, iterations);
-        hmac_verify::<streebog::Streebog256>(&key, auth_safe, expected)
+        let key = tc26_mac_key::<gost::Streebog256>(pw, salt, iterations);
+        hmac_verify::<gost::Streebog256>(&key, auth_safe, expected)
     } else if alg == oid::SHA256 {
         let key = pkcs12_kdf::<sha2::Sha256>(&bmp_password(pw), salt, iterations, 3, 32);
         hmac_verify::<sha2::Sha256>(&key, auth_safe, expected)
@@ -698,9 +698,9 @@ fn decrypt_pbes2(p: &Pbes2Params, data: &[u8], password: &Password) -> Result<Ze
     let salt = kdf.salt.as_bytes();
     let pw = password.expose();
     if prf == oid::TC26_HMAC_GOST_3411_12_512 {
-        pbkdf2::pbkdf2_hmac::<streebog::Streebog512>(pw, salt, iterations, &mut key);
+        pbkdf2::pbkdf2_hmac::<gost::Streebog512>(pw, salt, iterations, &mut key);
     } else if prf == oid::TC26_HMAC_GOST_3411_12_256 {
-        pbkdf2::pbkdf2_hmac::<streebog::Streebog256>(pw, salt, iterations, &mut key);
+        pbkdf2::pbkdf2_hmac::<gost::Streebog256>(pw, salt, iterations, &mut key);
     } else if prf == oid::HMAC_WITH_SHA256 {
         pbkdf2::pbkdf2_hmac::<sha2::Sha256>(pw, salt, iterations, &mut key);
     } else if prf == oid::HMAC_WITH_SHA1 {

@@ -10,6 +10,7 @@
 )]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use digest::Digest;
 use gost::SigningKey;
 use std::hint::black_box;
 use token_core::GostParamSet;
@@ -53,6 +54,13 @@ fn streebog(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(size as u64));
         g.bench_function("256", |b| b.iter(|| gost::streebog256(black_box(&data))));
         g.bench_function("512", |b| b.iter(|| gost::streebog512(black_box(&data))));
+        // RustCrypto's `streebog` (what the workspace used before), for the ratio.
+        g.bench_function("rustcrypto-256", |b| {
+            b.iter(|| streebog::Streebog256::digest(black_box(&data)))
+        });
+        g.bench_function("rustcrypto-512", |b| {
+            b.iter(|| streebog::Streebog512::digest(black_box(&data)))
+        });
         g.finish();
     }
 }

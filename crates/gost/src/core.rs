@@ -3,8 +3,8 @@
 //! Sign: `e = LE(H) mod q` (0 → 1), `C = k·G`, `r = C.x mod q`, `s = r·d + k·e mod q`.
 //! Verify: `v = e⁻¹`, `z1 = s·v`, `z2 = −r·v`, `C = z1·G + z2·Q`, accept iff `C.x mod q = r`.
 
+use crate::Streebog512;
 use hmac::{Hmac, KeyInit, Mac};
-use streebog::Streebog512;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::curve::{Curve, Point};

@@ -1,9 +1,27 @@
-//! Streebog (GOST R 34.11-2012) helpers.
+//! Streebog (GOST R 34.11-2012) — our own implementation — and helpers.
+//!
+//! [`Streebog256`] and [`Streebog512`] implement the RustCrypto `digest` traits (`Digest`,
+//! and what `hmac::Hmac` and `pbkdf2::pbkdf2_hmac` need). The compression function works on
+//! eight 64-bit words with 8×256-entry lookup tables that fuse the S-box, the byte
+//! transposition and the linear map (generated at compile time from the standard's constants);
+//! the key schedule runs alongside the 12 rounds.
+//!
+//! # Side channels
+//!
+//! The table reads are indexed by state bytes, so the hash is **not** cache-timing hardened:
+//! exactly like the reference implementations (RustCrypto `streebog`, OpenSSL's gost engine),
+//! which use the same tables. That is accepted here: Streebog hashes public data when signing;
+//! where it processes secrets (HMAC nonces over the private key, PBKDF2 over a PIN) an attacker
+//! would need to share the CPU cache with the process and observe many computations.
+
+mod block;
+mod consts;
+mod lps;
 
 use digest::Digest;
 use token_core::DigestAlgorithm;
 
-pub use streebog::{Streebog256, Streebog512};
+pub use block::{Streebog256, Streebog256Core, Streebog512, Streebog512Core};
 
 /// Streebog-256 of `data`, bytes as the hash outputs them (what `openssl dgst -md_gost12_256
 /// -binary` prints; the reverse of how RFC 6986 prints values).

@@ -26,9 +26,10 @@
 //! The nonce is `k = HMAC-Streebog-512_d(digest ‖ extra ‖ counter) mod q` (wide reduction,
 //! bias < 2^-256): deterministic in the key and digest as in RFC 6979, hedged with 32 fresh
 //! bytes from the OS ([`NonceMode::Hedged`], the default) so that neither a broken RNG nor a
-//! fault in the hash alone exposes the key. Caveat: the `streebog` crate computes with lookup
-//! tables indexed by state bytes, so hashing the private key is not cache-timing hardened
-//! (the same holds for OpenSSL's gost engine).
+//! fault in the hash alone exposes the key. Caveat: Streebog ([`Streebog512`], this crate's own
+//! implementation) computes with lookup tables indexed by state bytes, so hashing the private
+//! key is not cache-timing hardened (the same holds for RustCrypto's `streebog` and OpenSSL's
+//! gost engine).
 //!
 //! # Arithmetic
 //!
@@ -64,5 +65,7 @@ mod field;
 mod hash;
 mod keys;
 
-pub use hash::{Streebog256, Streebog512, digest, streebog256, streebog512};
+pub use hash::{
+    Streebog256, Streebog256Core, Streebog512, Streebog512Core, digest, streebog256, streebog512,
+};
 pub use keys::{NonceMode, Signature, SigningKey, VerifyingKey};

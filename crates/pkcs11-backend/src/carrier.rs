@@ -977,8 +977,8 @@ fn host_digest(scheme: SignatureScheme, input: SignInput<'_>) -> Result<Vec<u8>>
     match input {
         SignInput::Digest(d) => Ok(d.to_vec()),
         SignInput::Message(m) => match scheme.digest() {
-            DigestAlgorithm::Streebog256 => Ok(streebog::Streebog256::digest(m).to_vec()),
-            DigestAlgorithm::Streebog512 => Ok(streebog::Streebog512::digest(m).to_vec()),
+            DigestAlgorithm::Streebog256 => Ok(gost::Streebog256::digest(m).to_vec()),
+            DigestAlgorithm::Streebog512 => Ok(gost::Streebog512::digest(m).to_vec()),
             DigestAlgorithm::Sha256 => Ok(Sha256::digest(m).to_vec()),
             DigestAlgorithm::Sha384 => Ok(sha2::Sha384::digest(m).to_vec()),
             other => Err(Error::Unsupported {

@@ -41,7 +41,7 @@ pub(crate) fn random_key() -> Result<Key> {
 /// The key-encryption key for a PIN.
 pub(crate) fn derive_kek(pin: &[u8], salt: &[u8], iterations: u32) -> Key {
     let mut kek = Zeroizing::new([0u8; KEY_LEN]);
-    pbkdf2::pbkdf2_hmac::<streebog::Streebog512>(pin, salt, iterations, kek.as_mut());
+    pbkdf2::pbkdf2_hmac::<gost::Streebog512>(pin, salt, iterations, kek.as_mut());
     kek
 }
 
