@@ -865,6 +865,95 @@ pub unsafe extern "C" fn C_GetFunctionList(list: *mut *mut CK_FUNCTION_LIST) -> 
     })
 }
 
+/// A placeholder entry of [`FunctionListExtended`]: takes no argument and returns
+/// `CKR_FUNCTION_NOT_SUPPORTED`. Callers pass the real function's arguments; with the C calling
+/// convention on the supported targets (x86-64 System V, AArch64) the caller owns its argument
+/// registers and stack, so a callee that ignores them is sound to call with any arguments.
+pub type ExUnsupported = unsafe extern "C" fn() -> CK_RV;
+
+/// `C_EX_GetFunctionListExtended`'s function type.
+pub type ExGetFunctionListExtended =
+    unsafe extern "C" fn(list: *mut *mut FunctionListExtended) -> CK_RV;
+
+/// `C_EX_UnblockUserPIN`'s function type.
+pub type ExUnblockUserPin = unsafe extern "C" fn(session: CK_SESSION_HANDLE) -> CK_RV;
+
+/// How many placeholder entries follow the named ones in [`FunctionListExtended`].
+pub const EX_FURTHER_ENTRIES: usize = 48;
+
+/// Rutoken's vendor function table (`CK_FUNCTION_LIST_EXTENDED` of Aktiv's `rtpkcs11.h`), laid
+/// out exactly like the C struct: a 2-byte `CK_VERSION`, then function pointers at 8-byte
+/// alignment (6 bytes of padding after the version on 64-bit targets). The first four pointers
+/// are, in Rutoken's order, `C_EX_GetFunctionListExtended`, `C_EX_InitToken`,
+/// `C_EX_GetTokenInfoExtended` and `C_EX_UnblockUserPIN`.
+///
+/// The soft token implements `C_EX_GetFunctionListExtended` and `C_EX_UnblockUserPIN` (so that
+/// `pkcs11-backend` can exercise its Rutoken unblock path on a real module). `C_EX_InitToken`,
+/// `C_EX_GetTokenInfoExtended` and [`EX_FURTHER_ENTRIES`] further entries — more than Rutoken's
+/// table has — are [`ExUnsupported`] placeholders returning `CKR_FUNCTION_NOT_SUPPORTED`, so a
+/// caller compiled against a longer `rtpkcs11.h` never reads past the struct or calls NULL.
+/// Version 1.0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionListExtended {
+    /// The table's version, {1, 0}.
+    pub version: CK_VERSION,
+    /// `C_EX_GetFunctionListExtended`.
+    pub get_function_list_extended: Option<ExGetFunctionListExtended>,
+    /// `C_EX_InitToken` (placeholder: not supported).
+    pub init_token: Option<ExUnsupported>,
+    /// `C_EX_GetTokenInfoExtended` (placeholder: not supported).
+    pub get_token_info_extended: Option<ExUnsupported>,
+    /// `C_EX_UnblockUserPIN`: the SO logged in on the session resets the user PIN's retry
+    /// counter; the user PIN itself is kept.
+    pub unblock_user_pin: Option<ExUnblockUserPin>,
+    /// `C_EX_SetTokenName` and the rest of Rutoken's table (placeholders: not supported).
+    pub further: [Option<ExUnsupported>; EX_FURTHER_ENTRIES],
+}
+
+// The C layout on 64-bit targets: version at 0, then 8-byte pointers from offset 8, so the
+// unblock function is at 8 + 3 * 8.
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::offset_of!(FunctionListExtended, get_function_list_extended) == 8);
+    assert!(std::mem::offset_of!(FunctionListExtended, unblock_user_pin) == 32);
+    assert!(std::mem::size_of::<FunctionListExtended>() == 40 + 8 * EX_FURTHER_ENTRIES);
+};
+
+unsafe extern "C" fn ex_unsupported() -> CK_RV {
+    CKR_FUNCTION_NOT_SUPPORTED
+}
+
+unsafe extern "C" fn ex_unblock_user_pin(h: CK_SESSION_HANDLE) -> CK_RV {
+    entry(|| module::with(|m| ok(m.unblock_user_pin(h))))
+}
+
+static FUNCTION_LIST_EXTENDED: FunctionListExtended = FunctionListExtended {
+    version: CK_VERSION { major: 1, minor: 0 },
+    get_function_list_extended: Some(C_EX_GetFunctionListExtended),
+    init_token: Some(ex_unsupported),
+    get_token_info_extended: Some(ex_unsupported),
+    unblock_user_pin: Some(ex_unblock_user_pin),
+    further: [Some(ex_unsupported as ExUnsupported); EX_FURTHER_ENTRIES],
+};
+
+/// Rutoken's vendor entry point: the [`FunctionListExtended`] table.
+///
+/// # Safety
+/// `list` is NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_EX_GetFunctionListExtended(
+    list: *mut *mut FunctionListExtended,
+) -> CK_RV {
+    entry(|| {
+        // SAFETY: ppFunctionList is NULL or writable (contract).
+        let list = unsafe { out(list) }?;
+        // Immutable static table; callers only read through the pointer.
+        *list = std::ptr::from_ref(&FUNCTION_LIST_EXTENDED).cast_mut();
+        Ok(CKR_OK)
+    })
+}
+
 /// Entries for functions the module does not implement: they touch no argument.
 mod unsupported {
     use std::ffi::c_void;

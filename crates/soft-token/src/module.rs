@@ -660,6 +660,19 @@ impl Module {
         }
     }
 
+    /// Rutoken's `C_EX_UnblockUserPIN`: needs the SO logged in on the session's token; resets
+    /// the user PIN's retry counter and keeps the PIN.
+    pub(crate) fn unblock_user_pin(&mut self, h: CK_SESSION_HANDLE) -> R<()> {
+        let token = self.token(h)?;
+        if token.role() != Some(PinRole::Admin) {
+            return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        if ck(token.state())?.user_pin.is_none() {
+            return Err(CKR_USER_PIN_NOT_INITIALIZED);
+        }
+        ck(token.unblock_user_pin())
+    }
+
     /// The objects the session may see.
     fn visible_objects(&self, h: CK_SESSION_HANDLE) -> R<Vec<StoredObject>> {
         let user = self.user_logged_in(h)?;

@@ -839,6 +839,22 @@ impl SoftToken {
         }
     }
 
+    /// Rutoken's `C_EX_UnblockUserPIN`: the logged-in SO restores the user PIN's retry counter
+    /// (clearing locked / count-low / final-try) and **keeps** the user PIN, so keys stay
+    /// usable with it. One atomic write, like every counter change.
+    pub(crate) fn unblock_user_pin(&self) -> Result<()> {
+        if self.role() != Some(PinRole::Admin) {
+            return Err(Error::LoginRequired {
+                role: PinRole::Admin,
+            });
+        }
+        self.update(|state| {
+            let rec = pin_record_mut(state, PinRole::User)?;
+            rec.retries_left = rec.max_retries;
+            Ok(())
+        })
+    }
+
     /// Adds one object; returns its uid.
     pub(crate) fn add_object(&self, attributes: Vec<StoredAttribute>) -> Result<u64> {
         self.add_objects(vec![attributes])?

@@ -46,8 +46,15 @@ fn module_path() -> PathBuf {
 
 /// A fresh one-slot configuration; holds the serialising lock.
 struct Env {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     _guard: MutexGuard<'static, ()>,
+}
+
+impl Env {
+    /// Slot 0's token directory.
+    fn token_dir(&self) -> PathBuf {
+        self.dir.path().join("t")
+    }
 }
 
 fn env() -> Env {
@@ -65,10 +72,7 @@ fn env() -> Env {
     // SAFETY: every test in this binary holds SERIAL while it runs, so no other thread reads or
     // writes the environment concurrently.
     unsafe { std::env::set_var("KEYCARRIER_SOFTTOKEN_CONF", &conf) };
-    Env {
-        _dir: dir,
-        _guard: guard,
-    }
+    Env { dir, _guard: guard }
 }
 
 fn pkcs11() -> Pkcs11 {
@@ -790,4 +794,95 @@ fn c_copy_object_copies_keys_under_a_new_id_and_refuses_read_only_attributes() {
     // A private object cannot be copied without the user logged in.
     s.logout().unwrap();
     assert!(s.copy_object(private, &[]).is_err());
+}
+
+/// The Rutoken vendor table of the loaded module (the same library `cryptoki` opened, so the
+/// same module state), looked up with dlsym.
+fn extended_list(lib: &libloading::Library) -> &'static soft_token::ffi::FunctionListExtended {
+    // SAFETY: the symbol has the declared C type (soft_token::ffi).
+    let get: libloading::Symbol<soft_token::ffi::ExGetFunctionListExtended> =
+        unsafe { lib.get(b"C_EX_GetFunctionListExtended\0") }.unwrap();
+    let mut list: *mut soft_token::ffi::FunctionListExtended = ptr::null_mut();
+    // SAFETY: `list` is a valid place for one pointer.
+    assert_eq!(unsafe { get(&mut list) }, CKR_OK);
+    // SAFETY: NULL is the documented misuse.
+    assert_eq!(unsafe { get(ptr::null_mut()) }, CKR_ARGUMENTS_BAD);
+    // SAFETY: the module returns a pointer to its static table, alive while `lib` is loaded
+    // (and the test keeps the library loaded through `cryptoki` until the process ends).
+    unsafe { &*list }
+}
+
+#[test]
+fn rutoken_unblock_user_pin_keeps_the_pin_and_refills_the_counter() {
+    let env = env();
+    let p = pkcs11();
+    // SAFETY: loading the module cryptoki already loaded runs no new initialisers.
+    let lib = unsafe { libloading::Library::new(module_path()) }.unwrap();
+    let ex = extended_list(&lib);
+    assert_eq!((ex.version.major, ex.version.minor), (1, 0));
+    // The placeholders answer "not supported" (C_EX_InitToken, GetTokenInfoExtended, the rest).
+    for stub in [ex.init_token, ex.get_token_info_extended]
+        .into_iter()
+        .chain(ex.further)
+    {
+        // SAFETY: placeholders take no argument.
+        assert_eq!(unsafe { stub.unwrap()() }, CKR_FUNCTION_NOT_SUPPORTED);
+    }
+    let unblock = ex.unblock_user_pin.unwrap();
+
+    let slot = initialised(&p);
+    let s = p.open_rw_session(slot).unwrap();
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let (public, private) = s
+        .generate_key_pair(
+            &Mechanism::RsaPkcsKeyPairGen,
+            &[Attribute::Token(true), Attribute::ModulusBits(2048.into())],
+            &[Attribute::Token(true), Attribute::Sign(true)],
+        )
+        .unwrap();
+    s.logout().unwrap();
+    // Lock the user PIN with wrong tries.
+    for _ in 0..10 {
+        assert_eq!(
+            rv(s.login(UserType::User, Some(&pin("99999999"))).unwrap_err()),
+            RvError::PinIncorrect
+        );
+    }
+    assert!(p.get_token_info(slot).unwrap().user_pin_locked());
+    // Without the SO: refused, nothing changes. A stale handle: refused.
+    // SAFETY: the function takes a session handle by value.
+    assert_eq!(unsafe { unblock(s.handle()) }, CKR_USER_NOT_LOGGED_IN);
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { unblock(s.handle() + 1000) },
+        CKR_SESSION_HANDLE_INVALID
+    );
+    assert!(p.get_token_info(slot).unwrap().user_pin_locked());
+
+    s.login(UserType::So, Some(&pin(SO_PIN))).unwrap();
+    // SAFETY: as above.
+    assert_eq!(unsafe { unblock(s.handle()) }, CKR_OK);
+    s.logout().unwrap();
+    let info = p.get_token_info(slot).unwrap();
+    assert!(
+        !info.user_pin_locked() && !info.user_pin_count_low() && !info.user_pin_final_try(),
+        "{info:?}"
+    );
+    // The counter is full on disk.
+    let token = soft_token::SoftToken::open(&env.token_dir());
+    use token_core::Carrier;
+    let status = token.pin_status(token_core::PinRole::User).unwrap();
+    assert_eq!(status.retries_left, status.max_retries);
+    assert_eq!(status.retries_left, Some(10));
+    // The old PIN works, and so does the key made before.
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let data = b"after the unblock";
+    let sig = s.sign(&Mechanism::Sha256RsaPkcs, private, data).unwrap();
+    s.verify(&Mechanism::Sha256RsaPkcs, public, data, &sig)
+        .unwrap();
+    // A user session cannot unblock.
+    // SAFETY: as above.
+    assert_eq!(unsafe { unblock(s.handle()) }, CKR_USER_NOT_LOGGED_IN);
+    drop(s);
+    p.finalize().unwrap();
 }
