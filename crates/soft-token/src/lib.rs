@@ -21,6 +21,7 @@
 mod attr;
 mod config;
 mod consts;
+mod create;
 mod crypto;
 #[allow(unsafe_code)]
 pub mod ffi;

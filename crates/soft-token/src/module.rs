@@ -18,6 +18,7 @@ use token_core::{
 use crate::attr;
 use crate::config::Config;
 use crate::consts::{CKK_GOSTR3410_512, CKM_GOSTR3410_512_KEY_PAIR_GEN, MAX_PIN_LEN, MIN_PIN_LEN};
+use crate::create;
 use crate::keys::Private;
 use crate::mech::{self, DigestMech, PssParams, SignMech};
 use crate::store::{StoredAttribute, StoredObject};
@@ -230,7 +231,7 @@ fn is_ulong(kind: CK_ATTRIBUTE_TYPE) -> bool {
     )
 }
 
-fn native_ulong(v: u64) -> Vec<u8> {
+pub(crate) fn native_ulong(v: u64) -> Vec<u8> {
     CK_ULONG::try_from(v)
         .unwrap_or(CK_UNAVAILABLE_INFORMATION)
         .to_ne_bytes()
@@ -251,7 +252,7 @@ fn read_bool(v: &[u8]) -> R<bool> {
 }
 
 /// A template attribute in the store's layout.
-fn to_stored(kind: CK_ATTRIBUTE_TYPE, value: &[u8]) -> R<StoredAttribute> {
+pub(crate) fn to_stored(kind: CK_ATTRIBUTE_TYPE, value: &[u8]) -> R<StoredAttribute> {
     let value = if is_ulong(kind) {
         attr::ulong(read_native_ulong(value)?)
     } else {
@@ -286,7 +287,7 @@ fn is_private(obj: &StoredObject) -> bool {
     bool_of(obj, attr::PRIVATE).unwrap_or(false)
 }
 
-const SENSITIVE_PRIVATE_PARTS: [CK_ATTRIBUTE_TYPE; 7] = [
+pub(crate) const SENSITIVE_PRIVATE_PARTS: [CK_ATTRIBUTE_TYPE; 7] = [
     CKA_VALUE,
     CKA_PRIVATE_EXPONENT,
     CKA_PRIME_1,
@@ -346,18 +347,18 @@ pub(crate) fn lookup(obj: &StoredObject, kind: CK_ATTRIBUTE_TYPE) -> Lookup {
     }
 }
 
-fn find_attr(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> Option<&[u8]> {
+pub(crate) fn find_attr(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> Option<&[u8]> {
     template
         .iter()
         .find(|(k, _)| *k == kind)
         .map(|(_, v)| v.as_slice())
 }
 
-fn template_ulong(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> R<Option<u64>> {
+pub(crate) fn template_ulong(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> R<Option<u64>> {
     find_attr(template, kind).map(read_native_ulong).transpose()
 }
 
-fn template_bool(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> R<Option<bool>> {
+pub(crate) fn template_bool(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> R<Option<bool>> {
     find_attr(template, kind).map(read_bool).transpose()
 }
 
@@ -403,7 +404,7 @@ fn pin_flags(status: &PinStatus, so: bool) -> CK_FLAGS {
     f
 }
 
-fn gost_set_from(template_value: Option<&[u8]>) -> R<GostParamSet> {
+pub(crate) fn gost_set_from(template_value: Option<&[u8]>) -> R<GostParamSet> {
     let der = template_value.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
     let oid = token_core::const_oid::ObjectIdentifier::from_der(der)
         .map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
@@ -808,72 +809,58 @@ impl Module {
         ck(self.token(h)?.copy_object(obj.uid, values))
     }
 
-    /// C_CreateObject: certificates, data objects, GOST public keys.
+    /// C_CreateObject: data objects, certificates, GOST and RSA public and private keys.
+    /// Private key material is sealed under the token key like that of generated keys.
     pub(crate) fn create_object(&mut self, h: CK_SESSION_HANDLE, template: &[Attr]) -> R<u64> {
         let class = template_ulong(template, CKA_CLASS)?.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
         if template_bool(template, CKA_TOKEN)? == Some(false) {
             // Session objects are not kept.
             return Err(CKR_ATTRIBUTE_VALUE_INVALID);
         }
-        let private = template_bool(template, CKA_PRIVATE)?.unwrap_or(false);
+        let private = template_bool(template, CKA_PRIVATE)?.unwrap_or(class == CKO_PRIVATE_KEY);
         self.check_writable(h, private)?;
-        let mut attrs = Vec::new();
-        for (kind, value) in template {
-            if *kind == attr::KC_PKCS8 || *kind == attr::KC_SPKI {
-                return Err(CKR_ATTRIBUTE_TYPE_INVALID);
-            }
-            if attrs.iter().any(|a: &StoredAttribute| a.kind == *kind) {
-                return Err(CKR_TEMPLATE_INCONSISTENT);
-            }
-            attrs.push(to_stored(*kind, value)?);
+        if class == CKO_PRIVATE_KEY && !self.user_logged_in(h)? {
+            // The key material is sealed under the token key, which only the user opens.
+            return Err(CKR_USER_NOT_LOGGED_IN);
         }
-        let mut add = |kind, value: Vec<u8>| -> R<()> {
-            if !attrs.iter().any(|a| a.kind == kind) {
-                attrs.push(to_stored(kind, &value)?);
+        let new = create::build(template, true, private)?;
+        if let Some(public) = &new.public {
+            self.check_same_key(h, &new.id, public)?;
+        }
+        let token = self.token(h)?;
+        let mut attrs = new.attrs;
+        if let Some(secret) = &new.secret {
+            attrs.push(ck(token.seal_private_key(&new.id, &secret.pkcs8))?);
+        }
+        ck(token.add_object(attrs))
+    }
+
+    /// A new key object's public key must be the one of any key object already under its
+    /// CKA_ID (a private key and the public key of another pair make no container).
+    fn check_same_key(
+        &self,
+        h: CK_SESSION_HANDLE,
+        id: &[u8],
+        public: &token_core::PublicKey,
+    ) -> R<()> {
+        let state = ck(self.token(h)?.state())?;
+        for o in &state.objects {
+            let is_key = matches!(
+                ulong_of(o, attr::CLASS),
+                Some(CKO_PUBLIC_KEY | CKO_PRIVATE_KEY)
+            );
+            if !is_key || clear_value(o, attr::ID) != Some(id) {
+                continue;
             }
-            Ok(())
-        };
-        add(CKA_TOKEN, vec![1])?;
-        add(CKA_PRIVATE, vec![u8::from(private)])?;
-        match class {
-            CKO_DATA => {}
-            CKO_CERTIFICATE => {
-                let ctype = template_ulong(template, CKA_CERTIFICATE_TYPE)?.unwrap_or(CKC_X_509);
-                if ctype != CKC_X_509 {
-                    return Err(CKR_ATTRIBUTE_VALUE_INVALID);
-                }
-                find_attr(template, CKA_VALUE).ok_or(CKR_TEMPLATE_INCOMPLETE)?;
-                add(CKA_CERTIFICATE_TYPE, native_ulong(CKC_X_509))?;
-            }
-            CKO_PUBLIC_KEY => {
-                let key_type =
-                    template_ulong(template, CKA_KEY_TYPE)?.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
-                if key_type != CKK_GOSTR3410 && key_type != CKK_GOSTR3410_512 {
-                    return Err(CKR_ATTRIBUTE_VALUE_INVALID);
-                }
-                let set = gost_set_from(find_attr(template, CKA_GOSTR3410_PARAMS))?;
-                let want = if key_type == CKK_GOSTR3410 {
-                    GostKeySize::Bits256
-                } else {
-                    GostKeySize::Bits512
-                };
-                if set.key_size() != want {
+            if let Some(spki) = clear_value(o, attr::KC_SPKI) {
+                let other =
+                    token_core::PublicKey::from_spki_der(spki).map_err(|_| CKR_DEVICE_ERROR)?;
+                if !other.same_key(public) {
                     return Err(CKR_TEMPLATE_INCONSISTENT);
                 }
-                let raw = find_attr(template, CKA_VALUE).ok_or(CKR_TEMPLATE_INCOMPLETE)?;
-                let key = gost::VerifyingKey::from_raw_le(set, raw)
-                    .map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
-                let spki = key.to_spki_der().map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
-                add(attr::KC_SPKI, spki)?;
-                add(CKA_VERIFY, vec![1])?;
-                if find_attr(template, CKA_GOSTR3411_PARAMS).is_none() {
-                    let digest = set.key_size_digest_oid();
-                    add(CKA_GOSTR3411_PARAMS, digest)?;
-                }
             }
-            _ => return Err(CKR_TEMPLATE_INCONSISTENT),
         }
-        ck(self.token(h)?.add_object(attrs))
+        Ok(())
     }
 
     /// C_DestroyObject.
@@ -1212,7 +1199,8 @@ impl Module {
 }
 
 /// The DER OID of the Streebog matching a parameter set's key size (CKA_GOSTR3411_PARAMS).
-trait DigestOid {
+pub(crate) trait DigestOid {
+    /// The DER OID.
     fn key_size_digest_oid(self) -> Vec<u8>;
 }
 

@@ -865,6 +865,18 @@ impl SoftToken {
             })
     }
 
+    /// Seals PKCS#8 private key material for a private key object with CKA_ID `id`, the way
+    /// generated keys are sealed (the id is bound in). Needs the user logged in.
+    pub(crate) fn seal_private_key(&self, id: &[u8], pkcs8: &[u8]) -> Result<StoredAttribute> {
+        let token_key = self.user_key()?;
+        let sealed = crypto::seal(token_key, &aad(&ContainerId::new(id.to_vec())), pkcs8)?;
+        Ok(StoredAttribute {
+            kind: attr::KC_PKCS8,
+            value: octets(sealed)?,
+            sealed: true,
+        })
+    }
+
     /// Removes one object.
     pub(crate) fn destroy_object(&self, uid: u64) -> Result<()> {
         self.update(|state| {
