@@ -111,11 +111,29 @@ struct Session {
     digest: Option<DigestOp>,
 }
 
+/// A session object (CKA_TOKEN = false): kept in memory only, visible to every session of the
+/// application on its token (a private one only while the user is logged in), destroyed when
+/// the session that made it closes.
+struct SessionObject {
+    slot: CK_SLOT_ID,
+    owner: CK_SESSION_HANDLE,
+    /// The attributes; `uid` is the object handle. Never holds key material.
+    obj: StoredObject,
+    /// A private key's material (never sealed: it never reaches the disk).
+    secret: Option<create::Secret>,
+}
+
+/// Session object handles start here, far above the token's object uids (which count up from
+/// 1), so the two never meet.
+const SESSION_OBJECT_BASE: CK_OBJECT_HANDLE = 1 << 62;
+
 /// The module state.
 pub(crate) struct Module {
     slots: Vec<Slot>,
     sessions: BTreeMap<CK_SESSION_HANDLE, Session>,
     next_session: CK_SESSION_HANDLE,
+    session_objects: BTreeMap<CK_OBJECT_HANDLE, SessionObject>,
+    next_session_object: CK_OBJECT_HANDLE,
     kdf_iterations: u32,
 }
 
@@ -426,6 +444,8 @@ impl Module {
             slots,
             sessions: BTreeMap::new(),
             next_session: 1,
+            session_objects: BTreeMap::new(),
+            next_session_object: SESSION_OBJECT_BASE,
             kdf_iterations: config.kdf_iterations,
         }
     }
@@ -544,6 +564,7 @@ impl Module {
     /// C_CloseSession; the last session closed on a token logs it out.
     pub(crate) fn close_session(&mut self, h: CK_SESSION_HANDLE) -> R<()> {
         let s = self.sessions.remove(&h).ok_or(CKR_SESSION_HANDLE_INVALID)?;
+        self.session_objects.retain(|_, o| o.owner != h);
         if !self.sessions.values().any(|o| o.slot == s.slot) {
             ck(self.slot_mut(s.slot)?.token.logout())?;
         }
@@ -554,6 +575,7 @@ impl Module {
     pub(crate) fn close_all_sessions(&mut self, id: CK_SLOT_ID) -> R<()> {
         self.slot(id)?;
         self.sessions.retain(|_, s| s.slot != id);
+        self.session_objects.retain(|_, o| o.slot != id);
         ck(self.slot_mut(id)?.token.logout())
     }
 
@@ -674,19 +696,46 @@ impl Module {
         ck(token.unblock_user_pin())
     }
 
-    /// The objects the session may see.
+    /// The objects the session may see: the token's, then the session objects on its token.
     fn visible_objects(&self, h: CK_SESSION_HANDLE) -> R<Vec<StoredObject>> {
+        let slot = self.session(h)?.slot;
         let user = self.user_logged_in(h)?;
         let state = ck(self.token(h)?.state())?;
+        let session_objects = self
+            .session_objects
+            .values()
+            .filter(|o| o.slot == slot)
+            .map(|o| &o.obj);
         Ok(state
             .objects
             .iter()
+            .chain(session_objects)
             .filter(|o| user || !is_private(o))
             .cloned()
             .collect())
     }
 
+    /// The session object `uid` if the session may see it.
+    fn session_object(
+        &self,
+        h: CK_SESSION_HANDLE,
+        uid: CK_OBJECT_HANDLE,
+    ) -> R<Option<&SessionObject>> {
+        let slot = self.session(h)?.slot;
+        let user = self.user_logged_in(h)?;
+        Ok(self
+            .session_objects
+            .get(&uid)
+            .filter(|o| o.slot == slot && (user || !is_private(&o.obj))))
+    }
+
     fn object(&self, h: CK_SESSION_HANDLE, uid: CK_OBJECT_HANDLE) -> R<StoredObject> {
+        if let Some(o) = self.session_object(h, uid)? {
+            return Ok(o.obj.clone());
+        }
+        if uid >= SESSION_OBJECT_BASE {
+            return Err(CKR_OBJECT_HANDLE_INVALID);
+        }
         let user = self.user_logged_in(h)?;
         let state = ck(self.token(h)?.state())?;
         state
@@ -695,6 +744,33 @@ impl Module {
             .find(|o| o.uid == uid && (user || !is_private(o)))
             .cloned()
             .ok_or(CKR_OBJECT_HANDLE_INVALID)
+    }
+
+    /// Stores a new session object; returns its handle.
+    fn add_session_object(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mut attrs: Vec<StoredAttribute>,
+        secret: Option<create::Secret>,
+    ) -> R<CK_OBJECT_HANDLE> {
+        let slot = self.session(h)?.slot;
+        attrs.retain(|a| a.kind != attr::KC_PKCS8 && a.kind != CKA_TOKEN);
+        attrs.push(to_stored(CKA_TOKEN, &[0])?);
+        let uid = self.next_session_object;
+        self.next_session_object = uid.checked_add(1).ok_or(CKR_DEVICE_MEMORY)?;
+        self.session_objects.insert(
+            uid,
+            SessionObject {
+                slot,
+                owner: h,
+                obj: StoredObject {
+                    uid,
+                    attributes: attrs,
+                },
+                secret,
+            },
+        );
+        Ok(uid)
     }
 
     /// C_FindObjectsInit.
@@ -747,8 +823,11 @@ impl Module {
         Ok(kinds.iter().map(|k| lookup(&obj, *k)).collect())
     }
 
-    fn check_writable(&self, h: CK_SESSION_HANDLE, private: bool) -> R<()> {
-        if !self.session(h)?.rw {
+    /// May the session change (create, modify, destroy) an object? A token object needs a
+    /// read-write session, a private one the user logged in; a read-only session may change
+    /// public session objects (PKCS#11 v2.40 §5.6).
+    fn check_writable(&self, h: CK_SESSION_HANDLE, is_token: bool, private: bool) -> R<()> {
+        if is_token && !self.session(h)?.rw {
             return Err(CKR_SESSION_READ_ONLY);
         }
         if private && !self.user_logged_in(h)? {
@@ -765,24 +844,23 @@ impl Module {
         template: &[Attr],
     ) -> R<()> {
         let obj = self.object(h, uid)?;
-        self.check_writable(h, is_private(&obj))?;
-        let mut values = Vec::new();
-        for (kind, value) in template {
-            match *kind {
-                CKA_LABEL | CKA_ID | CKA_SUBJECT => values.push((*kind, value.clone())),
-                CKA_CLASS | CKA_KEY_TYPE | CKA_TOKEN | CKA_PRIVATE | CKA_VALUE | CKA_MODULUS
-                | CKA_PUBLIC_EXPONENT | CKA_MODULUS_BITS | CKA_GOSTR3410_PARAMS
-                | CKA_GOSTR3411_PARAMS | CKA_LOCAL | CKA_SENSITIVE | CKA_EXTRACTABLE
-                | CKA_CERTIFICATE_TYPE => return Err(CKR_ATTRIBUTE_READ_ONLY),
-                _ => return Err(CKR_ATTRIBUTE_TYPE_INVALID),
-            }
+        let is_token = uid < SESSION_OBJECT_BASE;
+        self.check_writable(h, is_token, is_private(&obj))?;
+        let values = changeable(template, false)?;
+        if is_token {
+            return ck(self.token(h)?.set_attributes(obj.uid, values));
         }
-        ck(self.token(h)?.set_attributes(obj.uid, values))
+        let o = self
+            .session_objects
+            .get_mut(&uid)
+            .ok_or(CKR_OBJECT_HANDLE_INVALID)?;
+        apply_clear(&mut o.obj.attributes, values)
     }
 
-    /// C_CopyObject: a token copy of an object with the template's CKA_LABEL / CKA_ID /
-    /// CKA_SUBJECT applied (what C_SetAttributeValue may change; CKA_TOKEN = true is accepted,
-    /// session objects are not kept).
+    /// C_CopyObject: a copy of an object with the template's CKA_LABEL / CKA_ID / CKA_SUBJECT
+    /// applied (what C_SetAttributeValue may change) and CKA_TOKEN as the template says (by
+    /// default as the original's): token and session objects copy either way. Key material is
+    /// re-sealed for a token copy and kept in memory for a session copy.
     pub(crate) fn copy_object(
         &mut self,
         h: CK_SESSION_HANDLE,
@@ -790,42 +868,82 @@ impl Module {
         template: &[Attr],
     ) -> R<u64> {
         let obj = self.object(h, uid)?;
-        self.check_writable(h, is_private(&obj))?;
-        if template_bool(template, CKA_TOKEN)? == Some(false) {
-            return Err(CKR_ATTRIBUTE_VALUE_INVALID);
-        }
-        let mut values = Vec::new();
-        for (kind, value) in template {
-            match *kind {
-                CKA_LABEL | CKA_ID | CKA_SUBJECT => values.push((*kind, value.clone())),
-                CKA_TOKEN => {}
-                CKA_CLASS | CKA_KEY_TYPE | CKA_PRIVATE | CKA_VALUE | CKA_MODULUS
-                | CKA_PUBLIC_EXPONENT | CKA_MODULUS_BITS | CKA_GOSTR3410_PARAMS
-                | CKA_GOSTR3411_PARAMS | CKA_LOCAL | CKA_SENSITIVE | CKA_EXTRACTABLE
-                | CKA_CERTIFICATE_TYPE => return Err(CKR_ATTRIBUTE_READ_ONLY),
-                _ => return Err(CKR_ATTRIBUTE_TYPE_INVALID),
+        let from_token = uid < SESSION_OBJECT_BASE;
+        let to_token = template_bool(template, CKA_TOKEN)?.unwrap_or(from_token);
+        let private = is_private(&obj);
+        self.check_writable(h, to_token, private)?;
+        let values = changeable(template, true)?;
+        let private_key = ulong_of(&obj, attr::CLASS) == Some(CKO_PRIVATE_KEY);
+        match (from_token, to_token) {
+            (true, true) => ck(self.token(h)?.copy_object(obj.uid, values)),
+            (true, false) => {
+                let mut attrs = obj.attributes;
+                apply_clear(&mut attrs, values)?;
+                let secret = if private_key {
+                    let token = self.token(h)?;
+                    Some(create::Secret {
+                        pkcs8: ck(token.private_key_der(obj.uid))?,
+                        key: ck(token.private_key(obj.uid))?,
+                    })
+                } else {
+                    None
+                };
+                self.add_session_object(h, attrs, secret)
+            }
+            (false, to_token) => {
+                let source = self
+                    .session_objects
+                    .get(&uid)
+                    .ok_or(CKR_OBJECT_HANDLE_INVALID)?;
+                let secret = source.secret.as_ref().map(|s| create::Secret {
+                    pkcs8: s.pkcs8.clone(),
+                    key: Arc::clone(&s.key),
+                });
+                let mut attrs = obj.attributes;
+                apply_clear(&mut attrs, values)?;
+                if !to_token {
+                    return self.add_session_object(h, attrs, secret);
+                }
+                if private_key && !self.user_logged_in(h)? {
+                    return Err(CKR_USER_NOT_LOGGED_IN);
+                }
+                attrs.retain(|a| a.kind != CKA_TOKEN);
+                attrs.push(to_stored(CKA_TOKEN, &[1])?);
+                let token = self.token(h)?;
+                if let Some(secret) = secret {
+                    let id = attrs
+                        .iter()
+                        .find(|a| a.kind == CKA_ID)
+                        .map(|a| a.value.as_bytes().to_vec())
+                        .unwrap_or_default();
+                    attrs.push(ck(token.seal_private_key(&id, &secret.pkcs8))?);
+                }
+                ck(token.add_object(attrs))
             }
         }
-        ck(self.token(h)?.copy_object(obj.uid, values))
     }
 
-    /// C_CreateObject: data objects, certificates, GOST and RSA public and private keys.
-    /// Private key material is sealed under the token key like that of generated keys.
+    /// C_CreateObject: data objects, certificates, GOST and RSA public and private keys, as
+    /// token objects (private key material sealed under the token key like that of generated
+    /// keys) or session objects (CKA_TOKEN = false: in memory only).
     pub(crate) fn create_object(&mut self, h: CK_SESSION_HANDLE, template: &[Attr]) -> R<u64> {
         let class = template_ulong(template, CKA_CLASS)?.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
-        if template_bool(template, CKA_TOKEN)? == Some(false) {
-            // Session objects are not kept.
-            return Err(CKR_ATTRIBUTE_VALUE_INVALID);
-        }
+        // Deviation from the PKCS#11 default (CK_FALSE), kept from the first versions of the
+        // module: without CKA_TOKEN an object goes to the token.
+        let is_token = template_bool(template, CKA_TOKEN)?.unwrap_or(true);
         let private = template_bool(template, CKA_PRIVATE)?.unwrap_or(class == CKO_PRIVATE_KEY);
-        self.check_writable(h, private)?;
+        self.check_writable(h, is_token, private)?;
         if class == CKO_PRIVATE_KEY && !self.user_logged_in(h)? {
-            // The key material is sealed under the token key, which only the user opens.
+            // Private keys belong to the user (and token ones are sealed under the token key,
+            // which only the user's login opens).
             return Err(CKR_USER_NOT_LOGGED_IN);
         }
-        let new = create::build(template, true, private)?;
+        let new = create::build(template, is_token, private)?;
         if let Some(public) = &new.public {
             self.check_same_key(h, &new.id, public)?;
+        }
+        if !is_token {
+            return self.add_session_object(h, new.attrs, new.secret);
         }
         let token = self.token(h)?;
         let mut attrs = new.attrs;
@@ -836,15 +954,22 @@ impl Module {
     }
 
     /// A new key object's public key must be the one of any key object already under its
-    /// CKA_ID (a private key and the public key of another pair make no container).
+    /// CKA_ID on the token or among its session objects (a private key and the public key of
+    /// another pair make no container).
     fn check_same_key(
         &self,
         h: CK_SESSION_HANDLE,
         id: &[u8],
         public: &token_core::PublicKey,
     ) -> R<()> {
+        let slot = self.session(h)?.slot;
         let state = ck(self.token(h)?.state())?;
-        for o in &state.objects {
+        let session_objects = self
+            .session_objects
+            .values()
+            .filter(|o| o.slot == slot)
+            .map(|o| &o.obj);
+        for o in state.objects.iter().chain(session_objects) {
             let is_key = matches!(
                 ulong_of(o, attr::CLASS),
                 Some(CKO_PUBLIC_KEY | CKO_PRIVATE_KEY)
@@ -866,8 +991,16 @@ impl Module {
     /// C_DestroyObject.
     pub(crate) fn destroy_object(&mut self, h: CK_SESSION_HANDLE, uid: CK_OBJECT_HANDLE) -> R<()> {
         let obj = self.object(h, uid)?;
-        self.check_writable(h, is_private(&obj))?;
-        ck(self.token(h)?.destroy_object(obj.uid))
+        let is_token = uid < SESSION_OBJECT_BASE;
+        self.check_writable(h, is_token, is_private(&obj))?;
+        if is_token {
+            ck(self.token(h)?.destroy_object(obj.uid))
+        } else {
+            self.session_objects
+                .remove(&uid)
+                .map(drop)
+                .ok_or(CKR_OBJECT_HANDLE_INVALID)
+        }
     }
 
     /// C_GenerateKeyPair; returns (public, private) handles.
@@ -882,11 +1015,10 @@ impl Module {
         let one = |kind| -> Option<&[u8]> {
             find_attr(private, kind).or_else(|| find_attr(public, kind))
         };
-        for (kind, value) in both() {
-            if *kind == CKA_TOKEN && !read_bool(value)? {
-                return Err(CKR_TEMPLATE_INCONSISTENT);
-            }
-        }
+        // Each half is a token object unless its template says CKA_TOKEN = false (the module's
+        // default is the token, as in C_CreateObject).
+        let public_on_token = template_bool(public, CKA_TOKEN)?.unwrap_or(true);
+        let private_on_token = template_bool(private, CKA_TOKEN)?.unwrap_or(true);
         let (algorithm, key_type) = match mechanism {
             CKM_GOSTR3410_KEY_PAIR_GEN | CKM_GOSTR3410_512_KEY_PAIR_GEN => {
                 let set = gost_set_from(one(CKA_GOSTR3410_PARAMS))?;
@@ -941,7 +1073,7 @@ impl Module {
                 }
             }
         }
-        self.check_writable(h, true)?;
+        self.check_writable(h, public_on_token || private_on_token, true)?;
         let id = one(CKA_ID).map(<[u8]>::to_vec);
         let label = |t: &[Attr]| {
             find_attr(t, CKA_LABEL)
@@ -949,13 +1081,48 @@ impl Module {
                 .unwrap_or_default()
         };
         let extractable = template_bool(private, CKA_EXTRACTABLE)?.unwrap_or(false);
-        let (private_uid, public_uid) = ck(self.token(h)?.generate_key_pair(
+        if public_on_token && private_on_token {
+            let (private_uid, public_uid) = ck(self.token(h)?.generate_key_pair(
+                algorithm,
+                id,
+                &label(private),
+                &label(public),
+                extractable,
+            ))?;
+            return Ok((public_uid, private_uid));
+        }
+        // At least one session half: generate here, write the token half (if any) first.
+        let pair = ck(crate::token::new_key_pair(
             algorithm,
             id,
             &label(private),
             &label(public),
             extractable,
         ))?;
+        let secret = create::Secret {
+            key: Arc::new(ck(crate::keys::private_key(&pair.pkcs8))?),
+            pkcs8: pair.pkcs8,
+        };
+        let token = self.token(h)?;
+        let (private_uid, public_uid) = match (private_on_token, public_on_token) {
+            (true, _) => {
+                let mut attrs = pair.private;
+                attrs.push(ck(token.seal_private_key(&pair.id, &secret.pkcs8))?);
+                let private_uid = ck(token.add_object(attrs))?;
+                (private_uid, self.add_session_object(h, pair.public, None)?)
+            }
+            (false, true) => {
+                let public_uid = ck(token.add_object(pair.public))?;
+                (
+                    self.add_session_object(h, pair.private, Some(secret))?,
+                    public_uid,
+                )
+            }
+            (false, false) => (
+                self.add_session_object(h, pair.private, Some(secret))?,
+                self.add_session_object(h, pair.public, None)?,
+            ),
+        };
         Ok((public_uid, private_uid))
     }
 
@@ -986,7 +1153,14 @@ impl Module {
         }
         let spki = clear_value(&obj, attr::KC_SPKI).ok_or(CKR_KEY_HANDLE_INVALID)?;
         let sig_len = mech::signature_len(spki)?;
-        let key = ck(self.token(h)?.private_key(obj.uid))?;
+        let key = match self.session_object(h, key)? {
+            Some(o) => o
+                .secret
+                .as_ref()
+                .map(|s| Arc::clone(&s.key))
+                .ok_or(CKR_KEY_HANDLE_INVALID)?,
+            None => ck(self.token(h)?.private_key(obj.uid))?,
+        };
         self.session_mut(h)?.sign = Some(SignOp {
             mech,
             key,
@@ -1196,6 +1370,34 @@ impl Module {
         self.session(h)?;
         getrandom::fill(out).map_err(|_| CKR_DEVICE_ERROR)
     }
+}
+
+/// The template of C_SetAttributeValue / C_CopyObject as (type, value) changes: CKA_LABEL,
+/// CKA_ID and CKA_SUBJECT; CKA_TOKEN is passed over where `token_ok` (C_CopyObject reads it
+/// itself); what never changes is CKR_ATTRIBUTE_READ_ONLY.
+fn changeable(template: &[Attr], token_ok: bool) -> R<Vec<(u64, Vec<u8>)>> {
+    let mut values = Vec::new();
+    for (kind, value) in template {
+        match *kind {
+            CKA_LABEL | CKA_ID | CKA_SUBJECT => values.push((*kind, value.clone())),
+            CKA_TOKEN if token_ok => {}
+            CKA_CLASS | CKA_KEY_TYPE | CKA_TOKEN | CKA_PRIVATE | CKA_VALUE | CKA_MODULUS
+            | CKA_PUBLIC_EXPONENT | CKA_MODULUS_BITS | CKA_GOSTR3410_PARAMS
+            | CKA_GOSTR3411_PARAMS | CKA_LOCAL | CKA_SENSITIVE | CKA_EXTRACTABLE
+            | CKA_CERTIFICATE_TYPE => return Err(CKR_ATTRIBUTE_READ_ONLY),
+            _ => return Err(CKR_ATTRIBUTE_TYPE_INVALID),
+        }
+    }
+    Ok(values)
+}
+
+/// Applies changes to the attributes of an object held in memory.
+fn apply_clear(attrs: &mut Vec<StoredAttribute>, values: Vec<(u64, Vec<u8>)>) -> R<()> {
+    for (kind, value) in values {
+        attrs.retain(|a| a.kind != kind);
+        attrs.push(to_stored(kind, &value)?);
+    }
+    Ok(())
 }
 
 /// The DER OID of the Streebog matching a parameter set's key size (CKA_GOSTR3411_PARAMS).

@@ -993,6 +993,54 @@ impl SoftToken {
     }
 }
 
+/// A generated key pair not yet stored: both objects' attributes (the private one without key
+/// material) and the private key's PKCS#8 DER.
+pub(crate) struct NewKeyPair {
+    /// CKA_ID of both objects.
+    pub(crate) id: Vec<u8>,
+    /// The private key object's clear attributes.
+    pub(crate) private: Vec<StoredAttribute>,
+    /// The public key object's attributes.
+    pub(crate) public: Vec<StoredAttribute>,
+    /// The private key, PKCS#8 DER.
+    pub(crate) pkcs8: Zeroizing<Vec<u8>>,
+}
+
+/// Generates a key pair for `C_GenerateKeyPair` with session halves: the same attributes as
+/// [`SoftToken::generate_key_pair`] gives its objects, nothing stored, nothing sealed.
+pub(crate) fn new_key_pair(
+    algorithm: token_core::KeyAlgorithm,
+    id: Option<Vec<u8>>,
+    private_label: &str,
+    public_label: &str,
+    extractable: bool,
+) -> Result<NewKeyPair> {
+    let generated = keys::generate(algorithm)?;
+    let id = id.map_or_else(
+        || ContainerId::derived_from(&generated.public_key),
+        ContainerId::new,
+    );
+    let objects = key_pair_objects(
+        &id,
+        private_label,
+        &generated.public_key,
+        Vec::new(),
+        extractable,
+        true,
+    )?;
+    let [mut private, mut public]: [Vec<StoredAttribute>; 2] =
+        objects.try_into().map_err(|_| damaged_key())?;
+    private.retain(|a| a.kind != attr::KC_PKCS8);
+    public.retain(|a| a.kind != attr::LABEL);
+    public.push(clear(attr::LABEL, public_label.as_bytes().to_vec())?);
+    Ok(NewKeyPair {
+        id: id.as_bytes().to_vec(),
+        private,
+        public,
+        pkcs8: Zeroizing::new(generated.pkcs8.expose().to_vec()),
+    })
+}
+
 fn damaged_key() -> Error {
     Error::Backend(BackendEvidence::Other(
         "soft token: stored private key does not decrypt (damaged store)".into(),
