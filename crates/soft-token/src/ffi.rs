@@ -623,7 +623,7 @@ unsafe extern "C" fn c_sign(
     entry(|| {
         // SAFETY: pData is valid for ulDataLen bytes; pulSignatureLen is readable.
         let (data, cap) = unsafe { (bytes(data, data_len)?, capacity(sig, sig_len)?) };
-        let result = module::with(|m| m.sign(h, data, cap))?;
+        let result = module::sign(h, data, cap)?;
         // SAFETY: pSignature is NULL or valid for *pulSignatureLen bytes.
         unsafe { write_out(result, sig, sig_len) }
     })
@@ -649,7 +649,7 @@ unsafe extern "C" fn c_sign_final(
     entry(|| {
         // SAFETY: pulSignatureLen is readable.
         let cap = unsafe { capacity(sig, sig_len) }?;
-        let result = module::with(|m| m.sign_final(h, cap))?;
+        let result = module::sign_final(h, cap)?;
         // SAFETY: pSignature is NULL or valid for *pulSignatureLen bytes.
         unsafe { write_out(result, sig, sig_len) }
     })
@@ -677,7 +677,7 @@ unsafe extern "C" fn c_verify(
     entry(|| {
         // SAFETY: pData and pSignature are valid for their lengths.
         let (data, sig) = unsafe { (bytes(data, data_len)?, bytes(sig, sig_len)?) };
-        module::with(|m| ok(m.verify(h, Some(data), sig)))
+        ok(module::verify(h, Some(data), sig))
     })
 }
 
@@ -701,7 +701,7 @@ unsafe extern "C" fn c_verify_final(
     entry(|| {
         // SAFETY: pSignature is valid for ulSignatureLen bytes.
         let sig = unsafe { bytes(sig, len) }?;
-        module::with(|m| ok(m.verify(h, None, sig)))
+        ok(module::verify(h, None, sig))
     })
 }
 

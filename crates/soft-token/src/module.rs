@@ -64,6 +64,40 @@ pub(crate) fn with<T>(f: impl FnOnce(&mut Module) -> R<T>) -> R<T> {
     f(module)
 }
 
+/// What a sign call leaves to do once the module lock is released.
+pub(crate) enum Prepared<Op> {
+    /// Nothing: a length answer.
+    Done(Out),
+    /// The operation, taken out of its session.
+    Run(Op),
+}
+
+/// C_Sign: the session and key are looked up under the module lock; the signature is computed
+/// after the lock is released, so sessions sign in parallel. (PKCS#11 forbids concurrent calls
+/// on one session, and the operation has left its session, so nothing else can see it.)
+pub(crate) fn sign(h: CK_SESSION_HANDLE, data: &[u8], cap: Option<usize>) -> R<Out> {
+    match with(|m| m.sign_prepare(h, data, cap))? {
+        Prepared::Done(out) => Ok(out),
+        Prepared::Run(op) => op.mech.sign(&op.key, data).map(Out::Data),
+    }
+}
+
+/// C_SignFinal, signing outside the module lock like [`sign`].
+pub(crate) fn sign_final(h: CK_SESSION_HANDLE, cap: Option<usize>) -> R<Out> {
+    match with(|m| m.sign_final_prepare(h, cap))? {
+        Prepared::Done(out) => Ok(out),
+        Prepared::Run(op) => op.mech.sign(&op.key, &op.data).map(Out::Data),
+    }
+}
+
+/// C_Verify (`data` = Some) and C_VerifyFinal (`data` = None), verifying outside the module
+/// lock.
+pub(crate) fn verify(h: CK_SESSION_HANDLE, data: Option<&[u8]>, signature: &[u8]) -> R<()> {
+    let op = with(|m| m.verify_take(h, data))?;
+    op.mech
+        .verify(&op.spki, data.unwrap_or(&op.data), signature)
+}
+
 /// What an output-producing call returns: the ffi writes `Data` if it fits, else reports
 /// `CKR_BUFFER_TOO_SMALL` with the length.
 pub(crate) enum Out {
@@ -1178,13 +1212,14 @@ impl Module {
             .ok_or(CKR_OPERATION_NOT_INITIALIZED)
     }
 
-    /// Finishes a sign operation: size query, buffer check, signature.
+    /// Finishes a sign operation under the module lock: size query and buffer check, or the
+    /// operation taken out of the session, ready to sign outside the lock ([`sign`]).
     fn sign_finish(
         &mut self,
         h: CK_SESSION_HANDLE,
         data: Option<&[u8]>,
         cap: Option<usize>,
-    ) -> R<Out> {
+    ) -> R<Prepared<SignOp>> {
         let op = self.sign_op(h)?;
         let (mech, sig_len) = (op.mech, op.sig_len);
         if let Some(data) = data {
@@ -1197,21 +1232,24 @@ impl Module {
             }
         }
         match cap {
-            None => return Ok(Out::Len(sig_len)),
-            Some(c) if c < sig_len => return Ok(Out::TooSmall(sig_len)),
+            None => return Ok(Prepared::Done(Out::Len(sig_len))),
+            Some(c) if c < sig_len => return Ok(Prepared::Done(Out::TooSmall(sig_len))),
             Some(_) => {}
         }
-        let op = self
-            .session_mut(h)?
+        self.session_mut(h)?
             .sign
             .take()
-            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
-        let input = data.unwrap_or(&op.data);
-        mech.sign(&op.key, input).map(Out::Data)
+            .map(Prepared::Run)
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)
     }
 
-    /// C_Sign.
-    pub(crate) fn sign(&mut self, h: CK_SESSION_HANDLE, data: &[u8], cap: Option<usize>) -> R<Out> {
+    /// C_Sign, under the lock (see [`sign`]).
+    fn sign_prepare(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        data: &[u8],
+        cap: Option<usize>,
+    ) -> R<Prepared<SignOp>> {
         self.sign_finish(h, Some(data), cap)
     }
 
@@ -1227,8 +1265,12 @@ impl Module {
         Ok(())
     }
 
-    /// C_SignFinal.
-    pub(crate) fn sign_final(&mut self, h: CK_SESSION_HANDLE, cap: Option<usize>) -> R<Out> {
+    /// C_SignFinal, under the lock (see [`sign_final`]).
+    fn sign_final_prepare(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        cap: Option<usize>,
+    ) -> R<Prepared<SignOp>> {
         let op = self.sign_op(h)?;
         if !op.mech.multipart() {
             self.session_mut(h)?.sign = None;
@@ -1271,13 +1313,9 @@ impl Module {
         Ok(())
     }
 
-    /// C_Verify (`data` = Some) and C_VerifyFinal (`data` = None).
-    pub(crate) fn verify(
-        &mut self,
-        h: CK_SESSION_HANDLE,
-        data: Option<&[u8]>,
-        signature: &[u8],
-    ) -> R<()> {
+    /// C_Verify / C_VerifyFinal under the lock: the operation taken out of the session, to be
+    /// checked outside the lock ([`verify`]).
+    fn verify_take(&mut self, h: CK_SESSION_HANDLE, data: Option<&[u8]>) -> R<VerifyOp> {
         let op = self
             .session_mut(h)?
             .verify
@@ -1289,15 +1327,14 @@ impl Module {
                     return Err(CKR_OPERATION_ACTIVE);
                 }
                 op.mech.check_input(d.len(), op.sig_len)?;
-                op.mech.verify(&op.spki, d, signature)
             }
             None => {
                 if !op.mech.multipart() {
                     return Err(CKR_FUNCTION_NOT_SUPPORTED);
                 }
-                op.mech.verify(&op.spki, &op.data, signature)
             }
         }
+        Ok(op)
     }
 
     /// C_VerifyUpdate.

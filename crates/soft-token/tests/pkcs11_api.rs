@@ -1450,3 +1450,63 @@ fn a_key_pair_may_have_one_half_on_the_token_and_one_in_the_session() {
     drop((s, ro));
     p.finalize().unwrap();
 }
+
+#[test]
+fn many_threads_sign_and_verify_on_their_own_sessions() {
+    use token_core::GostParamSet;
+    let _env = env();
+    let p = pkcs11();
+    let slot = initialised(&p);
+    let s = p.open_rw_session(slot).unwrap();
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let key = gost::SigningKey::generate(GostParamSet::Tc26_256A).unwrap();
+    let private = s
+        .create_object(&[
+            Attribute::Class(ObjectClass::PRIVATE_KEY),
+            Attribute::KeyType(gost_key_type(GostParamSet::Tc26_256A)),
+            Attribute::Token(true),
+            Attribute::Id(vec![0x77]),
+            Attribute::Value(key.to_le_bytes().to_vec()),
+            gost_params(GostParamSet::Tc26_256A),
+        ])
+        .unwrap();
+    let public = s
+        .create_object(&[
+            Attribute::Class(ObjectClass::PUBLIC_KEY),
+            Attribute::KeyType(gost_key_type(GostParamSet::Tc26_256A)),
+            Attribute::Token(true),
+            Attribute::Id(vec![0x77]),
+            Attribute::Value(key.verifying_key().as_raw_le().to_vec()),
+            gost_params(GostParamSet::Tc26_256A),
+        ])
+        .unwrap();
+    let threads: Vec<_> = (0..6)
+        .map(|i| {
+            let p = p.clone();
+            let verifying = key.verifying_key().clone();
+            std::thread::spawn(move || {
+                let s = p.open_ro_session(slot).unwrap();
+                let mech = vendor_mech(0xD432_1008);
+                for n in 0..20 {
+                    let msg = format!("thread {i} order {n}");
+                    let sig = s.sign(&mech, private, msg.as_bytes()).unwrap();
+                    verifying
+                        .verify_message(msg.as_bytes(), &gost::Signature::from_bytes(&sig).unwrap())
+                        .unwrap();
+                    s.verify(&mech, public, msg.as_bytes(), &sig).unwrap();
+                    let mut bad = sig.clone();
+                    bad[0] ^= 1;
+                    assert_eq!(
+                        rv(s.verify(&mech, public, msg.as_bytes(), &bad).unwrap_err()),
+                        RvError::SignatureInvalid
+                    );
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    drop(s);
+    p.finalize().unwrap();
+}
