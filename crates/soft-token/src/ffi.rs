@@ -1,6 +1,9 @@
-//! The PKCS#11 v2.40 C ABI: `C_GetFunctionList` and the function table. The only module with
-//! `unsafe`: it reads and writes the caller's memory as the specification defines it and hands
-//! Rust values to `crate::module`. Every entry point catches panics (`CKR_GENERAL_ERROR`).
+//! The PKCS#11 v2.40 C ABI: `C_GetFunctionList` and the function table; PKCS#11 v3.0's
+//! `C_GetInterfaceList` / `C_GetInterface` offering that same v2.40 table as the "PKCS 11"
+//! interface; and Rutoken's vendor table `C_EX_GetFunctionListExtended`
+//! ([`FunctionListExtended`], with `C_EX_UnblockUserPIN`). The only module with `unsafe`: it
+//! reads and writes the caller's memory as the specification defines it and hands Rust values
+//! to `crate::module`. Every entry point catches panics (`CKR_GENERAL_ERROR`).
 
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -849,7 +852,7 @@ static FUNCTION_LIST: CK_FUNCTION_LIST = CK_FUNCTION_LIST {
     C_WaitForSlotEvent: Some(unsupported::wait_for_slot_event),
 };
 
-/// The module's one exported symbol.
+/// The module's PKCS#11 v2.40 entry point.
 ///
 /// # Safety
 /// `list` is NULL or valid for writing one pointer.
@@ -861,6 +864,92 @@ pub unsafe extern "C" fn C_GetFunctionList(list: *mut *mut CK_FUNCTION_LIST) -> 
         // The table is immutable; PKCS#11 callers only read through this pointer (the type is
         // `*mut` for historical reasons).
         *list = std::ptr::from_ref(&FUNCTION_LIST).cast_mut();
+        Ok(CKR_OK)
+    })
+}
+
+/// The interface name of PKCS#11 v3.0 §5.2, NUL-terminated.
+const INTERFACE_NAME: &[u8; 8] = b"PKCS 11\0";
+
+/// The one interface the module offers: "PKCS 11" with the v2.40 function list (allowed by
+/// PKCS#11 v3.0 §5.2; the module does not claim v3.0), no flags.
+struct Interface(CK_INTERFACE);
+
+// SAFETY: both pointers point to immutable statics (the name and `FUNCTION_LIST`); nothing
+// writes through them, so sharing the struct between threads is sound.
+unsafe impl Sync for Interface {}
+
+static INTERFACE: Interface = Interface(CK_INTERFACE {
+    pInterfaceName: INTERFACE_NAME.as_ptr().cast_mut(),
+    pFunctionList: std::ptr::from_ref(&FUNCTION_LIST)
+        .cast_mut()
+        .cast::<c_void>(),
+    flags: 0,
+});
+
+/// PKCS#11 v3.0 `C_GetInterfaceList`: one interface, "PKCS 11" version 2.40.
+///
+/// # Safety
+/// `list` is NULL or valid for writing `*count` CK_INTERFACEs; `count` is NULL or valid for
+/// reads and writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetInterfaceList(
+    list: *mut CK_INTERFACE,
+    count: *mut CK_ULONG,
+) -> CK_RV {
+    entry(|| {
+        // SAFETY: pulCount is NULL or valid (contract).
+        let count = unsafe { out(count) }?;
+        if list.is_null() {
+            *count = 1;
+            return Ok(CKR_OK);
+        }
+        if *count < 1 {
+            *count = 1;
+            return Ok(CKR_BUFFER_TOO_SMALL);
+        }
+        // SAFETY: pInterfacesList is non-NULL and holds *pulCount >= 1 entries (contract).
+        unsafe { list.write(INTERFACE.0) };
+        *count = 1;
+        Ok(CKR_OK)
+    })
+}
+
+/// PKCS#11 v3.0 `C_GetInterface`: the "PKCS 11" interface (also for a NULL name), version
+/// 2.40 (or any, for a NULL version); flags the interface lacks are `CKR_ARGUMENTS_BAD`, as is
+/// any other name or version.
+///
+/// # Safety
+/// `name` is NULL or a NUL-terminated string; `version` is NULL or points to a CK_VERSION;
+/// `interface` is NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetInterface(
+    name: *mut CK_UTF8CHAR,
+    version: *mut CK_VERSION,
+    interface: *mut *mut CK_INTERFACE,
+    flags: CK_FLAGS,
+) -> CK_RV {
+    entry(|| {
+        // SAFETY: ppInterface is NULL or writable (contract).
+        let interface = unsafe { out(interface) }?;
+        if !name.is_null() {
+            // SAFETY: a non-NULL pInterfaceName is NUL-terminated (contract).
+            let name = unsafe { std::ffi::CStr::from_ptr(name.cast::<std::ffi::c_char>()) };
+            if name.to_bytes_with_nul() != INTERFACE_NAME {
+                return Err(CKR_ARGUMENTS_BAD);
+            }
+        }
+        // SAFETY: pVersion is NULL or points to a CK_VERSION (contract); it may be unaligned
+        // only in theory (both fields are bytes).
+        if let Some(v) = unsafe { version.as_ref() }
+            && (v.major, v.minor) != (2, 40)
+        {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        if flags & !INTERFACE.0.flags != 0 {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        *interface = std::ptr::from_ref(&INTERFACE.0).cast_mut();
         Ok(CKR_OK)
     })
 }

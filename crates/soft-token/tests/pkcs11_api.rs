@@ -1510,3 +1510,123 @@ fn many_threads_sign_and_verify_on_their_own_sessions() {
     drop(s);
     p.finalize().unwrap();
 }
+
+#[test]
+fn c_get_interface_offers_the_v2_40_list_as_pkcs_11() {
+    let _env = env();
+    // cryptoki asks C_GetInterface first (NULL name, NULL version) and falls back to
+    // C_GetFunctionList for a 2.x list: `pkcs11()` working is part of this test.
+    let p = pkcs11();
+    // SAFETY: loading the module cryptoki already loaded runs no new initialisers.
+    let lib = unsafe { libloading::Library::new(module_path()) }.unwrap();
+    type GetList = unsafe extern "C" fn(*mut CK_INTERFACE, *mut CK_ULONG) -> CK_RV;
+    type Get = unsafe extern "C" fn(
+        *mut CK_UTF8CHAR,
+        *mut CK_VERSION,
+        *mut *mut CK_INTERFACE,
+        CK_FLAGS,
+    ) -> CK_RV;
+    type GetFunctionList = unsafe extern "C" fn(*mut *mut CK_FUNCTION_LIST) -> CK_RV;
+    // SAFETY: the symbols have these PKCS#11 types.
+    let (get_list, get, get_function_list) = unsafe {
+        (
+            lib.get::<GetList>(b"C_GetInterfaceList\0").unwrap(),
+            lib.get::<Get>(b"C_GetInterface\0").unwrap(),
+            lib.get::<GetFunctionList>(b"C_GetFunctionList\0").unwrap(),
+        )
+    };
+    let mut v2: *mut CK_FUNCTION_LIST = ptr::null_mut();
+    // SAFETY: valid place for one pointer.
+    assert_eq!(unsafe { get_function_list(&mut v2) }, CKR_OK);
+
+    // The list: count query, too small, one entry.
+    let mut n: CK_ULONG = 0;
+    // SAFETY: NULL list is the count query; `n` is writable.
+    assert_eq!(unsafe { get_list(ptr::null_mut(), &mut n) }, CKR_OK);
+    assert_eq!(n, 1);
+    let blank = CK_INTERFACE {
+        pInterfaceName: ptr::null_mut(),
+        pFunctionList: ptr::null_mut(),
+        flags: 99,
+    };
+    let mut list = [blank; 2];
+    let mut n: CK_ULONG = 0;
+    // SAFETY: `list` holds 2 entries; `n` = 0 says none.
+    assert_eq!(
+        unsafe { get_list(list.as_mut_ptr(), &mut n) },
+        CKR_BUFFER_TOO_SMALL
+    );
+    assert_eq!(n, 1);
+    let mut n: CK_ULONG = 2;
+    // SAFETY: `list` holds 2 entries.
+    assert_eq!(unsafe { get_list(list.as_mut_ptr(), &mut n) }, CKR_OK);
+    assert_eq!(n, 1);
+    // SAFETY: NULL count is the misuse.
+    assert_eq!(
+        unsafe { get_list(list.as_mut_ptr(), ptr::null_mut()) },
+        CKR_ARGUMENTS_BAD
+    );
+    let read_name = |i: &CK_INTERFACE| {
+        // SAFETY: the module's interface name is a NUL-terminated static string.
+        unsafe { std::ffi::CStr::from_ptr(i.pInterfaceName.cast()) }
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(read_name(&list[0]), "PKCS 11");
+    assert_eq!(list[0].flags, 0);
+    assert_eq!(list[0].pFunctionList.cast::<CK_FUNCTION_LIST>(), v2);
+    // SAFETY: the interface's list is the module's static CK_FUNCTION_LIST.
+    let table = unsafe { &*list[0].pFunctionList.cast::<CK_FUNCTION_LIST>() };
+    assert_eq!((table.version.major, table.version.minor), (2, 40));
+    let mut info = CK_INFO::default();
+    // SAFETY: `info` is a writable CK_INFO; the module was initialised through cryptoki.
+    assert_eq!(unsafe { table.C_GetInfo.unwrap()(&mut info) }, CKR_OK);
+    assert_eq!(
+        (info.cryptokiVersion.major, info.cryptokiVersion.minor),
+        (2, 40)
+    );
+
+    // C_GetInterface: by name and version, by default; other names, versions, flags refused.
+    let mut name = *b"PKCS 11\0";
+    let mut other = *b"Vendor X\0";
+    let mut v240 = CK_VERSION {
+        major: 2,
+        minor: 40,
+    };
+    let mut v30 = CK_VERSION { major: 3, minor: 0 };
+    let call = |name: *mut u8, version: *mut CK_VERSION, flags| {
+        let mut found: *mut CK_INTERFACE = ptr::null_mut();
+        // SAFETY: `name` is NULL or NUL-terminated, `version` NULL or a CK_VERSION, `found`
+        // a valid place for one pointer.
+        let rv = unsafe { get(name, version, &mut found, flags) };
+        (rv, found)
+    };
+    for (n, v) in [
+        (ptr::null_mut(), ptr::null_mut()),
+        (name.as_mut_ptr(), ptr::null_mut()),
+        (name.as_mut_ptr(), &mut v240 as *mut CK_VERSION),
+    ] {
+        let (rv, found) = call(n, v, 0);
+        assert_eq!(rv, CKR_OK);
+        // SAFETY: the module returned a pointer to its static interface.
+        let found = unsafe { &*found };
+        assert_eq!(read_name(found), "PKCS 11");
+        assert_eq!(found.pFunctionList.cast::<CK_FUNCTION_LIST>(), v2);
+    }
+    assert_eq!(
+        call(other.as_mut_ptr(), ptr::null_mut(), 0).0,
+        CKR_ARGUMENTS_BAD
+    );
+    assert_eq!(call(name.as_mut_ptr(), &mut v30, 0).0, CKR_ARGUMENTS_BAD);
+    assert_eq!(
+        call(ptr::null_mut(), ptr::null_mut(), CKF_INTERFACE_FORK_SAFE).0,
+        CKR_ARGUMENTS_BAD
+    );
+    // SAFETY: NULL ppInterface is the misuse.
+    assert_eq!(
+        unsafe { get(ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), 0) },
+        CKR_ARGUMENTS_BAD
+    );
+    p.finalize().unwrap();
+}
