@@ -115,7 +115,8 @@ const RSA_BITS: core::ops::RangeInclusive<usize> = 2048..=4096;
 
 fn rsa_bits(modulus: &[u8]) -> R<u32> {
     let n = strip(modulus);
-    let bits = n.len() * 8 - n.first().map_or(8, |b| b.leading_zeros() as usize);
+    let lead = n.first().map_or(0, |b| b.leading_zeros() as usize);
+    let bits = (n.len() * 8).saturating_sub(lead);
     if !RSA_BITS.contains(&bits) {
         return Err(CKR_ATTRIBUTE_VALUE_INVALID);
     }

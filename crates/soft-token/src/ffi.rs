@@ -80,7 +80,7 @@ unsafe fn template(p: *const CK_ATTRIBUTE, n: CK_ULONG) -> R<Vec<Attr>> {
         .map(|a| {
             // SAFETY: each `pValue` is valid for `ulValueLen` bytes (contract).
             let v = unsafe { bytes(a.pValue.cast::<u8>(), a.ulValueLen) }?;
-            Ok((a.type_, v.to_vec()))
+            Ok((a.type_, zeroize::Zeroizing::new(v.to_vec())))
         })
         .collect()
 }

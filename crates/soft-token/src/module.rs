@@ -14,6 +14,7 @@ use token_core::{
     AdminPin, Approved, Carrier, Error, GostKeySize, GostParamSet, KeyAlgorithm, Pin, PinAlphabet,
     PinPolicy, PinRole, PinStatus,
 };
+use zeroize::Zeroizing;
 
 use crate::attr;
 use crate::config::Config;
@@ -27,8 +28,9 @@ use crate::token::SoftToken;
 /// A PKCS#11 result.
 pub(crate) type R<T> = Result<T, CK_RV>;
 
-/// An attribute as the caller gives or gets it: type and value bytes in the C layout.
-pub(crate) type Attr = (CK_ATTRIBUTE_TYPE, Vec<u8>);
+/// An attribute as the caller gives or gets it: type and value bytes in the C layout. The
+/// value is zeroized when dropped: templates carry private key material (C_CreateObject).
+pub(crate) type Attr = (CK_ATTRIBUTE_TYPE, Zeroizing<Vec<u8>>);
 
 static MODULE: Mutex<Option<Module>> = Mutex::new(None);
 
@@ -818,7 +820,7 @@ impl Module {
             .filter(|o| {
                 template
                     .iter()
-                    .all(|(k, v)| matches!(lookup(o, *k), Lookup::Value(x) if x == *v))
+                    .all(|(k, v)| matches!(lookup(o, *k), Lookup::Value(x) if x == **v))
             })
             .map(|o| o.uid)
             .collect();
@@ -1066,7 +1068,7 @@ impl Module {
                 }
                 let digest = set.key_size_digest_oid();
                 for (kind, value) in both() {
-                    if *kind == CKA_GOSTR3411_PARAMS && *value != digest {
+                    if *kind == CKA_GOSTR3411_PARAMS && **value != digest {
                         return Err(CKR_ATTRIBUTE_VALUE_INVALID);
                     }
                     if *kind == CKA_GOSTR3410_PARAMS {
@@ -1416,7 +1418,7 @@ fn changeable(template: &[Attr], token_ok: bool) -> R<Vec<(u64, Vec<u8>)>> {
     let mut values = Vec::new();
     for (kind, value) in template {
         match *kind {
-            CKA_LABEL | CKA_ID | CKA_SUBJECT => values.push((*kind, value.clone())),
+            CKA_LABEL | CKA_ID | CKA_SUBJECT => values.push((*kind, value.to_vec())),
             CKA_TOKEN if token_ok => {}
             CKA_CLASS | CKA_KEY_TYPE | CKA_TOKEN | CKA_PRIVATE | CKA_VALUE | CKA_MODULUS
             | CKA_PUBLIC_EXPONENT | CKA_MODULUS_BITS | CKA_GOSTR3410_PARAMS

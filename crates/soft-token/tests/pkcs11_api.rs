@@ -1162,6 +1162,20 @@ fn c_create_object_imports_rsa_private_keys_and_checks_their_components() {
         rv(s.create_object(&no_d).unwrap_err()),
         RvError::TemplateIncomplete
     );
+    // A modulus of no bytes or of zeros only.
+    for n in [vec![], vec![0u8; 256]] {
+        let t: Vec<_> = full
+            .iter()
+            .map(|a| match a {
+                Attribute::Modulus(_) => Attribute::Modulus(n.clone()),
+                other => other.clone(),
+            })
+            .collect();
+        assert_eq!(
+            rv(s.create_object(&t).unwrap_err()),
+            RvError::AttributeValueInvalid
+        );
+    }
     assert_eq!(s.find_objects(&[]).unwrap().len(), before);
 
     // The full set, and n, e, d alone (primes recovered), both sign; the module's public key
