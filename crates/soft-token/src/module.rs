@@ -1,9 +1,13 @@
 //! The PKCS#11 module's logic in safe Rust: slots, sessions, login state, objects and
 //! operations, with PKCS#11 return values as errors. `ffi` only converts C arguments.
 //!
-//! Object handles are the store's object uids; session handles count up from 1. All state is
-//! behind one global mutex ([`with`]), so the module is safe to call from many threads
-//! (`CKF_OS_LOCKING_OK`).
+//! Token object handles are the store's object uids; session objects (CKA_TOKEN = false, in
+//! memory only, gone with the session that made them) have handles from
+//! `SESSION_OBJECT_BASE` up; session handles count up from 1. All state is behind one global
+//! mutex ([`with`]), so the module is safe to call from many threads (`CKF_OS_LOCKING_OK`);
+//! PIN checks and store writes are serialised by it. Signing and verification ([`sign`],
+//! [`verify`]) only look up the session and key under it and compute after releasing it, so
+//! sessions sign in parallel.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};

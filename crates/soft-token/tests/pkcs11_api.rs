@@ -1027,6 +1027,17 @@ fn c_create_object_imports_gost_private_keys_that_sign_and_refuses_bad_ones() {
         RvError::TemplateInconsistent
     );
 
+    // Another private key under id 1 (which holds key256's pair) is refused too.
+    assert_eq!(
+        rv(s.create_object(&private_template(
+            GostParamSet::CryptoProA,
+            other.to_le_bytes().to_vec(),
+            1
+        ))
+        .unwrap_err()),
+        RvError::TemplateInconsistent
+    );
+
     // Bad scalars and templates.
     let q_le = {
         // q of CryptoPro-A, little-endian: d = q is out of range.
