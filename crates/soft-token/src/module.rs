@@ -770,8 +770,18 @@ impl Module {
     }
 
     fn object(&self, h: CK_SESSION_HANDLE, uid: CK_OBJECT_HANDLE) -> R<StoredObject> {
+        self.with_object(h, uid, StoredObject::clone)
+    }
+
+    /// Runs `f` on object `uid` in place, if the session may see it.
+    fn with_object<T>(
+        &self,
+        h: CK_SESSION_HANDLE,
+        uid: CK_OBJECT_HANDLE,
+        f: impl FnOnce(&StoredObject) -> T,
+    ) -> R<T> {
         if let Some(o) = self.session_object(h, uid)? {
-            return Ok(o.obj.clone());
+            return Ok(f(&o.obj));
         }
         if uid >= SESSION_OBJECT_BASE {
             return Err(CKR_OBJECT_HANDLE_INVALID);
@@ -782,7 +792,7 @@ impl Module {
             .objects
             .iter()
             .find(|o| o.uid == uid && (user || !is_private(o)))
-            .cloned()
+            .map(f)
             .ok_or(CKR_OBJECT_HANDLE_INVALID)
     }
 
@@ -1181,26 +1191,32 @@ impl Module {
         if !self.user_logged_in(h)? {
             return Err(CKR_USER_NOT_LOGGED_IN);
         }
-        let obj = self.object(h, key).map_err(|_| CKR_KEY_HANDLE_INVALID)?;
-        if ulong_of(&obj, attr::CLASS) != Some(CKO_PRIVATE_KEY) {
+        // The hot path of signing: read the few attributes in place (no copy of the object),
+        // take the signature length from the parsed key (cached by the token), not its SPKI.
+        let (class, key_type, can_sign) = self
+            .with_object(h, key, |o| {
+                (
+                    ulong_of(o, attr::CLASS),
+                    ulong_of(o, attr::KEY_TYPE),
+                    bool_of(o, attr::SIGN),
+                )
+            })
+            .map_err(|_| CKR_KEY_HANDLE_INVALID)?;
+        if class != Some(CKO_PRIVATE_KEY) || !mech.fits(key_type.unwrap_or(u64::MAX)) {
             return Err(CKR_KEY_TYPE_INCONSISTENT);
         }
-        if !mech.fits(ulong_of(&obj, attr::KEY_TYPE).unwrap_or(u64::MAX)) {
-            return Err(CKR_KEY_TYPE_INCONSISTENT);
-        }
-        if bool_of(&obj, attr::SIGN) != Some(true) {
+        if can_sign != Some(true) {
             return Err(CKR_KEY_FUNCTION_NOT_PERMITTED);
         }
-        let spki = clear_value(&obj, attr::KC_SPKI).ok_or(CKR_KEY_HANDLE_INVALID)?;
-        let sig_len = mech::signature_len(spki)?;
         let key = match self.session_object(h, key)? {
             Some(o) => o
                 .secret
                 .as_ref()
                 .map(|s| Arc::clone(&s.key))
                 .ok_or(CKR_KEY_HANDLE_INVALID)?,
-            None => ck(self.token(h)?.private_key(obj.uid))?,
+            None => ck(self.token(h)?.private_key(key))?,
         };
+        let sig_len = mech::signature_len_of(&key);
         self.session_mut(h)?.sign = Some(SignOp {
             mech,
             key,
