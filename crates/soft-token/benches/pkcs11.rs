@@ -138,6 +138,40 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
+    // Two sessions signing in two threads at once: one iteration = one signature on *each*
+    // session. With signing outside the module lock this approaches the one-session time on a
+    // machine with two free cores; under one global lock it would be twice that.
+    let mut g = c.benchmark_group("soft_token_sign_gost256_1KiB_two_sessions");
+    // cryptoki sessions are Send but not Sync: each thread locks its own (uncontended) mutex.
+    let slot = s.get_session_info().unwrap().slot_id();
+    let sessions = [
+        std::sync::Mutex::new(_p.open_ro_session(slot).unwrap()),
+        std::sync::Mutex::new(_p.open_ro_session(slot).unwrap()),
+    ];
+    g.bench_function("pkcs11_cryptoki_2_threads", |b| {
+        b.iter_custom(|iters| {
+            let start = std::time::Instant::now();
+            std::thread::scope(|scope| {
+                for session in &sessions {
+                    let message = &message;
+                    scope.spawn(move || {
+                        let mech = &Mechanism::VendorDefined(VendorDefinedMechanism::new::<()>(
+                            MechanismType::new_vendor_defined(CKM_GOST_WITH_STREEBOG_256).unwrap(),
+                            None,
+                        ));
+                        let session = session.lock().unwrap();
+                        for _ in 0..iters {
+                            session.sign(mech, gost_priv, black_box(message)).unwrap();
+                        }
+                    });
+                }
+            });
+            start.elapsed()
+        })
+    });
+    g.finish();
+    drop(sessions);
+
     let mut g = c.benchmark_group("soft_token_sign_rsa2048_1KiB");
     g.bench_function("pkcs11_cryptoki", |b| {
         b.iter(|| {

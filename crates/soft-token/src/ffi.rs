@@ -1,6 +1,9 @@
-//! The PKCS#11 v2.40 C ABI: `C_GetFunctionList` and the function table. The only module with
-//! `unsafe`: it reads and writes the caller's memory as the specification defines it and hands
-//! Rust values to `crate::module`. Every entry point catches panics (`CKR_GENERAL_ERROR`).
+//! The PKCS#11 v2.40 C ABI: `C_GetFunctionList` and the function table; PKCS#11 v3.0's
+//! `C_GetInterfaceList` / `C_GetInterface` offering that same v2.40 table as the "PKCS 11"
+//! interface; and Rutoken's vendor table `C_EX_GetFunctionListExtended`
+//! ([`FunctionListExtended`], with `C_EX_UnblockUserPIN`). The only module with `unsafe`: it
+//! reads and writes the caller's memory as the specification defines it and hands Rust values
+//! to `crate::module`. Every entry point catches panics (`CKR_GENERAL_ERROR`).
 
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -77,7 +80,7 @@ unsafe fn template(p: *const CK_ATTRIBUTE, n: CK_ULONG) -> R<Vec<Attr>> {
         .map(|a| {
             // SAFETY: each `pValue` is valid for `ulValueLen` bytes (contract).
             let v = unsafe { bytes(a.pValue.cast::<u8>(), a.ulValueLen) }?;
-            Ok((a.type_, v.to_vec()))
+            Ok((a.type_, zeroize::Zeroizing::new(v.to_vec())))
         })
         .collect()
 }
@@ -623,7 +626,7 @@ unsafe extern "C" fn c_sign(
     entry(|| {
         // SAFETY: pData is valid for ulDataLen bytes; pulSignatureLen is readable.
         let (data, cap) = unsafe { (bytes(data, data_len)?, capacity(sig, sig_len)?) };
-        let result = module::with(|m| m.sign(h, data, cap))?;
+        let result = module::sign(h, data, cap)?;
         // SAFETY: pSignature is NULL or valid for *pulSignatureLen bytes.
         unsafe { write_out(result, sig, sig_len) }
     })
@@ -649,7 +652,7 @@ unsafe extern "C" fn c_sign_final(
     entry(|| {
         // SAFETY: pulSignatureLen is readable.
         let cap = unsafe { capacity(sig, sig_len) }?;
-        let result = module::with(|m| m.sign_final(h, cap))?;
+        let result = module::sign_final(h, cap)?;
         // SAFETY: pSignature is NULL or valid for *pulSignatureLen bytes.
         unsafe { write_out(result, sig, sig_len) }
     })
@@ -677,7 +680,7 @@ unsafe extern "C" fn c_verify(
     entry(|| {
         // SAFETY: pData and pSignature are valid for their lengths.
         let (data, sig) = unsafe { (bytes(data, data_len)?, bytes(sig, sig_len)?) };
-        module::with(|m| ok(m.verify(h, Some(data), sig)))
+        ok(module::verify(h, Some(data), sig))
     })
 }
 
@@ -701,7 +704,7 @@ unsafe extern "C" fn c_verify_final(
     entry(|| {
         // SAFETY: pSignature is valid for ulSignatureLen bytes.
         let sig = unsafe { bytes(sig, len) }?;
-        module::with(|m| ok(m.verify(h, None, sig)))
+        ok(module::verify(h, None, sig))
     })
 }
 
@@ -849,7 +852,7 @@ static FUNCTION_LIST: CK_FUNCTION_LIST = CK_FUNCTION_LIST {
     C_WaitForSlotEvent: Some(unsupported::wait_for_slot_event),
 };
 
-/// The module's one exported symbol.
+/// The module's PKCS#11 v2.40 entry point.
 ///
 /// # Safety
 /// `list` is NULL or valid for writing one pointer.
@@ -861,6 +864,181 @@ pub unsafe extern "C" fn C_GetFunctionList(list: *mut *mut CK_FUNCTION_LIST) -> 
         // The table is immutable; PKCS#11 callers only read through this pointer (the type is
         // `*mut` for historical reasons).
         *list = std::ptr::from_ref(&FUNCTION_LIST).cast_mut();
+        Ok(CKR_OK)
+    })
+}
+
+/// The interface name of PKCS#11 v3.0 §5.2, NUL-terminated.
+const INTERFACE_NAME: &[u8; 8] = b"PKCS 11\0";
+
+/// The one interface the module offers: "PKCS 11" with the v2.40 function list (allowed by
+/// PKCS#11 v3.0 §5.2; the module does not claim v3.0), no flags.
+struct Interface(CK_INTERFACE);
+
+// SAFETY: both pointers point to immutable statics (the name and `FUNCTION_LIST`); nothing
+// writes through them, so sharing the struct between threads is sound.
+unsafe impl Sync for Interface {}
+
+static INTERFACE: Interface = Interface(CK_INTERFACE {
+    pInterfaceName: INTERFACE_NAME.as_ptr().cast_mut(),
+    pFunctionList: std::ptr::from_ref(&FUNCTION_LIST)
+        .cast_mut()
+        .cast::<c_void>(),
+    flags: 0,
+});
+
+/// PKCS#11 v3.0 `C_GetInterfaceList`: one interface, "PKCS 11" version 2.40.
+///
+/// # Safety
+/// `list` is NULL or valid for writing `*count` CK_INTERFACEs; `count` is NULL or valid for
+/// reads and writes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetInterfaceList(
+    list: *mut CK_INTERFACE,
+    count: *mut CK_ULONG,
+) -> CK_RV {
+    entry(|| {
+        // SAFETY: pulCount is NULL or valid (contract).
+        let count = unsafe { out(count) }?;
+        if list.is_null() {
+            *count = 1;
+            return Ok(CKR_OK);
+        }
+        if *count < 1 {
+            *count = 1;
+            return Ok(CKR_BUFFER_TOO_SMALL);
+        }
+        // SAFETY: pInterfacesList is non-NULL and holds *pulCount >= 1 entries (contract).
+        unsafe { list.write(INTERFACE.0) };
+        *count = 1;
+        Ok(CKR_OK)
+    })
+}
+
+/// PKCS#11 v3.0 `C_GetInterface`: the "PKCS 11" interface (also for a NULL name), version
+/// 2.40 (or any, for a NULL version); flags the interface lacks are `CKR_ARGUMENTS_BAD`, as is
+/// any other name or version.
+///
+/// # Safety
+/// `name` is NULL or a NUL-terminated string; `version` is NULL or points to a CK_VERSION;
+/// `interface` is NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_GetInterface(
+    name: *mut CK_UTF8CHAR,
+    version: *mut CK_VERSION,
+    interface: *mut *mut CK_INTERFACE,
+    flags: CK_FLAGS,
+) -> CK_RV {
+    entry(|| {
+        // SAFETY: ppInterface is NULL or writable (contract).
+        let interface = unsafe { out(interface) }?;
+        if !name.is_null() {
+            // SAFETY: a non-NULL pInterfaceName is NUL-terminated (contract).
+            let name = unsafe { std::ffi::CStr::from_ptr(name.cast::<std::ffi::c_char>()) };
+            if name.to_bytes_with_nul() != INTERFACE_NAME {
+                return Err(CKR_ARGUMENTS_BAD);
+            }
+        }
+        // SAFETY: pVersion is NULL or points to a CK_VERSION (contract); it may be unaligned
+        // only in theory (both fields are bytes).
+        if let Some(v) = unsafe { version.as_ref() }
+            && (v.major, v.minor) != (2, 40)
+        {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        if flags & !INTERFACE.0.flags != 0 {
+            return Err(CKR_ARGUMENTS_BAD);
+        }
+        *interface = std::ptr::from_ref(&INTERFACE.0).cast_mut();
+        Ok(CKR_OK)
+    })
+}
+
+/// A placeholder entry of [`FunctionListExtended`]: takes no argument and returns
+/// `CKR_FUNCTION_NOT_SUPPORTED`. Callers pass the real function's arguments; with the C calling
+/// convention on the supported targets (x86-64 System V, AArch64) the caller owns its argument
+/// registers and stack, so a callee that ignores them is sound to call with any arguments.
+pub type ExUnsupported = unsafe extern "C" fn() -> CK_RV;
+
+/// `C_EX_GetFunctionListExtended`'s function type.
+pub type ExGetFunctionListExtended =
+    unsafe extern "C" fn(list: *mut *mut FunctionListExtended) -> CK_RV;
+
+/// `C_EX_UnblockUserPIN`'s function type.
+pub type ExUnblockUserPin = unsafe extern "C" fn(session: CK_SESSION_HANDLE) -> CK_RV;
+
+/// How many placeholder entries follow the named ones in [`FunctionListExtended`].
+pub const EX_FURTHER_ENTRIES: usize = 48;
+
+/// Rutoken's vendor function table (`CK_FUNCTION_LIST_EXTENDED` of Aktiv's `rtpkcs11.h`), laid
+/// out exactly like the C struct: a 2-byte `CK_VERSION`, then function pointers at 8-byte
+/// alignment (6 bytes of padding after the version on 64-bit targets). The first four pointers
+/// are, in Rutoken's order, `C_EX_GetFunctionListExtended`, `C_EX_InitToken`,
+/// `C_EX_GetTokenInfoExtended` and `C_EX_UnblockUserPIN`.
+///
+/// The soft token implements `C_EX_GetFunctionListExtended` and `C_EX_UnblockUserPIN` (so that
+/// `pkcs11-backend` can exercise its Rutoken unblock path on a real module). `C_EX_InitToken`,
+/// `C_EX_GetTokenInfoExtended` and [`EX_FURTHER_ENTRIES`] further entries — more than Rutoken's
+/// table has — are [`ExUnsupported`] placeholders returning `CKR_FUNCTION_NOT_SUPPORTED`, so a
+/// caller compiled against a longer `rtpkcs11.h` never reads past the struct or calls NULL.
+/// Version 1.0.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct FunctionListExtended {
+    /// The table's version, {1, 0}.
+    pub version: CK_VERSION,
+    /// `C_EX_GetFunctionListExtended`.
+    pub get_function_list_extended: Option<ExGetFunctionListExtended>,
+    /// `C_EX_InitToken` (placeholder: not supported).
+    pub init_token: Option<ExUnsupported>,
+    /// `C_EX_GetTokenInfoExtended` (placeholder: not supported).
+    pub get_token_info_extended: Option<ExUnsupported>,
+    /// `C_EX_UnblockUserPIN`: the SO logged in on the session resets the user PIN's retry
+    /// counter; the user PIN itself is kept.
+    pub unblock_user_pin: Option<ExUnblockUserPin>,
+    /// `C_EX_SetTokenName` and the rest of Rutoken's table (placeholders: not supported).
+    pub further: [Option<ExUnsupported>; EX_FURTHER_ENTRIES],
+}
+
+// The C layout on 64-bit targets: version at 0, then 8-byte pointers from offset 8, so the
+// unblock function is at 8 + 3 * 8.
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    assert!(std::mem::offset_of!(FunctionListExtended, get_function_list_extended) == 8);
+    assert!(std::mem::offset_of!(FunctionListExtended, unblock_user_pin) == 32);
+    assert!(std::mem::size_of::<FunctionListExtended>() == 40 + 8 * EX_FURTHER_ENTRIES);
+};
+
+unsafe extern "C" fn ex_unsupported() -> CK_RV {
+    CKR_FUNCTION_NOT_SUPPORTED
+}
+
+unsafe extern "C" fn ex_unblock_user_pin(h: CK_SESSION_HANDLE) -> CK_RV {
+    entry(|| module::with(|m| ok(m.unblock_user_pin(h))))
+}
+
+static FUNCTION_LIST_EXTENDED: FunctionListExtended = FunctionListExtended {
+    version: CK_VERSION { major: 1, minor: 0 },
+    get_function_list_extended: Some(C_EX_GetFunctionListExtended),
+    init_token: Some(ex_unsupported),
+    get_token_info_extended: Some(ex_unsupported),
+    unblock_user_pin: Some(ex_unblock_user_pin),
+    further: [Some(ex_unsupported as ExUnsupported); EX_FURTHER_ENTRIES],
+};
+
+/// Rutoken's vendor entry point: the [`FunctionListExtended`] table.
+///
+/// # Safety
+/// `list` is NULL or valid for writing one pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn C_EX_GetFunctionListExtended(
+    list: *mut *mut FunctionListExtended,
+) -> CK_RV {
+    entry(|| {
+        // SAFETY: ppFunctionList is NULL or writable (contract).
+        let list = unsafe { out(list) }?;
+        // Immutable static table; callers only read through the pointer.
+        *list = std::ptr::from_ref(&FUNCTION_LIST_EXTENDED).cast_mut();
         Ok(CKR_OK)
     })
 }

@@ -16,11 +16,16 @@
 //!
 //! The same crate builds `libsoft_token.so`, a PKCS#11 v2.40 module over the same token
 //! directories (see [`ffi`]; configuration in the `config` module's docs: the environment
-//! variable `KEYCARRIER_SOFTTOKEN_CONF` names a file of `slot.N = /dir` lines).
+//! variable `KEYCARRIER_SOFTTOKEN_CONF` names a file of `slot.N = /dir` lines). Besides key
+//! generation it imports GOST and RSA private keys (`C_CreateObject`, sealed like generated
+//! ones), keeps session objects (`CKA_TOKEN = false`) in memory, answers PKCS#11 v3.0's
+//! `C_GetInterface` with its v2.40 table, and offers Rutoken's `C_EX_GetFunctionListExtended`
+//! with `C_EX_UnblockUserPIN` ([`ffi::FunctionListExtended`]).
 
 mod attr;
 mod config;
 mod consts;
+mod create;
 mod crypto;
 #[allow(unsafe_code)]
 pub mod ffi;

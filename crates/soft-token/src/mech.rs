@@ -234,6 +234,14 @@ impl SignMech {
     }
 }
 
+/// The signature length of a parsed private key: 2L for GOST, the modulus length for RSA.
+pub(crate) fn signature_len_of(key: &Private) -> usize {
+    match key {
+        Private::Gost(k) => 2 * k.param_set().key_size().coordinate_len(),
+        Private::Rsa(k) => k.size(),
+    }
+}
+
 /// The signature length for a key, from its SubjectPublicKeyInfo.
 pub(crate) fn signature_len(spki: &[u8]) -> Result<usize, CK_RV> {
     // The stored SPKI was validated when the key was made; parsing it with token-core is cheap,

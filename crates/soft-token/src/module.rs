@@ -1,9 +1,13 @@
 //! The PKCS#11 module's logic in safe Rust: slots, sessions, login state, objects and
 //! operations, with PKCS#11 return values as errors. `ffi` only converts C arguments.
 //!
-//! Object handles are the store's object uids; session handles count up from 1. All state is
-//! behind one global mutex ([`with`]), so the module is safe to call from many threads
-//! (`CKF_OS_LOCKING_OK`).
+//! Token object handles are the store's object uids; session objects (CKA_TOKEN = false, in
+//! memory only, gone with the session that made them) have handles from
+//! `SESSION_OBJECT_BASE` up; session handles count up from 1. All state is behind one global
+//! mutex ([`with`]), so the module is safe to call from many threads (`CKF_OS_LOCKING_OK`);
+//! PIN checks and store writes are serialised by it. Signing and verification ([`sign`],
+//! [`verify`]) only look up the session and key under it and compute after releasing it, so
+//! sessions sign in parallel.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,10 +18,12 @@ use token_core::{
     AdminPin, Approved, Carrier, Error, GostKeySize, GostParamSet, KeyAlgorithm, Pin, PinAlphabet,
     PinPolicy, PinRole, PinStatus,
 };
+use zeroize::Zeroizing;
 
 use crate::attr;
 use crate::config::Config;
 use crate::consts::{CKK_GOSTR3410_512, CKM_GOSTR3410_512_KEY_PAIR_GEN, MAX_PIN_LEN, MIN_PIN_LEN};
+use crate::create;
 use crate::keys::Private;
 use crate::mech::{self, DigestMech, PssParams, SignMech};
 use crate::store::{StoredAttribute, StoredObject};
@@ -26,8 +32,9 @@ use crate::token::SoftToken;
 /// A PKCS#11 result.
 pub(crate) type R<T> = Result<T, CK_RV>;
 
-/// An attribute as the caller gives or gets it: type and value bytes in the C layout.
-pub(crate) type Attr = (CK_ATTRIBUTE_TYPE, Vec<u8>);
+/// An attribute as the caller gives or gets it: type and value bytes in the C layout. The
+/// value is zeroized when dropped: templates carry private key material (C_CreateObject).
+pub(crate) type Attr = (CK_ATTRIBUTE_TYPE, Zeroizing<Vec<u8>>);
 
 static MODULE: Mutex<Option<Module>> = Mutex::new(None);
 
@@ -61,6 +68,40 @@ pub(crate) fn with<T>(f: impl FnOnce(&mut Module) -> R<T>) -> R<T> {
     let mut guard = lock();
     let module = guard.as_mut().ok_or(CKR_CRYPTOKI_NOT_INITIALIZED)?;
     f(module)
+}
+
+/// What a sign call leaves to do once the module lock is released.
+pub(crate) enum Prepared<Op> {
+    /// Nothing: a length answer.
+    Done(Out),
+    /// The operation, taken out of its session.
+    Run(Op),
+}
+
+/// C_Sign: the session and key are looked up under the module lock; the signature is computed
+/// after the lock is released, so sessions sign in parallel. (PKCS#11 forbids concurrent calls
+/// on one session, and the operation has left its session, so nothing else can see it.)
+pub(crate) fn sign(h: CK_SESSION_HANDLE, data: &[u8], cap: Option<usize>) -> R<Out> {
+    match with(|m| m.sign_prepare(h, data, cap))? {
+        Prepared::Done(out) => Ok(out),
+        Prepared::Run(op) => op.mech.sign(&op.key, data).map(Out::Data),
+    }
+}
+
+/// C_SignFinal, signing outside the module lock like [`sign`].
+pub(crate) fn sign_final(h: CK_SESSION_HANDLE, cap: Option<usize>) -> R<Out> {
+    match with(|m| m.sign_final_prepare(h, cap))? {
+        Prepared::Done(out) => Ok(out),
+        Prepared::Run(op) => op.mech.sign(&op.key, &op.data).map(Out::Data),
+    }
+}
+
+/// C_Verify (`data` = Some) and C_VerifyFinal (`data` = None), verifying outside the module
+/// lock.
+pub(crate) fn verify(h: CK_SESSION_HANDLE, data: Option<&[u8]>, signature: &[u8]) -> R<()> {
+    let op = with(|m| m.verify_take(h, data))?;
+    op.mech
+        .verify(&op.spki, data.unwrap_or(&op.data), signature)
 }
 
 /// What an output-producing call returns: the ffi writes `Data` if it fits, else reports
@@ -110,11 +151,29 @@ struct Session {
     digest: Option<DigestOp>,
 }
 
+/// A session object (CKA_TOKEN = false): kept in memory only, visible to every session of the
+/// application on its token (a private one only while the user is logged in), destroyed when
+/// the session that made it closes.
+struct SessionObject {
+    slot: CK_SLOT_ID,
+    owner: CK_SESSION_HANDLE,
+    /// The attributes; `uid` is the object handle. Never holds key material.
+    obj: StoredObject,
+    /// A private key's material (never sealed: it never reaches the disk).
+    secret: Option<create::Secret>,
+}
+
+/// Session object handles start here, far above the token's object uids (which count up from
+/// 1), so the two never meet.
+const SESSION_OBJECT_BASE: CK_OBJECT_HANDLE = 1 << 62;
+
 /// The module state.
 pub(crate) struct Module {
     slots: Vec<Slot>,
     sessions: BTreeMap<CK_SESSION_HANDLE, Session>,
     next_session: CK_SESSION_HANDLE,
+    session_objects: BTreeMap<CK_OBJECT_HANDLE, SessionObject>,
+    next_session_object: CK_OBJECT_HANDLE,
     kdf_iterations: u32,
 }
 
@@ -230,7 +289,7 @@ fn is_ulong(kind: CK_ATTRIBUTE_TYPE) -> bool {
     )
 }
 
-fn native_ulong(v: u64) -> Vec<u8> {
+pub(crate) fn native_ulong(v: u64) -> Vec<u8> {
     CK_ULONG::try_from(v)
         .unwrap_or(CK_UNAVAILABLE_INFORMATION)
         .to_ne_bytes()
@@ -251,7 +310,7 @@ fn read_bool(v: &[u8]) -> R<bool> {
 }
 
 /// A template attribute in the store's layout.
-fn to_stored(kind: CK_ATTRIBUTE_TYPE, value: &[u8]) -> R<StoredAttribute> {
+pub(crate) fn to_stored(kind: CK_ATTRIBUTE_TYPE, value: &[u8]) -> R<StoredAttribute> {
     let value = if is_ulong(kind) {
         attr::ulong(read_native_ulong(value)?)
     } else {
@@ -286,7 +345,7 @@ fn is_private(obj: &StoredObject) -> bool {
     bool_of(obj, attr::PRIVATE).unwrap_or(false)
 }
 
-const SENSITIVE_PRIVATE_PARTS: [CK_ATTRIBUTE_TYPE; 7] = [
+pub(crate) const SENSITIVE_PRIVATE_PARTS: [CK_ATTRIBUTE_TYPE; 7] = [
     CKA_VALUE,
     CKA_PRIVATE_EXPONENT,
     CKA_PRIME_1,
@@ -346,18 +405,18 @@ pub(crate) fn lookup(obj: &StoredObject, kind: CK_ATTRIBUTE_TYPE) -> Lookup {
     }
 }
 
-fn find_attr(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> Option<&[u8]> {
+pub(crate) fn find_attr(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> Option<&[u8]> {
     template
         .iter()
         .find(|(k, _)| *k == kind)
         .map(|(_, v)| v.as_slice())
 }
 
-fn template_ulong(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> R<Option<u64>> {
+pub(crate) fn template_ulong(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> R<Option<u64>> {
     find_attr(template, kind).map(read_native_ulong).transpose()
 }
 
-fn template_bool(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> R<Option<bool>> {
+pub(crate) fn template_bool(template: &[Attr], kind: CK_ATTRIBUTE_TYPE) -> R<Option<bool>> {
     find_attr(template, kind).map(read_bool).transpose()
 }
 
@@ -403,7 +462,7 @@ fn pin_flags(status: &PinStatus, so: bool) -> CK_FLAGS {
     f
 }
 
-fn gost_set_from(template_value: Option<&[u8]>) -> R<GostParamSet> {
+pub(crate) fn gost_set_from(template_value: Option<&[u8]>) -> R<GostParamSet> {
     let der = template_value.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
     let oid = token_core::const_oid::ObjectIdentifier::from_der(der)
         .map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
@@ -425,6 +484,8 @@ impl Module {
             slots,
             sessions: BTreeMap::new(),
             next_session: 1,
+            session_objects: BTreeMap::new(),
+            next_session_object: SESSION_OBJECT_BASE,
             kdf_iterations: config.kdf_iterations,
         }
     }
@@ -543,6 +604,7 @@ impl Module {
     /// C_CloseSession; the last session closed on a token logs it out.
     pub(crate) fn close_session(&mut self, h: CK_SESSION_HANDLE) -> R<()> {
         let s = self.sessions.remove(&h).ok_or(CKR_SESSION_HANDLE_INVALID)?;
+        self.session_objects.retain(|_, o| o.owner != h);
         if !self.sessions.values().any(|o| o.slot == s.slot) {
             ck(self.slot_mut(s.slot)?.token.logout())?;
         }
@@ -553,6 +615,7 @@ impl Module {
     pub(crate) fn close_all_sessions(&mut self, id: CK_SLOT_ID) -> R<()> {
         self.slot(id)?;
         self.sessions.retain(|_, s| s.slot != id);
+        self.session_objects.retain(|_, o| o.slot != id);
         ck(self.slot_mut(id)?.token.logout())
     }
 
@@ -660,27 +723,104 @@ impl Module {
         }
     }
 
-    /// The objects the session may see.
+    /// Rutoken's `C_EX_UnblockUserPIN`: needs the SO logged in on the session's token; resets
+    /// the user PIN's retry counter and keeps the PIN.
+    pub(crate) fn unblock_user_pin(&mut self, h: CK_SESSION_HANDLE) -> R<()> {
+        let token = self.token(h)?;
+        if token.role() != Some(PinRole::Admin) {
+            return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        if ck(token.state())?.user_pin.is_none() {
+            return Err(CKR_USER_PIN_NOT_INITIALIZED);
+        }
+        ck(token.unblock_user_pin())
+    }
+
+    /// The objects the session may see: the token's, then the session objects on its token.
     fn visible_objects(&self, h: CK_SESSION_HANDLE) -> R<Vec<StoredObject>> {
+        let slot = self.session(h)?.slot;
         let user = self.user_logged_in(h)?;
         let state = ck(self.token(h)?.state())?;
+        let session_objects = self
+            .session_objects
+            .values()
+            .filter(|o| o.slot == slot)
+            .map(|o| &o.obj);
         Ok(state
             .objects
             .iter()
+            .chain(session_objects)
             .filter(|o| user || !is_private(o))
             .cloned()
             .collect())
     }
 
+    /// The session object `uid` if the session may see it.
+    fn session_object(
+        &self,
+        h: CK_SESSION_HANDLE,
+        uid: CK_OBJECT_HANDLE,
+    ) -> R<Option<&SessionObject>> {
+        let slot = self.session(h)?.slot;
+        let user = self.user_logged_in(h)?;
+        Ok(self
+            .session_objects
+            .get(&uid)
+            .filter(|o| o.slot == slot && (user || !is_private(&o.obj))))
+    }
+
     fn object(&self, h: CK_SESSION_HANDLE, uid: CK_OBJECT_HANDLE) -> R<StoredObject> {
+        self.with_object(h, uid, StoredObject::clone)
+    }
+
+    /// Runs `f` on object `uid` in place, if the session may see it.
+    fn with_object<T>(
+        &self,
+        h: CK_SESSION_HANDLE,
+        uid: CK_OBJECT_HANDLE,
+        f: impl FnOnce(&StoredObject) -> T,
+    ) -> R<T> {
+        if let Some(o) = self.session_object(h, uid)? {
+            return Ok(f(&o.obj));
+        }
+        if uid >= SESSION_OBJECT_BASE {
+            return Err(CKR_OBJECT_HANDLE_INVALID);
+        }
         let user = self.user_logged_in(h)?;
         let state = ck(self.token(h)?.state())?;
         state
             .objects
             .iter()
             .find(|o| o.uid == uid && (user || !is_private(o)))
-            .cloned()
+            .map(f)
             .ok_or(CKR_OBJECT_HANDLE_INVALID)
+    }
+
+    /// Stores a new session object; returns its handle.
+    fn add_session_object(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        mut attrs: Vec<StoredAttribute>,
+        secret: Option<create::Secret>,
+    ) -> R<CK_OBJECT_HANDLE> {
+        let slot = self.session(h)?.slot;
+        attrs.retain(|a| a.kind != attr::KC_PKCS8 && a.kind != CKA_TOKEN);
+        attrs.push(to_stored(CKA_TOKEN, &[0])?);
+        let uid = self.next_session_object;
+        self.next_session_object = uid.checked_add(1).ok_or(CKR_DEVICE_MEMORY)?;
+        self.session_objects.insert(
+            uid,
+            SessionObject {
+                slot,
+                owner: h,
+                obj: StoredObject {
+                    uid,
+                    attributes: attrs,
+                },
+                secret,
+            },
+        );
+        Ok(uid)
     }
 
     /// C_FindObjectsInit.
@@ -694,7 +834,7 @@ impl Module {
             .filter(|o| {
                 template
                     .iter()
-                    .all(|(k, v)| matches!(lookup(o, *k), Lookup::Value(x) if x == *v))
+                    .all(|(k, v)| matches!(lookup(o, *k), Lookup::Value(x) if x == **v))
             })
             .map(|o| o.uid)
             .collect();
@@ -733,8 +873,11 @@ impl Module {
         Ok(kinds.iter().map(|k| lookup(&obj, *k)).collect())
     }
 
-    fn check_writable(&self, h: CK_SESSION_HANDLE, private: bool) -> R<()> {
-        if !self.session(h)?.rw {
+    /// May the session change (create, modify, destroy) an object? A token object needs a
+    /// read-write session, a private one the user logged in; a read-only session may change
+    /// public session objects (PKCS#11 v2.40 §5.6).
+    fn check_writable(&self, h: CK_SESSION_HANDLE, is_token: bool, private: bool) -> R<()> {
+        if is_token && !self.session(h)?.rw {
             return Err(CKR_SESSION_READ_ONLY);
         }
         if private && !self.user_logged_in(h)? {
@@ -751,24 +894,23 @@ impl Module {
         template: &[Attr],
     ) -> R<()> {
         let obj = self.object(h, uid)?;
-        self.check_writable(h, is_private(&obj))?;
-        let mut values = Vec::new();
-        for (kind, value) in template {
-            match *kind {
-                CKA_LABEL | CKA_ID | CKA_SUBJECT => values.push((*kind, value.clone())),
-                CKA_CLASS | CKA_KEY_TYPE | CKA_TOKEN | CKA_PRIVATE | CKA_VALUE | CKA_MODULUS
-                | CKA_PUBLIC_EXPONENT | CKA_MODULUS_BITS | CKA_GOSTR3410_PARAMS
-                | CKA_GOSTR3411_PARAMS | CKA_LOCAL | CKA_SENSITIVE | CKA_EXTRACTABLE
-                | CKA_CERTIFICATE_TYPE => return Err(CKR_ATTRIBUTE_READ_ONLY),
-                _ => return Err(CKR_ATTRIBUTE_TYPE_INVALID),
-            }
+        let is_token = uid < SESSION_OBJECT_BASE;
+        self.check_writable(h, is_token, is_private(&obj))?;
+        let values = changeable(template, false)?;
+        if is_token {
+            return ck(self.token(h)?.set_attributes(obj.uid, values));
         }
-        ck(self.token(h)?.set_attributes(obj.uid, values))
+        let o = self
+            .session_objects
+            .get_mut(&uid)
+            .ok_or(CKR_OBJECT_HANDLE_INVALID)?;
+        apply_clear(&mut o.obj.attributes, values)
     }
 
-    /// C_CopyObject: a token copy of an object with the template's CKA_LABEL / CKA_ID /
-    /// CKA_SUBJECT applied (what C_SetAttributeValue may change; CKA_TOKEN = true is accepted,
-    /// session objects are not kept).
+    /// C_CopyObject: a copy of an object with the template's CKA_LABEL / CKA_ID / CKA_SUBJECT
+    /// applied (what C_SetAttributeValue may change) and CKA_TOKEN as the template says (by
+    /// default as the original's): token and session objects copy either way. Key material is
+    /// re-sealed for a token copy and kept in memory for a session copy.
     pub(crate) fn copy_object(
         &mut self,
         h: CK_SESSION_HANDLE,
@@ -776,98 +918,139 @@ impl Module {
         template: &[Attr],
     ) -> R<u64> {
         let obj = self.object(h, uid)?;
-        self.check_writable(h, is_private(&obj))?;
-        if template_bool(template, CKA_TOKEN)? == Some(false) {
-            return Err(CKR_ATTRIBUTE_VALUE_INVALID);
-        }
-        let mut values = Vec::new();
-        for (kind, value) in template {
-            match *kind {
-                CKA_LABEL | CKA_ID | CKA_SUBJECT => values.push((*kind, value.clone())),
-                CKA_TOKEN => {}
-                CKA_CLASS | CKA_KEY_TYPE | CKA_PRIVATE | CKA_VALUE | CKA_MODULUS
-                | CKA_PUBLIC_EXPONENT | CKA_MODULUS_BITS | CKA_GOSTR3410_PARAMS
-                | CKA_GOSTR3411_PARAMS | CKA_LOCAL | CKA_SENSITIVE | CKA_EXTRACTABLE
-                | CKA_CERTIFICATE_TYPE => return Err(CKR_ATTRIBUTE_READ_ONLY),
-                _ => return Err(CKR_ATTRIBUTE_TYPE_INVALID),
+        let from_token = uid < SESSION_OBJECT_BASE;
+        let to_token = template_bool(template, CKA_TOKEN)?.unwrap_or(from_token);
+        let private = is_private(&obj);
+        self.check_writable(h, to_token, private)?;
+        let values = changeable(template, true)?;
+        let private_key = ulong_of(&obj, attr::CLASS) == Some(CKO_PRIVATE_KEY);
+        match (from_token, to_token) {
+            (true, true) => ck(self.token(h)?.copy_object(obj.uid, values)),
+            (true, false) => {
+                let mut attrs = obj.attributes;
+                apply_clear(&mut attrs, values)?;
+                let secret = if private_key {
+                    let token = self.token(h)?;
+                    Some(create::Secret {
+                        pkcs8: ck(token.private_key_der(obj.uid))?,
+                        key: ck(token.private_key(obj.uid))?,
+                    })
+                } else {
+                    None
+                };
+                self.add_session_object(h, attrs, secret)
+            }
+            (false, to_token) => {
+                let source = self
+                    .session_objects
+                    .get(&uid)
+                    .ok_or(CKR_OBJECT_HANDLE_INVALID)?;
+                let secret = source.secret.as_ref().map(|s| create::Secret {
+                    pkcs8: s.pkcs8.clone(),
+                    key: Arc::clone(&s.key),
+                });
+                let mut attrs = obj.attributes;
+                apply_clear(&mut attrs, values)?;
+                if !to_token {
+                    return self.add_session_object(h, attrs, secret);
+                }
+                if private_key && !self.user_logged_in(h)? {
+                    return Err(CKR_USER_NOT_LOGGED_IN);
+                }
+                attrs.retain(|a| a.kind != CKA_TOKEN);
+                attrs.push(to_stored(CKA_TOKEN, &[1])?);
+                let token = self.token(h)?;
+                if let Some(secret) = secret {
+                    let id = attrs
+                        .iter()
+                        .find(|a| a.kind == CKA_ID)
+                        .map(|a| a.value.as_bytes().to_vec())
+                        .unwrap_or_default();
+                    attrs.push(ck(token.seal_private_key(&id, &secret.pkcs8))?);
+                }
+                ck(token.add_object(attrs))
             }
         }
-        ck(self.token(h)?.copy_object(obj.uid, values))
     }
 
-    /// C_CreateObject: certificates, data objects, GOST public keys.
+    /// C_CreateObject: data objects, certificates, GOST and RSA public and private keys, as
+    /// token objects (private key material sealed under the token key like that of generated
+    /// keys) or session objects (CKA_TOKEN = false: in memory only).
     pub(crate) fn create_object(&mut self, h: CK_SESSION_HANDLE, template: &[Attr]) -> R<u64> {
         let class = template_ulong(template, CKA_CLASS)?.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
-        if template_bool(template, CKA_TOKEN)? == Some(false) {
-            // Session objects are not kept.
-            return Err(CKR_ATTRIBUTE_VALUE_INVALID);
+        // Deviation from the PKCS#11 default (CK_FALSE), kept from the first versions of the
+        // module: without CKA_TOKEN an object goes to the token.
+        let is_token = template_bool(template, CKA_TOKEN)?.unwrap_or(true);
+        let private = template_bool(template, CKA_PRIVATE)?.unwrap_or(class == CKO_PRIVATE_KEY);
+        self.check_writable(h, is_token, private)?;
+        if class == CKO_PRIVATE_KEY && !self.user_logged_in(h)? {
+            // Private keys belong to the user (and token ones are sealed under the token key,
+            // which only the user's login opens).
+            return Err(CKR_USER_NOT_LOGGED_IN);
         }
-        let private = template_bool(template, CKA_PRIVATE)?.unwrap_or(false);
-        self.check_writable(h, private)?;
-        let mut attrs = Vec::new();
-        for (kind, value) in template {
-            if *kind == attr::KC_PKCS8 || *kind == attr::KC_SPKI {
-                return Err(CKR_ATTRIBUTE_TYPE_INVALID);
-            }
-            if attrs.iter().any(|a: &StoredAttribute| a.kind == *kind) {
-                return Err(CKR_TEMPLATE_INCONSISTENT);
-            }
-            attrs.push(to_stored(*kind, value)?);
+        let new = create::build(template, is_token, private)?;
+        if let Some(public) = &new.public {
+            self.check_same_key(h, &new.id, public)?;
         }
-        let mut add = |kind, value: Vec<u8>| -> R<()> {
-            if !attrs.iter().any(|a| a.kind == kind) {
-                attrs.push(to_stored(kind, &value)?);
+        if !is_token {
+            return self.add_session_object(h, new.attrs, new.secret);
+        }
+        let token = self.token(h)?;
+        let mut attrs = new.attrs;
+        if let Some(secret) = &new.secret {
+            attrs.push(ck(token.seal_private_key(&new.id, &secret.pkcs8))?);
+        }
+        ck(token.add_object(attrs))
+    }
+
+    /// A new key object's public key must be the one of any key object already under its
+    /// CKA_ID on the token or among its session objects (a private key and the public key of
+    /// another pair make no container).
+    fn check_same_key(
+        &self,
+        h: CK_SESSION_HANDLE,
+        id: &[u8],
+        public: &token_core::PublicKey,
+    ) -> R<()> {
+        let slot = self.session(h)?.slot;
+        let state = ck(self.token(h)?.state())?;
+        let session_objects = self
+            .session_objects
+            .values()
+            .filter(|o| o.slot == slot)
+            .map(|o| &o.obj);
+        for o in state.objects.iter().chain(session_objects) {
+            let is_key = matches!(
+                ulong_of(o, attr::CLASS),
+                Some(CKO_PUBLIC_KEY | CKO_PRIVATE_KEY)
+            );
+            if !is_key || clear_value(o, attr::ID) != Some(id) {
+                continue;
             }
-            Ok(())
-        };
-        add(CKA_TOKEN, vec![1])?;
-        add(CKA_PRIVATE, vec![u8::from(private)])?;
-        match class {
-            CKO_DATA => {}
-            CKO_CERTIFICATE => {
-                let ctype = template_ulong(template, CKA_CERTIFICATE_TYPE)?.unwrap_or(CKC_X_509);
-                if ctype != CKC_X_509 {
-                    return Err(CKR_ATTRIBUTE_VALUE_INVALID);
-                }
-                find_attr(template, CKA_VALUE).ok_or(CKR_TEMPLATE_INCOMPLETE)?;
-                add(CKA_CERTIFICATE_TYPE, native_ulong(CKC_X_509))?;
-            }
-            CKO_PUBLIC_KEY => {
-                let key_type =
-                    template_ulong(template, CKA_KEY_TYPE)?.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
-                if key_type != CKK_GOSTR3410 && key_type != CKK_GOSTR3410_512 {
-                    return Err(CKR_ATTRIBUTE_VALUE_INVALID);
-                }
-                let set = gost_set_from(find_attr(template, CKA_GOSTR3410_PARAMS))?;
-                let want = if key_type == CKK_GOSTR3410 {
-                    GostKeySize::Bits256
-                } else {
-                    GostKeySize::Bits512
-                };
-                if set.key_size() != want {
+            if let Some(spki) = clear_value(o, attr::KC_SPKI) {
+                let other =
+                    token_core::PublicKey::from_spki_der(spki).map_err(|_| CKR_DEVICE_ERROR)?;
+                if !other.same_key(public) {
                     return Err(CKR_TEMPLATE_INCONSISTENT);
                 }
-                let raw = find_attr(template, CKA_VALUE).ok_or(CKR_TEMPLATE_INCOMPLETE)?;
-                let key = gost::VerifyingKey::from_raw_le(set, raw)
-                    .map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
-                let spki = key.to_spki_der().map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
-                add(attr::KC_SPKI, spki)?;
-                add(CKA_VERIFY, vec![1])?;
-                if find_attr(template, CKA_GOSTR3411_PARAMS).is_none() {
-                    let digest = set.key_size_digest_oid();
-                    add(CKA_GOSTR3411_PARAMS, digest)?;
-                }
             }
-            _ => return Err(CKR_TEMPLATE_INCONSISTENT),
         }
-        ck(self.token(h)?.add_object(attrs))
+        Ok(())
     }
 
     /// C_DestroyObject.
     pub(crate) fn destroy_object(&mut self, h: CK_SESSION_HANDLE, uid: CK_OBJECT_HANDLE) -> R<()> {
         let obj = self.object(h, uid)?;
-        self.check_writable(h, is_private(&obj))?;
-        ck(self.token(h)?.destroy_object(obj.uid))
+        let is_token = uid < SESSION_OBJECT_BASE;
+        self.check_writable(h, is_token, is_private(&obj))?;
+        if is_token {
+            ck(self.token(h)?.destroy_object(obj.uid))
+        } else {
+            self.session_objects
+                .remove(&uid)
+                .map(drop)
+                .ok_or(CKR_OBJECT_HANDLE_INVALID)
+        }
     }
 
     /// C_GenerateKeyPair; returns (public, private) handles.
@@ -882,11 +1065,10 @@ impl Module {
         let one = |kind| -> Option<&[u8]> {
             find_attr(private, kind).or_else(|| find_attr(public, kind))
         };
-        for (kind, value) in both() {
-            if *kind == CKA_TOKEN && !read_bool(value)? {
-                return Err(CKR_TEMPLATE_INCONSISTENT);
-            }
-        }
+        // Each half is a token object unless its template says CKA_TOKEN = false (the module's
+        // default is the token, as in C_CreateObject).
+        let public_on_token = template_bool(public, CKA_TOKEN)?.unwrap_or(true);
+        let private_on_token = template_bool(private, CKA_TOKEN)?.unwrap_or(true);
         let (algorithm, key_type) = match mechanism {
             CKM_GOSTR3410_KEY_PAIR_GEN | CKM_GOSTR3410_512_KEY_PAIR_GEN => {
                 let set = gost_set_from(one(CKA_GOSTR3410_PARAMS))?;
@@ -900,7 +1082,7 @@ impl Module {
                 }
                 let digest = set.key_size_digest_oid();
                 for (kind, value) in both() {
-                    if *kind == CKA_GOSTR3411_PARAMS && *value != digest {
+                    if *kind == CKA_GOSTR3411_PARAMS && **value != digest {
                         return Err(CKR_ATTRIBUTE_VALUE_INVALID);
                     }
                     if *kind == CKA_GOSTR3410_PARAMS {
@@ -941,7 +1123,7 @@ impl Module {
                 }
             }
         }
-        self.check_writable(h, true)?;
+        self.check_writable(h, public_on_token || private_on_token, true)?;
         let id = one(CKA_ID).map(<[u8]>::to_vec);
         let label = |t: &[Attr]| {
             find_attr(t, CKA_LABEL)
@@ -949,13 +1131,48 @@ impl Module {
                 .unwrap_or_default()
         };
         let extractable = template_bool(private, CKA_EXTRACTABLE)?.unwrap_or(false);
-        let (private_uid, public_uid) = ck(self.token(h)?.generate_key_pair(
+        if public_on_token && private_on_token {
+            let (private_uid, public_uid) = ck(self.token(h)?.generate_key_pair(
+                algorithm,
+                id,
+                &label(private),
+                &label(public),
+                extractable,
+            ))?;
+            return Ok((public_uid, private_uid));
+        }
+        // At least one session half: generate here, write the token half (if any) first.
+        let pair = ck(crate::token::new_key_pair(
             algorithm,
             id,
             &label(private),
             &label(public),
             extractable,
         ))?;
+        let secret = create::Secret {
+            key: Arc::new(ck(crate::keys::private_key(&pair.pkcs8))?),
+            pkcs8: pair.pkcs8,
+        };
+        let token = self.token(h)?;
+        let (private_uid, public_uid) = match (private_on_token, public_on_token) {
+            (true, _) => {
+                let mut attrs = pair.private;
+                attrs.push(ck(token.seal_private_key(&pair.id, &secret.pkcs8))?);
+                let private_uid = ck(token.add_object(attrs))?;
+                (private_uid, self.add_session_object(h, pair.public, None)?)
+            }
+            (false, true) => {
+                let public_uid = ck(token.add_object(pair.public))?;
+                (
+                    self.add_session_object(h, pair.private, Some(secret))?,
+                    public_uid,
+                )
+            }
+            (false, false) => (
+                self.add_session_object(h, pair.private, Some(secret))?,
+                self.add_session_object(h, pair.public, None)?,
+            ),
+        };
         Ok((public_uid, private_uid))
     }
 
@@ -974,19 +1191,32 @@ impl Module {
         if !self.user_logged_in(h)? {
             return Err(CKR_USER_NOT_LOGGED_IN);
         }
-        let obj = self.object(h, key).map_err(|_| CKR_KEY_HANDLE_INVALID)?;
-        if ulong_of(&obj, attr::CLASS) != Some(CKO_PRIVATE_KEY) {
+        // The hot path of signing: read the few attributes in place (no copy of the object),
+        // take the signature length from the parsed key (cached by the token), not its SPKI.
+        let (class, key_type, can_sign) = self
+            .with_object(h, key, |o| {
+                (
+                    ulong_of(o, attr::CLASS),
+                    ulong_of(o, attr::KEY_TYPE),
+                    bool_of(o, attr::SIGN),
+                )
+            })
+            .map_err(|_| CKR_KEY_HANDLE_INVALID)?;
+        if class != Some(CKO_PRIVATE_KEY) || !mech.fits(key_type.unwrap_or(u64::MAX)) {
             return Err(CKR_KEY_TYPE_INCONSISTENT);
         }
-        if !mech.fits(ulong_of(&obj, attr::KEY_TYPE).unwrap_or(u64::MAX)) {
-            return Err(CKR_KEY_TYPE_INCONSISTENT);
-        }
-        if bool_of(&obj, attr::SIGN) != Some(true) {
+        if can_sign != Some(true) {
             return Err(CKR_KEY_FUNCTION_NOT_PERMITTED);
         }
-        let spki = clear_value(&obj, attr::KC_SPKI).ok_or(CKR_KEY_HANDLE_INVALID)?;
-        let sig_len = mech::signature_len(spki)?;
-        let key = ck(self.token(h)?.private_key(obj.uid))?;
+        let key = match self.session_object(h, key)? {
+            Some(o) => o
+                .secret
+                .as_ref()
+                .map(|s| Arc::clone(&s.key))
+                .ok_or(CKR_KEY_HANDLE_INVALID)?,
+            None => ck(self.token(h)?.private_key(key))?,
+        };
+        let sig_len = mech::signature_len_of(&key);
         self.session_mut(h)?.sign = Some(SignOp {
             mech,
             key,
@@ -1004,13 +1234,14 @@ impl Module {
             .ok_or(CKR_OPERATION_NOT_INITIALIZED)
     }
 
-    /// Finishes a sign operation: size query, buffer check, signature.
+    /// Finishes a sign operation under the module lock: size query and buffer check, or the
+    /// operation taken out of the session, ready to sign outside the lock ([`sign`]).
     fn sign_finish(
         &mut self,
         h: CK_SESSION_HANDLE,
         data: Option<&[u8]>,
         cap: Option<usize>,
-    ) -> R<Out> {
+    ) -> R<Prepared<SignOp>> {
         let op = self.sign_op(h)?;
         let (mech, sig_len) = (op.mech, op.sig_len);
         if let Some(data) = data {
@@ -1023,21 +1254,24 @@ impl Module {
             }
         }
         match cap {
-            None => return Ok(Out::Len(sig_len)),
-            Some(c) if c < sig_len => return Ok(Out::TooSmall(sig_len)),
+            None => return Ok(Prepared::Done(Out::Len(sig_len))),
+            Some(c) if c < sig_len => return Ok(Prepared::Done(Out::TooSmall(sig_len))),
             Some(_) => {}
         }
-        let op = self
-            .session_mut(h)?
+        self.session_mut(h)?
             .sign
             .take()
-            .ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
-        let input = data.unwrap_or(&op.data);
-        mech.sign(&op.key, input).map(Out::Data)
+            .map(Prepared::Run)
+            .ok_or(CKR_OPERATION_NOT_INITIALIZED)
     }
 
-    /// C_Sign.
-    pub(crate) fn sign(&mut self, h: CK_SESSION_HANDLE, data: &[u8], cap: Option<usize>) -> R<Out> {
+    /// C_Sign, under the lock (see [`sign`]).
+    fn sign_prepare(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        data: &[u8],
+        cap: Option<usize>,
+    ) -> R<Prepared<SignOp>> {
         self.sign_finish(h, Some(data), cap)
     }
 
@@ -1053,8 +1287,12 @@ impl Module {
         Ok(())
     }
 
-    /// C_SignFinal.
-    pub(crate) fn sign_final(&mut self, h: CK_SESSION_HANDLE, cap: Option<usize>) -> R<Out> {
+    /// C_SignFinal, under the lock (see [`sign_final`]).
+    fn sign_final_prepare(
+        &mut self,
+        h: CK_SESSION_HANDLE,
+        cap: Option<usize>,
+    ) -> R<Prepared<SignOp>> {
         let op = self.sign_op(h)?;
         if !op.mech.multipart() {
             self.session_mut(h)?.sign = None;
@@ -1097,13 +1335,9 @@ impl Module {
         Ok(())
     }
 
-    /// C_Verify (`data` = Some) and C_VerifyFinal (`data` = None).
-    pub(crate) fn verify(
-        &mut self,
-        h: CK_SESSION_HANDLE,
-        data: Option<&[u8]>,
-        signature: &[u8],
-    ) -> R<()> {
+    /// C_Verify / C_VerifyFinal under the lock: the operation taken out of the session, to be
+    /// checked outside the lock ([`verify`]).
+    fn verify_take(&mut self, h: CK_SESSION_HANDLE, data: Option<&[u8]>) -> R<VerifyOp> {
         let op = self
             .session_mut(h)?
             .verify
@@ -1115,15 +1349,14 @@ impl Module {
                     return Err(CKR_OPERATION_ACTIVE);
                 }
                 op.mech.check_input(d.len(), op.sig_len)?;
-                op.mech.verify(&op.spki, d, signature)
             }
             None => {
                 if !op.mech.multipart() {
                     return Err(CKR_FUNCTION_NOT_SUPPORTED);
                 }
-                op.mech.verify(&op.spki, &op.data, signature)
             }
         }
+        Ok(op)
     }
 
     /// C_VerifyUpdate.
@@ -1198,8 +1431,37 @@ impl Module {
     }
 }
 
+/// The template of C_SetAttributeValue / C_CopyObject as (type, value) changes: CKA_LABEL,
+/// CKA_ID and CKA_SUBJECT; CKA_TOKEN is passed over where `token_ok` (C_CopyObject reads it
+/// itself); what never changes is CKR_ATTRIBUTE_READ_ONLY.
+fn changeable(template: &[Attr], token_ok: bool) -> R<Vec<(u64, Vec<u8>)>> {
+    let mut values = Vec::new();
+    for (kind, value) in template {
+        match *kind {
+            CKA_LABEL | CKA_ID | CKA_SUBJECT => values.push((*kind, value.to_vec())),
+            CKA_TOKEN if token_ok => {}
+            CKA_CLASS | CKA_KEY_TYPE | CKA_TOKEN | CKA_PRIVATE | CKA_VALUE | CKA_MODULUS
+            | CKA_PUBLIC_EXPONENT | CKA_MODULUS_BITS | CKA_GOSTR3410_PARAMS
+            | CKA_GOSTR3411_PARAMS | CKA_LOCAL | CKA_SENSITIVE | CKA_EXTRACTABLE
+            | CKA_CERTIFICATE_TYPE => return Err(CKR_ATTRIBUTE_READ_ONLY),
+            _ => return Err(CKR_ATTRIBUTE_TYPE_INVALID),
+        }
+    }
+    Ok(values)
+}
+
+/// Applies changes to the attributes of an object held in memory.
+fn apply_clear(attrs: &mut Vec<StoredAttribute>, values: Vec<(u64, Vec<u8>)>) -> R<()> {
+    for (kind, value) in values {
+        attrs.retain(|a| a.kind != kind);
+        attrs.push(to_stored(kind, &value)?);
+    }
+    Ok(())
+}
+
 /// The DER OID of the Streebog matching a parameter set's key size (CKA_GOSTR3411_PARAMS).
-trait DigestOid {
+pub(crate) trait DigestOid {
+    /// The DER OID.
     fn key_size_digest_oid(self) -> Vec<u8>;
 }
 

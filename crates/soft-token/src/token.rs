@@ -839,6 +839,22 @@ impl SoftToken {
         }
     }
 
+    /// Rutoken's `C_EX_UnblockUserPIN`: the logged-in SO restores the user PIN's retry counter
+    /// (clearing locked / count-low / final-try) and **keeps** the user PIN, so keys stay
+    /// usable with it. One atomic write, like every counter change.
+    pub(crate) fn unblock_user_pin(&self) -> Result<()> {
+        if self.role() != Some(PinRole::Admin) {
+            return Err(Error::LoginRequired {
+                role: PinRole::Admin,
+            });
+        }
+        self.update(|state| {
+            let rec = pin_record_mut(state, PinRole::User)?;
+            rec.retries_left = rec.max_retries;
+            Ok(())
+        })
+    }
+
     /// Adds one object; returns its uid.
     pub(crate) fn add_object(&self, attributes: Vec<StoredAttribute>) -> Result<u64> {
         self.add_objects(vec![attributes])?
@@ -847,6 +863,18 @@ impl SoftToken {
             .ok_or_else(|| Error::NotFound {
                 what: "new object".into(),
             })
+    }
+
+    /// Seals PKCS#8 private key material for a private key object with CKA_ID `id`, the way
+    /// generated keys are sealed (the id is bound in). Needs the user logged in.
+    pub(crate) fn seal_private_key(&self, id: &[u8], pkcs8: &[u8]) -> Result<StoredAttribute> {
+        let token_key = self.user_key()?;
+        let sealed = crypto::seal(token_key, &aad(&ContainerId::new(id.to_vec())), pkcs8)?;
+        Ok(StoredAttribute {
+            kind: attr::KC_PKCS8,
+            value: octets(sealed)?,
+            sealed: true,
+        })
     }
 
     /// Removes one object.
@@ -963,6 +991,54 @@ impl SoftToken {
             _ => Err(damaged_key()),
         }
     }
+}
+
+/// A generated key pair not yet stored: both objects' attributes (the private one without key
+/// material) and the private key's PKCS#8 DER.
+pub(crate) struct NewKeyPair {
+    /// CKA_ID of both objects.
+    pub(crate) id: Vec<u8>,
+    /// The private key object's clear attributes.
+    pub(crate) private: Vec<StoredAttribute>,
+    /// The public key object's attributes.
+    pub(crate) public: Vec<StoredAttribute>,
+    /// The private key, PKCS#8 DER.
+    pub(crate) pkcs8: Zeroizing<Vec<u8>>,
+}
+
+/// Generates a key pair for `C_GenerateKeyPair` with session halves: the same attributes as
+/// [`SoftToken::generate_key_pair`] gives its objects, nothing stored, nothing sealed.
+pub(crate) fn new_key_pair(
+    algorithm: token_core::KeyAlgorithm,
+    id: Option<Vec<u8>>,
+    private_label: &str,
+    public_label: &str,
+    extractable: bool,
+) -> Result<NewKeyPair> {
+    let generated = keys::generate(algorithm)?;
+    let id = id.map_or_else(
+        || ContainerId::derived_from(&generated.public_key),
+        ContainerId::new,
+    );
+    let objects = key_pair_objects(
+        &id,
+        private_label,
+        &generated.public_key,
+        Vec::new(),
+        extractable,
+        true,
+    )?;
+    let [mut private, mut public]: [Vec<StoredAttribute>; 2] =
+        objects.try_into().map_err(|_| damaged_key())?;
+    private.retain(|a| a.kind != attr::KC_PKCS8);
+    public.retain(|a| a.kind != attr::LABEL);
+    public.push(clear(attr::LABEL, public_label.as_bytes().to_vec())?);
+    Ok(NewKeyPair {
+        id: id.as_bytes().to_vec(),
+        private,
+        public,
+        pkcs8: Zeroizing::new(generated.pkcs8.expose().to_vec()),
+    })
 }
 
 fn damaged_key() -> Error {

@@ -46,8 +46,15 @@ fn module_path() -> PathBuf {
 
 /// A fresh one-slot configuration; holds the serialising lock.
 struct Env {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     _guard: MutexGuard<'static, ()>,
+}
+
+impl Env {
+    /// Slot 0's token directory.
+    fn token_dir(&self) -> PathBuf {
+        self.dir.path().join("t")
+    }
 }
 
 fn env() -> Env {
@@ -65,10 +72,7 @@ fn env() -> Env {
     // SAFETY: every test in this binary holds SERIAL while it runs, so no other thread reads or
     // writes the environment concurrently.
     unsafe { std::env::set_var("KEYCARRIER_SOFTTOKEN_CONF", &conf) };
-    Env {
-        _dir: dir,
-        _guard: guard,
-    }
+    Env { dir, _guard: guard }
 }
 
 fn pkcs11() -> Pkcs11 {
@@ -782,12 +786,872 @@ fn c_copy_object_copies_keys_under_a_new_id_and_refuses_read_only_attributes() {
         RvError::AttributeReadOnly
     );
     assert_eq!(
-        rv(s.copy_object(private, &[Attribute::Token(false)])
+        rv(s.copy_object(private, &[Attribute::Private(false)])
             .unwrap_err()),
-        RvError::AttributeValueInvalid
+        RvError::AttributeReadOnly
     );
     assert_eq!(s.find_objects(&[]).unwrap().len(), before);
+    // CKA_TOKEN = false makes a session copy (see `session_objects_…`).
+    let session_copy = s.copy_object(private, &[Attribute::Token(false)]).unwrap();
+    assert!(
+        s.get_attributes(session_copy, &[AttributeType::Token])
+            .unwrap()
+            .contains(&Attribute::Token(false))
+    );
     // A private object cannot be copied without the user logged in.
     s.logout().unwrap();
     assert!(s.copy_object(private, &[]).is_err());
+}
+
+/// The Rutoken vendor table of the loaded module (the same library `cryptoki` opened, so the
+/// same module state), looked up with dlsym.
+fn extended_list(lib: &libloading::Library) -> &'static soft_token::ffi::FunctionListExtended {
+    // SAFETY: the symbol has the declared C type (soft_token::ffi).
+    let get: libloading::Symbol<soft_token::ffi::ExGetFunctionListExtended> =
+        unsafe { lib.get(b"C_EX_GetFunctionListExtended\0") }.unwrap();
+    let mut list: *mut soft_token::ffi::FunctionListExtended = ptr::null_mut();
+    // SAFETY: `list` is a valid place for one pointer.
+    assert_eq!(unsafe { get(&mut list) }, CKR_OK);
+    // SAFETY: NULL is the documented misuse.
+    assert_eq!(unsafe { get(ptr::null_mut()) }, CKR_ARGUMENTS_BAD);
+    // SAFETY: the module returns a pointer to its static table, alive while `lib` is loaded
+    // (and the test keeps the library loaded through `cryptoki` until the process ends).
+    unsafe { &*list }
+}
+
+#[test]
+fn rutoken_unblock_user_pin_keeps_the_pin_and_refills_the_counter() {
+    let env = env();
+    let p = pkcs11();
+    // SAFETY: loading the module cryptoki already loaded runs no new initialisers.
+    let lib = unsafe { libloading::Library::new(module_path()) }.unwrap();
+    let ex = extended_list(&lib);
+    assert_eq!((ex.version.major, ex.version.minor), (1, 0));
+    // The placeholders answer "not supported" (C_EX_InitToken, GetTokenInfoExtended, the rest).
+    for stub in [ex.init_token, ex.get_token_info_extended]
+        .into_iter()
+        .chain(ex.further)
+    {
+        // SAFETY: placeholders take no argument.
+        assert_eq!(unsafe { stub.unwrap()() }, CKR_FUNCTION_NOT_SUPPORTED);
+    }
+    let unblock = ex.unblock_user_pin.unwrap();
+
+    let slot = initialised(&p);
+    let s = p.open_rw_session(slot).unwrap();
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let (public, private) = s
+        .generate_key_pair(
+            &Mechanism::RsaPkcsKeyPairGen,
+            &[Attribute::Token(true), Attribute::ModulusBits(2048.into())],
+            &[Attribute::Token(true), Attribute::Sign(true)],
+        )
+        .unwrap();
+    s.logout().unwrap();
+    // Lock the user PIN with wrong tries.
+    for _ in 0..10 {
+        assert_eq!(
+            rv(s.login(UserType::User, Some(&pin("99999999"))).unwrap_err()),
+            RvError::PinIncorrect
+        );
+    }
+    assert!(p.get_token_info(slot).unwrap().user_pin_locked());
+    // Without the SO: refused, nothing changes. A stale handle: refused.
+    // SAFETY: the function takes a session handle by value.
+    assert_eq!(unsafe { unblock(s.handle()) }, CKR_USER_NOT_LOGGED_IN);
+    // SAFETY: as above.
+    assert_eq!(
+        unsafe { unblock(s.handle() + 1000) },
+        CKR_SESSION_HANDLE_INVALID
+    );
+    assert!(p.get_token_info(slot).unwrap().user_pin_locked());
+
+    s.login(UserType::So, Some(&pin(SO_PIN))).unwrap();
+    // SAFETY: as above.
+    assert_eq!(unsafe { unblock(s.handle()) }, CKR_OK);
+    s.logout().unwrap();
+    let info = p.get_token_info(slot).unwrap();
+    assert!(
+        !info.user_pin_locked() && !info.user_pin_count_low() && !info.user_pin_final_try(),
+        "{info:?}"
+    );
+    // The counter is full on disk.
+    let token = soft_token::SoftToken::open(&env.token_dir());
+    use token_core::Carrier;
+    let status = token.pin_status(token_core::PinRole::User).unwrap();
+    assert_eq!(status.retries_left, status.max_retries);
+    assert_eq!(status.retries_left, Some(10));
+    // The old PIN works, and so does the key made before.
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let data = b"after the unblock";
+    let sig = s.sign(&Mechanism::Sha256RsaPkcs, private, data).unwrap();
+    s.verify(&Mechanism::Sha256RsaPkcs, public, data, &sig)
+        .unwrap();
+    // A user session cannot unblock.
+    // SAFETY: as above.
+    assert_eq!(unsafe { unblock(s.handle()) }, CKR_USER_NOT_LOGGED_IN);
+    drop(s);
+    p.finalize().unwrap();
+}
+
+/// CKA_GOSTR3410_PARAMS: cryptoki has no name for it; its number goes through `VendorDefined`.
+fn gost_params(set: token_core::GostParamSet) -> Attribute {
+    use token_core::der::Encode;
+    Attribute::VendorDefined((
+        AttributeType::VendorDefined(CKA_GOSTR3410_PARAMS),
+        set.oid().to_der().unwrap(),
+    ))
+}
+
+fn gost_key_type(set: token_core::GostParamSet) -> cryptoki::object::KeyType {
+    match set.key_size() {
+        token_core::GostKeySize::Bits256 => cryptoki::object::KeyType::GOSTR3410,
+        token_core::GostKeySize::Bits512 => {
+            cryptoki::object::KeyType::new_vendor_defined(0xD432_1003).unwrap()
+        }
+    }
+}
+
+fn vendor_mech(m: CK_MECHANISM_TYPE) -> Mechanism<'static> {
+    Mechanism::VendorDefined(VendorDefinedMechanism::new::<()>(
+        MechanismType::new_vendor_defined(m).unwrap(),
+        None,
+    ))
+}
+
+#[test]
+fn c_create_object_imports_gost_private_keys_that_sign_and_refuses_bad_ones() {
+    use token_core::GostParamSet;
+    let env = env();
+    let p = pkcs11();
+    let slot = initialised(&p);
+    let s = p.open_rw_session(slot).unwrap();
+    let msg = b"imported key, payment order 44";
+    let private_template = |set: GostParamSet, d: Vec<u8>, id: u8| {
+        vec![
+            Attribute::Class(ObjectClass::PRIVATE_KEY),
+            Attribute::KeyType(gost_key_type(set)),
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Sign(true),
+            Attribute::Id(vec![id]),
+            Attribute::Label(b"imported".to_vec()),
+            Attribute::Value(d),
+            gost_params(set),
+        ]
+    };
+    let key256 = gost::SigningKey::generate(GostParamSet::CryptoProA).unwrap();
+    let t = private_template(GostParamSet::CryptoProA, key256.to_le_bytes().to_vec(), 1);
+    // The user must be logged in, in a read-write session.
+    assert_eq!(
+        rv(s.create_object(&t).unwrap_err()),
+        RvError::UserNotLoggedIn
+    );
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let ro = p.open_ro_session(slot).unwrap();
+    assert_eq!(
+        rv(ro.create_object(&t).unwrap_err()),
+        RvError::SessionReadOnly
+    );
+
+    let mut keys = Vec::new();
+    for (set, mech, id) in [
+        (GostParamSet::CryptoProA, 0xD432_1008, 1u8),
+        (GostParamSet::Tc26_512A, 0xD432_1009, 2u8),
+    ] {
+        let key = if id == 1 {
+            key256.clone()
+        } else {
+            gost::SigningKey::generate(set).unwrap()
+        };
+        let h = s
+            .create_object(&private_template(set, key.to_le_bytes().to_vec(), id))
+            .unwrap();
+        let sig = s.sign(&vendor_mech(mech), h, msg).unwrap();
+        key.verifying_key()
+            .verify_message(msg, &gost::Signature::from_bytes(&sig).unwrap())
+            .unwrap();
+        // Imported, not generated: never "always sensitive" / "never extractable"; the
+        // scalar stays sensitive.
+        let attrs = s
+            .get_attributes(
+                h,
+                &[
+                    AttributeType::Local,
+                    AttributeType::AlwaysSensitive,
+                    AttributeType::NeverExtractable,
+                    AttributeType::Sensitive,
+                    AttributeType::Token,
+                ],
+            )
+            .unwrap();
+        for want in [
+            Attribute::Local(false),
+            Attribute::AlwaysSensitive(false),
+            Attribute::NeverExtractable(false),
+            Attribute::Sensitive(true),
+            Attribute::Token(true),
+        ] {
+            assert!(attrs.contains(&want), "{want:?} not in {attrs:?}");
+        }
+        assert!(matches!(
+            s.get_attribute_info(h, &[AttributeType::Value]).unwrap()[0],
+            AttributeInfo::Sensitive
+        ));
+        // Its public half under the same id: accepted with CKA_VALUE = X_le ‖ Y_le.
+        let public = s
+            .create_object(&[
+                Attribute::Class(ObjectClass::PUBLIC_KEY),
+                Attribute::KeyType(gost_key_type(set)),
+                Attribute::Token(true),
+                Attribute::Id(vec![id]),
+                Attribute::Value(key.verifying_key().as_raw_le().to_vec()),
+                gost_params(set),
+            ])
+            .unwrap();
+        s.verify(&vendor_mech(mech), public, msg, &sig).unwrap();
+        keys.push((key, h, mech));
+    }
+    // Another key's public half under id 1 is refused.
+    let other = gost::SigningKey::generate(GostParamSet::CryptoProA).unwrap();
+    assert_eq!(
+        rv(s.create_object(&[
+            Attribute::Class(ObjectClass::PUBLIC_KEY),
+            Attribute::KeyType(cryptoki::object::KeyType::GOSTR3410),
+            Attribute::Token(true),
+            Attribute::Id(vec![1]),
+            Attribute::Value(other.verifying_key().as_raw_le().to_vec()),
+            gost_params(GostParamSet::CryptoProA),
+        ])
+        .unwrap_err()),
+        RvError::TemplateInconsistent
+    );
+
+    // Another private key under id 1 (which holds key256's pair) is refused too.
+    assert_eq!(
+        rv(s.create_object(&private_template(
+            GostParamSet::CryptoProA,
+            other.to_le_bytes().to_vec(),
+            1
+        ))
+        .unwrap_err()),
+        RvError::TemplateInconsistent
+    );
+
+    // Bad scalars and templates.
+    let q_le = {
+        // q of CryptoPro-A, little-endian: d = q is out of range.
+        let mut q = hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893");
+        q.reverse();
+        q
+    };
+    let before = s.find_objects(&[]).unwrap().len();
+    for (d, want) in [
+        (vec![0u8; 32], RvError::AttributeValueInvalid),
+        (q_le, RvError::AttributeValueInvalid),
+        (vec![1u8; 31], RvError::AttributeValueInvalid),
+    ] {
+        let t = private_template(GostParamSet::CryptoProA, d, 9);
+        assert_eq!(rv(s.create_object(&t).unwrap_err()), want);
+    }
+    let mut t = private_template(GostParamSet::Tc26_512A, vec![1u8; 64], 9);
+    t.retain(|a| a.attribute_type() != AttributeType::VendorDefined(CKA_GOSTR3410_PARAMS));
+    assert_eq!(
+        rv(s.create_object(&t).unwrap_err()),
+        RvError::TemplateIncomplete
+    );
+    t.push(gost_params(GostParamSet::CryptoProA));
+    assert_eq!(
+        rv(s.create_object(&t).unwrap_err()),
+        RvError::TemplateInconsistent
+    );
+    let mut t = private_template(GostParamSet::CryptoProA, key256.to_le_bytes().to_vec(), 9);
+    t.push(Attribute::Local(true));
+    assert_eq!(
+        rv(s.create_object(&t).unwrap_err()),
+        RvError::AttributeReadOnly
+    );
+    assert_eq!(s.find_objects(&[]).unwrap().len(), before);
+
+    // The scalar is sealed on disk, and the keys survive a restart of the module.
+    let state = std::fs::read(env.token_dir().join("token.der")).unwrap();
+    for (key, _, _) in &keys {
+        let d = key.to_le_bytes();
+        assert!(!state.windows(d.len()).any(|w| w == d.as_slice()));
+    }
+    drop((s, ro));
+    p.finalize().unwrap();
+    let p = pkcs11();
+    let s = p.open_ro_session(slot).unwrap();
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    for (key, h, mech) in &keys {
+        let sig = s.sign(&vendor_mech(*mech), *h, msg).unwrap();
+        key.verifying_key()
+            .verify_message(msg, &gost::Signature::from_bytes(&sig).unwrap())
+            .unwrap();
+    }
+    drop(s);
+    p.finalize().unwrap();
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn c_create_object_imports_rsa_private_keys_and_checks_their_components() {
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::pkcs1::der::Decode;
+    let _env = env();
+    let p = pkcs11();
+    let slot = initialised(&p);
+    let s = p.open_rw_session(slot).unwrap();
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let key = rsa::RsaPrivateKey::new(&mut rand_core::UnwrapErr(getrandom::SysRng), 2048).unwrap();
+    let der = key.to_pkcs1_der().unwrap();
+    let k = rsa::pkcs1::RsaPrivateKeyRef::from_der(der.as_bytes()).unwrap();
+    let b = |u: rsa::pkcs1::UintRef<'_>| u.as_bytes().to_vec();
+    let full = vec![
+        Attribute::Class(ObjectClass::PRIVATE_KEY),
+        Attribute::KeyType(cryptoki::object::KeyType::RSA),
+        Attribute::Token(true),
+        Attribute::Sign(true),
+        Attribute::Id(vec![3]),
+        Attribute::Modulus(b(k.modulus)),
+        Attribute::PublicExponent(b(k.public_exponent)),
+        Attribute::PrivateExponent(b(k.private_exponent)),
+        Attribute::Prime1(b(k.prime1)),
+        Attribute::Prime2(b(k.prime2)),
+        Attribute::Exponent1(b(k.exponent1)),
+        Attribute::Exponent2(b(k.exponent2)),
+        Attribute::Coefficient(b(k.coefficient)),
+    ];
+    let before = s.find_objects(&[]).unwrap().len();
+    // Inconsistent components: a wrong CRT coefficient, a wrong d, one prime only.
+    let tweak = |kind: AttributeType| {
+        full.iter()
+            .map(|a| match a {
+                Attribute::Coefficient(v) if kind == AttributeType::Coefficient => {
+                    let mut v = v.clone();
+                    v[10] ^= 1;
+                    Attribute::Coefficient(v)
+                }
+                Attribute::PrivateExponent(v) if kind == AttributeType::PrivateExponent => {
+                    let mut v = v.clone();
+                    v[10] ^= 1;
+                    Attribute::PrivateExponent(v)
+                }
+                other => other.clone(),
+            })
+            .collect::<Vec<_>>()
+    };
+    for bad in [AttributeType::Coefficient, AttributeType::PrivateExponent] {
+        assert_eq!(
+            rv(s.create_object(&tweak(bad)).unwrap_err()),
+            RvError::TemplateInconsistent,
+            "{bad:?}"
+        );
+    }
+    let one_prime: Vec<_> = full
+        .iter()
+        .filter(|a| a.attribute_type() != AttributeType::Prime2)
+        .cloned()
+        .collect();
+    assert_eq!(
+        rv(s.create_object(&one_prime).unwrap_err()),
+        RvError::TemplateInconsistent
+    );
+    let no_d: Vec<_> = full
+        .iter()
+        .filter(|a| a.attribute_type() != AttributeType::PrivateExponent)
+        .cloned()
+        .collect();
+    assert_eq!(
+        rv(s.create_object(&no_d).unwrap_err()),
+        RvError::TemplateIncomplete
+    );
+    // A modulus of no bytes or of zeros only.
+    for n in [vec![], vec![0u8; 256]] {
+        let t: Vec<_> = full
+            .iter()
+            .map(|a| match a {
+                Attribute::Modulus(_) => Attribute::Modulus(n.clone()),
+                other => other.clone(),
+            })
+            .collect();
+        assert_eq!(
+            rv(s.create_object(&t).unwrap_err()),
+            RvError::AttributeValueInvalid
+        );
+    }
+    assert_eq!(s.find_objects(&[]).unwrap().len(), before);
+
+    // The full set, and n, e, d alone (primes recovered), both sign; the module's public key
+    // object from n and e verifies.
+    let minimal: Vec<_> = full[..8].to_vec();
+    let public = s
+        .create_object(&[
+            Attribute::Class(ObjectClass::PUBLIC_KEY),
+            Attribute::KeyType(cryptoki::object::KeyType::RSA),
+            Attribute::Token(true),
+            Attribute::Id(vec![3]),
+            Attribute::Modulus(b(k.modulus)),
+            Attribute::PublicExponent(b(k.public_exponent)),
+        ])
+        .unwrap();
+    for t in [full.clone(), minimal] {
+        let h = s.create_object(&t).unwrap();
+        let data = b"rsa import";
+        let sig = s.sign(&Mechanism::Sha256RsaPkcs, h, data).unwrap();
+        s.verify(&Mechanism::Sha256RsaPkcs, public, data, &sig)
+            .unwrap();
+        for secret in [AttributeType::PrivateExponent, AttributeType::Prime1] {
+            assert!(matches!(
+                s.get_attribute_info(h, &[secret]).unwrap()[0],
+                AttributeInfo::Sensitive
+            ));
+        }
+    }
+    drop(s);
+    p.finalize().unwrap();
+}
+
+#[test]
+fn session_objects_live_in_memory_for_the_session_that_made_them() {
+    use token_core::GostParamSet;
+    let env = env();
+    let p = pkcs11();
+    let slot = initialised(&p);
+    let state_file = env.token_dir().join("token.der");
+    let on_disk = || std::fs::read(&state_file).unwrap();
+    let before = on_disk();
+
+    // A read-only public session may make a public session object; every session sees it.
+    let ro = p.open_ro_session(slot).unwrap();
+    let other = p.open_rw_session(slot).unwrap();
+    let note = ro
+        .create_object(&[
+            Attribute::Class(ObjectClass::DATA),
+            Attribute::Token(false),
+            Attribute::Label(b"memo".to_vec()),
+            Attribute::Value(b"in memory".to_vec()),
+        ])
+        .unwrap();
+    assert_eq!(
+        other
+            .find_objects(&[Attribute::Token(false), Attribute::Label(b"memo".to_vec())])
+            .unwrap(),
+        vec![note]
+    );
+    assert!(
+        other
+            .get_attributes(note, &[AttributeType::Token])
+            .unwrap()
+            .contains(&Attribute::Token(false))
+    );
+    other
+        .update_attributes(note, &[Attribute::Label(b"memo 2".to_vec())])
+        .unwrap();
+    // A token object still needs a read-write session; a private session object the user.
+    assert_eq!(
+        rv(ro
+            .create_object(&[Attribute::Class(ObjectClass::DATA), Attribute::Token(true)])
+            .unwrap_err()),
+        RvError::SessionReadOnly
+    );
+    assert_eq!(
+        rv(ro
+            .create_object(&[
+                Attribute::Class(ObjectClass::DATA),
+                Attribute::Token(false),
+                Attribute::Private(true)
+            ])
+            .unwrap_err()),
+        RvError::UserNotLoggedIn
+    );
+    assert_eq!(on_disk(), before, "session objects never reach the disk");
+
+    // Private session objects: a GOST key pair generated in memory, and an imported key.
+    ro.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let (public, private) = ro
+        .generate_key_pair(
+            &vendor_mech(0xD432_1005),
+            &[
+                Attribute::Token(false),
+                gost_params(GostParamSet::Tc26_512B),
+                Attribute::Id(vec![0x51]),
+            ],
+            &[
+                Attribute::Token(false),
+                Attribute::Sign(true),
+                Attribute::Id(vec![0x51]),
+            ],
+        )
+        .unwrap();
+    let msg = b"session key";
+    let sig = other.sign(&vendor_mech(0xD432_1009), private, msg).unwrap();
+    other
+        .verify(&vendor_mech(0xD432_1009), public, msg, &sig)
+        .unwrap();
+    let imported = gost::SigningKey::generate(GostParamSet::Tc26_512A).unwrap();
+    let session_key = ro
+        .create_object(&[
+            Attribute::Class(ObjectClass::PRIVATE_KEY),
+            Attribute::KeyType(gost_key_type(GostParamSet::Tc26_512A)),
+            Attribute::Token(false),
+            Attribute::Id(vec![0x52]),
+            Attribute::Value(imported.to_le_bytes().to_vec()),
+            gost_params(GostParamSet::Tc26_512A),
+        ])
+        .unwrap();
+    let sig = ro
+        .sign(&vendor_mech(0xD432_1009), session_key, msg)
+        .unwrap();
+    imported
+        .verifying_key()
+        .verify_message(msg, &gost::Signature::from_bytes(&sig).unwrap())
+        .unwrap();
+    assert_eq!(on_disk(), before, "session keys never reach the disk");
+
+    // Copies: session → token (sealed on disk, survives the session), token → session.
+    let to_token = other
+        .copy_object(
+            session_key,
+            &[Attribute::Token(true), Attribute::Id(vec![0x53])],
+        )
+        .unwrap();
+    assert_ne!(on_disk(), before);
+    let d = imported.to_le_bytes();
+    assert!(!on_disk().windows(d.len()).any(|w| w == d.as_slice()));
+    let back = other
+        .copy_object(to_token, &[Attribute::Token(false)])
+        .unwrap();
+    for h in [to_token, back] {
+        let sig = other.sign(&vendor_mech(0xD432_1009), h, msg).unwrap();
+        imported
+            .verifying_key()
+            .verify_message(msg, &gost::Signature::from_bytes(&sig).unwrap())
+            .unwrap();
+    }
+
+    // Private session objects vanish from view on logout and come back on login.
+    ro.logout().unwrap();
+    let visible = other.find_objects(&[Attribute::Token(false)]).unwrap();
+    assert_eq!(visible, vec![note, public], "{visible:?}");
+    assert_eq!(
+        rv(other
+            .get_attributes(private, &[AttributeType::Label])
+            .unwrap_err()),
+        RvError::ObjectHandleInvalid
+    );
+    other.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    assert_eq!(
+        other
+            .find_objects(&[Attribute::Token(false)])
+            .unwrap()
+            .len(),
+        5
+    );
+
+    // Closing the session that made them destroys them; the copy made by `other` stays until
+    // `other` closes; the token copy stays.
+    let (ro_handle, other_handle) = (ro.handle(), other.handle());
+    drop(ro);
+    let left = other.find_objects(&[Attribute::Token(false)]).unwrap();
+    assert_eq!(left, vec![back]);
+    for gone in [note, public, private, session_key] {
+        assert_eq!(
+            rv(other.destroy_object(gone).unwrap_err()),
+            RvError::ObjectHandleInvalid
+        );
+    }
+    other.destroy_object(back).unwrap();
+    assert!(
+        other
+            .find_objects(&[Attribute::Token(false)])
+            .unwrap()
+            .is_empty()
+    );
+    assert_ne!(ro_handle, other_handle);
+
+    // C_CloseAllSessions and C_Finalize end them too.
+    let s = p.open_rw_session(slot).unwrap();
+    let memo = |s: &cryptoki::session::Session| {
+        s.create_object(&[
+            Attribute::Class(ObjectClass::DATA),
+            Attribute::Token(false),
+            Attribute::Value(b"x".to_vec()),
+        ])
+        .unwrap()
+    };
+    memo(&s);
+    // cryptoki has no C_CloseAllSessions: call it through the loaded module's table.
+    // SAFETY: loading the module cryptoki already loaded runs no new initialisers.
+    let lib = unsafe { libloading::Library::new(module_path()) }.unwrap();
+    // SAFETY: the symbol has the PKCS#11 type.
+    let get: libloading::Symbol<unsafe extern "C" fn(*mut *mut CK_FUNCTION_LIST) -> CK_RV> =
+        unsafe { lib.get(b"C_GetFunctionList\0") }.unwrap();
+    let mut list: *mut CK_FUNCTION_LIST = ptr::null_mut();
+    // SAFETY: `list` is a valid place for one pointer; the table is static in the module.
+    assert_eq!(unsafe { get(&mut list) }, CKR_OK);
+    // SAFETY: as above; the slot id is passed by value.
+    let close_all = unsafe { (*list).C_CloseAllSessions.unwrap() };
+    // SAFETY: takes the slot id by value.
+    assert_eq!(unsafe { close_all(slot.id()) }, CKR_OK);
+    std::mem::forget(s);
+    let s = p.open_rw_session(slot).unwrap();
+    assert!(
+        s.find_objects(&[Attribute::Token(false)])
+            .unwrap()
+            .is_empty()
+    );
+    memo(&s);
+    std::mem::forget(s);
+    drop(other);
+    p.finalize().unwrap();
+    let p = pkcs11();
+    let s = p.open_rw_session(slot).unwrap();
+    assert!(
+        s.find_objects(&[Attribute::Token(false)])
+            .unwrap()
+            .is_empty()
+    );
+    // The token copy is still there and signs.
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let found = s.find_objects(&[Attribute::Id(vec![0x53])]).unwrap();
+    assert_eq!(found, vec![to_token]);
+    let sig = s.sign(&vendor_mech(0xD432_1009), to_token, msg).unwrap();
+    imported
+        .verifying_key()
+        .verify_message(msg, &gost::Signature::from_bytes(&sig).unwrap())
+        .unwrap();
+    drop(s);
+    p.finalize().unwrap();
+}
+
+#[test]
+fn a_key_pair_may_have_one_half_on_the_token_and_one_in_the_session() {
+    use token_core::GostParamSet;
+    let _env = env();
+    let p = pkcs11();
+    let slot = initialised(&p);
+    let s = p.open_rw_session(slot).unwrap();
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let (public, private) = s
+        .generate_key_pair(
+            &vendor_mech(0xD432_1005),
+            &[
+                Attribute::Token(false),
+                gost_params(GostParamSet::Tc26_512A),
+            ],
+            &[Attribute::Token(true), Attribute::Sign(true)],
+        )
+        .unwrap();
+    let token_of = |h| s.get_attributes(h, &[AttributeType::Token]).unwrap()[0].clone();
+    assert_eq!(token_of(public), Attribute::Token(false));
+    assert_eq!(token_of(private), Attribute::Token(true));
+    let msg = b"mixed";
+    let sig = s.sign(&vendor_mech(0xD432_1009), private, msg).unwrap();
+    s.verify(&vendor_mech(0xD432_1009), public, msg, &sig)
+        .unwrap();
+    // A read-only session cannot put either half on the token.
+    let ro = p.open_ro_session(slot).unwrap();
+    assert_eq!(
+        rv(ro
+            .generate_key_pair(
+                &vendor_mech(0xD432_1005),
+                &[
+                    Attribute::Token(false),
+                    gost_params(GostParamSet::Tc26_512A)
+                ],
+                &[Attribute::Token(true), Attribute::Sign(true)],
+            )
+            .unwrap_err()),
+        RvError::SessionReadOnly
+    );
+    drop((s, ro));
+    p.finalize().unwrap();
+}
+
+#[test]
+fn many_threads_sign_and_verify_on_their_own_sessions() {
+    use token_core::GostParamSet;
+    let _env = env();
+    let p = pkcs11();
+    let slot = initialised(&p);
+    let s = p.open_rw_session(slot).unwrap();
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let key = gost::SigningKey::generate(GostParamSet::Tc26_256A).unwrap();
+    let private = s
+        .create_object(&[
+            Attribute::Class(ObjectClass::PRIVATE_KEY),
+            Attribute::KeyType(gost_key_type(GostParamSet::Tc26_256A)),
+            Attribute::Token(true),
+            Attribute::Id(vec![0x77]),
+            Attribute::Value(key.to_le_bytes().to_vec()),
+            gost_params(GostParamSet::Tc26_256A),
+        ])
+        .unwrap();
+    let public = s
+        .create_object(&[
+            Attribute::Class(ObjectClass::PUBLIC_KEY),
+            Attribute::KeyType(gost_key_type(GostParamSet::Tc26_256A)),
+            Attribute::Token(true),
+            Attribute::Id(vec![0x77]),
+            Attribute::Value(key.verifying_key().as_raw_le().to_vec()),
+            gost_params(GostParamSet::Tc26_256A),
+        ])
+        .unwrap();
+    let threads: Vec<_> = (0..6)
+        .map(|i| {
+            let p = p.clone();
+            let verifying = key.verifying_key().clone();
+            std::thread::spawn(move || {
+                let s = p.open_ro_session(slot).unwrap();
+                let mech = vendor_mech(0xD432_1008);
+                for n in 0..20 {
+                    let msg = format!("thread {i} order {n}");
+                    let sig = s.sign(&mech, private, msg.as_bytes()).unwrap();
+                    verifying
+                        .verify_message(msg.as_bytes(), &gost::Signature::from_bytes(&sig).unwrap())
+                        .unwrap();
+                    s.verify(&mech, public, msg.as_bytes(), &sig).unwrap();
+                    let mut bad = sig.clone();
+                    bad[0] ^= 1;
+                    assert_eq!(
+                        rv(s.verify(&mech, public, msg.as_bytes(), &bad).unwrap_err()),
+                        RvError::SignatureInvalid
+                    );
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    drop(s);
+    p.finalize().unwrap();
+}
+
+#[test]
+fn c_get_interface_offers_the_v2_40_list_as_pkcs_11() {
+    let _env = env();
+    // cryptoki asks C_GetInterface first (NULL name, NULL version) and falls back to
+    // C_GetFunctionList for a 2.x list: `pkcs11()` working is part of this test.
+    let p = pkcs11();
+    // SAFETY: loading the module cryptoki already loaded runs no new initialisers.
+    let lib = unsafe { libloading::Library::new(module_path()) }.unwrap();
+    type GetList = unsafe extern "C" fn(*mut CK_INTERFACE, *mut CK_ULONG) -> CK_RV;
+    type Get = unsafe extern "C" fn(
+        *mut CK_UTF8CHAR,
+        *mut CK_VERSION,
+        *mut *mut CK_INTERFACE,
+        CK_FLAGS,
+    ) -> CK_RV;
+    type GetFunctionList = unsafe extern "C" fn(*mut *mut CK_FUNCTION_LIST) -> CK_RV;
+    // SAFETY: the symbols have these PKCS#11 types.
+    let (get_list, get, get_function_list) = unsafe {
+        (
+            lib.get::<GetList>(b"C_GetInterfaceList\0").unwrap(),
+            lib.get::<Get>(b"C_GetInterface\0").unwrap(),
+            lib.get::<GetFunctionList>(b"C_GetFunctionList\0").unwrap(),
+        )
+    };
+    let mut v2: *mut CK_FUNCTION_LIST = ptr::null_mut();
+    // SAFETY: valid place for one pointer.
+    assert_eq!(unsafe { get_function_list(&mut v2) }, CKR_OK);
+
+    // The list: count query, too small, one entry.
+    let mut n: CK_ULONG = 0;
+    // SAFETY: NULL list is the count query; `n` is writable.
+    assert_eq!(unsafe { get_list(ptr::null_mut(), &mut n) }, CKR_OK);
+    assert_eq!(n, 1);
+    let blank = CK_INTERFACE {
+        pInterfaceName: ptr::null_mut(),
+        pFunctionList: ptr::null_mut(),
+        flags: 99,
+    };
+    let mut list = [blank; 2];
+    let mut n: CK_ULONG = 0;
+    // SAFETY: `list` holds 2 entries; `n` = 0 says none.
+    assert_eq!(
+        unsafe { get_list(list.as_mut_ptr(), &mut n) },
+        CKR_BUFFER_TOO_SMALL
+    );
+    assert_eq!(n, 1);
+    let mut n: CK_ULONG = 2;
+    // SAFETY: `list` holds 2 entries.
+    assert_eq!(unsafe { get_list(list.as_mut_ptr(), &mut n) }, CKR_OK);
+    assert_eq!(n, 1);
+    // SAFETY: NULL count is the misuse.
+    assert_eq!(
+        unsafe { get_list(list.as_mut_ptr(), ptr::null_mut()) },
+        CKR_ARGUMENTS_BAD
+    );
+    let read_name = |i: &CK_INTERFACE| {
+        // SAFETY: the module's interface name is a NUL-terminated static string.
+        unsafe { std::ffi::CStr::from_ptr(i.pInterfaceName.cast()) }
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(read_name(&list[0]), "PKCS 11");
+    assert_eq!(list[0].flags, 0);
+    assert_eq!(list[0].pFunctionList.cast::<CK_FUNCTION_LIST>(), v2);
+    // SAFETY: the interface's list is the module's static CK_FUNCTION_LIST.
+    let table = unsafe { &*list[0].pFunctionList.cast::<CK_FUNCTION_LIST>() };
+    assert_eq!((table.version.major, table.version.minor), (2, 40));
+    let mut info = CK_INFO::default();
+    // SAFETY: `info` is a writable CK_INFO; the module was initialised through cryptoki.
+    assert_eq!(unsafe { table.C_GetInfo.unwrap()(&mut info) }, CKR_OK);
+    assert_eq!(
+        (info.cryptokiVersion.major, info.cryptokiVersion.minor),
+        (2, 40)
+    );
+
+    // C_GetInterface: by name and version, by default; other names, versions, flags refused.
+    let mut name = *b"PKCS 11\0";
+    let mut other = *b"Vendor X\0";
+    let mut v240 = CK_VERSION {
+        major: 2,
+        minor: 40,
+    };
+    let mut v30 = CK_VERSION { major: 3, minor: 0 };
+    let call = |name: *mut u8, version: *mut CK_VERSION, flags| {
+        let mut found: *mut CK_INTERFACE = ptr::null_mut();
+        // SAFETY: `name` is NULL or NUL-terminated, `version` NULL or a CK_VERSION, `found`
+        // a valid place for one pointer.
+        let rv = unsafe { get(name, version, &mut found, flags) };
+        (rv, found)
+    };
+    for (n, v) in [
+        (ptr::null_mut(), ptr::null_mut()),
+        (name.as_mut_ptr(), ptr::null_mut()),
+        (name.as_mut_ptr(), &mut v240 as *mut CK_VERSION),
+    ] {
+        let (rv, found) = call(n, v, 0);
+        assert_eq!(rv, CKR_OK);
+        // SAFETY: the module returned a pointer to its static interface.
+        let found = unsafe { &*found };
+        assert_eq!(read_name(found), "PKCS 11");
+        assert_eq!(found.pFunctionList.cast::<CK_FUNCTION_LIST>(), v2);
+    }
+    assert_eq!(
+        call(other.as_mut_ptr(), ptr::null_mut(), 0).0,
+        CKR_ARGUMENTS_BAD
+    );
+    assert_eq!(call(name.as_mut_ptr(), &mut v30, 0).0, CKR_ARGUMENTS_BAD);
+    assert_eq!(
+        call(ptr::null_mut(), ptr::null_mut(), CKF_INTERFACE_FORK_SAFE).0,
+        CKR_ARGUMENTS_BAD
+    );
+    // SAFETY: NULL ppInterface is the misuse.
+    assert_eq!(
+        unsafe { get(ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), 0) },
+        CKR_ARGUMENTS_BAD
+    );
+    p.finalize().unwrap();
 }

@@ -645,3 +645,166 @@ fn module_without_configuration_has_no_slots_and_a_bad_file_fails_initialisation
         "{err}"
     );
 }
+
+/// Issue 4 / C_CreateObject: an RSA key made by `openssl genpkey` written with
+/// `pkcs11-tool --write-object --type privkey`, its public key with `--type pubkey`; pkcs11-tool
+/// signs, OpenSSL verifies. (This pkcs11-tool cannot write GOST private keys: OpenSC 0.23
+/// rejects GOST 2012 keys as "Unsupported key type" and fails to parse engine GOST 2001 keys;
+/// GOST import is tested through cryptoki in `pkcs11_api.rs`.)
+#[test]
+fn u03_rsa_key_from_openssl_written_with_pkcs11_tool_signs() {
+    let f = Fixture::initialised("11223344");
+    let dir = f.dir.path();
+    let login = ["--login", "--pin", "11223344"];
+    openssl_ok(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-outform",
+            "DER",
+            "-out",
+            "key.der",
+        ],
+        dir,
+    );
+    openssl_ok(
+        &[
+            "pkey", "-inform", "DER", "-in", "key.der", "-pubout", "-outform", "DER", "-out",
+            "pub.der",
+        ],
+        dir,
+    );
+    // Without the user logged in the private key is refused.
+    f.fails(&[
+        "--write-object",
+        "key.der",
+        "--type",
+        "privkey",
+        "--id",
+        "05",
+    ]);
+    let mut args = login.to_vec();
+    args.extend([
+        "--write-object",
+        "key.der",
+        "--type",
+        "privkey",
+        "--id",
+        "05",
+        "--label",
+        "imported",
+    ]);
+    let out = f.ok(&args);
+    assert!(out.contains("Private Key Object; RSA"), "{out}");
+    let mut args = login.to_vec();
+    args.extend([
+        "--write-object",
+        "pub.der",
+        "--type",
+        "pubkey",
+        "--id",
+        "05",
+    ]);
+    f.ok(&args);
+
+    // Another key's public half under the same id is refused.
+    openssl_ok(
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "other.pem",
+        ],
+        dir,
+    );
+    openssl_ok(
+        &[
+            "pkey",
+            "-in",
+            "other.pem",
+            "-pubout",
+            "-outform",
+            "DER",
+            "-out",
+            "other.der",
+        ],
+        dir,
+    );
+    let mut args = login.to_vec();
+    args.extend([
+        "--write-object",
+        "other.der",
+        "--type",
+        "pubkey",
+        "--id",
+        "05",
+    ]);
+    f.fails(&args);
+
+    std::fs::write(f.path("msg"), "payment order 43").unwrap();
+    let mut args = login.to_vec();
+    args.extend([
+        "--sign",
+        "-m",
+        "SHA256-RSA-PKCS",
+        "--id",
+        "05",
+        "-i",
+        "msg",
+        "-o",
+        "sig",
+    ]);
+    f.ok(&args);
+    let verified = openssl(
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            "pub.der",
+            "-keyform",
+            "DER",
+            "-signature",
+            "sig",
+            "msg",
+        ],
+        dir,
+    );
+    assert!(
+        verified.status.success(),
+        "openssl rejects the signature: {}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    // The module verifies with the imported public key too.
+    let out = f.ok(&[
+        "--verify",
+        "-m",
+        "SHA256-RSA-PKCS",
+        "--id",
+        "05",
+        "-i",
+        "msg",
+        "--signature-file",
+        "sig",
+    ]);
+    assert!(out.contains("Signature is valid"), "{out}");
+    // The private exponent and the primes never show in the token file.
+    use rsa::pkcs1::der::Decode;
+    let key = std::fs::read(f.path("key.der")).unwrap();
+    // `openssl genpkey -outform DER` writes the traditional PKCS#1 form.
+    let parts = rsa::pkcs1::RsaPrivateKeyRef::from_der(&key).unwrap();
+    let state = std::fs::read(f.path("token0/token.der")).unwrap();
+    assert!(state.windows(256).any(|w| w == parts.modulus.as_bytes()));
+    for secret in [parts.private_exponent, parts.prime1, parts.prime2] {
+        let head = &secret.as_bytes()[..32];
+        assert!(
+            !state.windows(32).any(|w| w == head),
+            "private key bytes in the clear on disk"
+        );
+    }
+}
