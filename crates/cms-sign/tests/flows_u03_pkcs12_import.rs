@@ -598,7 +598,10 @@ const TC26_KEY: &str = "
 MGYCAQAwHwYIKoUDBwEBAQEwEwYHKoUDAgIjAQYIKoUDBwEBAgIEQEYbRu86z+1JFKDcPDN9UbTG
 G2ki9enTqos4KpUU0j9IDpl1UXiaA1YDIwUjlAp+81GkLmyt8Fw6Gt/X5JZySAY=";
 
-#[allow(clippy::indexing_slicing, reason = "test helper over DER OpenSSL just wrote")]
+#[allow(
+    clippy::indexing_slicing,
+    reason = "test helper over DER OpenSSL just wrote"
+)]
 /// Re-encodes DER as the BER Windows and CryptoPro write: every constructed value with an
 /// indefinite length, every OCTET STRING longer than 32 bytes in 32-byte chunks. Only the
 /// outer structure is touched (OCTET STRING contents stay as they are, so the MAC still fits).

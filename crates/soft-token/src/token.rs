@@ -596,6 +596,23 @@ impl Carrier for SoftToken {
         self.set_pin_record(PinRole::User, new_user_pin.expose(), &token_key)
     }
 
+    /// The soft token offers the vendor unblock (it exports Rutoken's `C_EX_UnblockUserPIN`
+    /// from its PKCS#11 module too).
+    fn can_unblock_pin(&self) -> bool {
+        true
+    }
+
+    /// Verifies the administrator PIN, then restores the user PIN's retry counter and keeps
+    /// the user PIN (what `C_EX_UnblockUserPIN` does after an SO login).
+    fn unblock_pin(&mut self, admin: &AdminPin, final_try: FinalTry) -> Result<()> {
+        self.verify_pin(PinRole::Admin, admin.expose(), final_try)?;
+        self.update(|state| {
+            let rec = pin_record_mut(state, PinRole::User)?;
+            rec.retries_left = rec.max_retries;
+            Ok(())
+        })
+    }
+
     fn containers(&self) -> Result<Vec<ContainerInfo>> {
         containers_of(&*self.read()?)
     }

@@ -209,6 +209,44 @@ fn u08_counters_final_try_and_lock_then_u06_admin_reset() {
         .unwrap();
 }
 
+/// U06, vendor unblock (Rutoken's `C_EX_UnblockUserPIN` semantics through the Rust API): the
+/// admin restores the counter and the user keeps the PIN they had.
+#[test]
+fn u06_vendor_unblock_keeps_the_user_pin() {
+    let (dir, mut token) = fresh(3);
+    assert!(token.can_unblock_pin());
+    let wrong = Pin::new("Wrong123x");
+    for ft in [FinalTry::Refuse, FinalTry::Refuse, FinalTry::Allow] {
+        let _ = token.login(&wrong, ft).unwrap_err();
+    }
+    assert!(token.pin_status(PinRole::User).unwrap().locked);
+    // A wrong admin PIN unblocks nothing and costs an admin try.
+    let e = token
+        .unblock_pin(&AdminPin::new("00000000"), FinalTry::Refuse)
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::WrongPin {
+                role: PinRole::Admin,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(token.pin_status(PinRole::User).unwrap().locked);
+    token
+        .unblock_pin(&AdminPin::new(ADMIN), FinalTry::Refuse)
+        .unwrap();
+    let mut reopened = SoftToken::open(dir.path());
+    let s = reopened.pin_status(PinRole::User).unwrap();
+    assert!(
+        !s.locked && !s.final_try && s.retries_left == Some(3),
+        "{s:?}"
+    );
+    reopened.login(&Pin::new(USER), FinalTry::Refuse).unwrap();
+}
+
 #[test]
 fn admin_pin_blocks_too_and_a_correct_pin_resets_the_counter() {
     let (_dir, mut token) = fresh(3);
