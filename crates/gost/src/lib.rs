@@ -60,6 +60,7 @@
 
 mod core;
 mod curve;
+mod edwards;
 mod field;
 mod hash;
 mod keys;
