@@ -344,7 +344,8 @@ impl<const N: usize> Curve<N> {
         }
     }
 
-    /// Converts projective points (none the identity) to affine with one inversion.
+    /// Converts **public** projective points (none the identity) to affine with one
+    /// variable-time inversion (the G table and the verification multiples only).
     fn batch_affine(&self, pts: &[Point<N>]) -> Vec<Affine<N>> {
         let f = &self.p;
         let mut prefix = Vec::with_capacity(pts.len());
@@ -353,7 +354,7 @@ impl<const N: usize> Curve<N> {
             prefix.push(acc);
             acc = f.mul(&acc, &p.z);
         }
-        let mut inv = f.invert(&acc);
+        let mut inv = f.invert_vartime(&acc);
         let mut out = vec![
             Affine {
                 x: f.zero(),

@@ -225,8 +225,8 @@ impl<const N: usize> Edwards<N> {
         }
     }
 
-    /// Affine forms of `pts` (none with Z = 0, which complete formulas never produce) with one
-    /// inversion.
+    /// Affine forms of the **public** `pts` (none with Z = 0, which complete formulas never
+    /// produce) with one variable-time inversion (the G table only).
     fn batch_niels(&self, f: &Modulus<N>, pts: &[Ext<N>]) -> Vec<Niels<N>> {
         let mut prefix = Vec::with_capacity(pts.len());
         let mut acc = f.one();
@@ -234,7 +234,7 @@ impl<const N: usize> Edwards<N> {
             prefix.push(acc);
             acc = f.mul(&acc, &p.z);
         }
-        let mut inv = f.invert(&acc);
+        let mut inv = f.invert_vartime(&acc);
         let mut out = vec![
             Niels {
                 u: f.zero(),

@@ -121,6 +121,15 @@ pub(crate) fn limbs_from_hex<const N: usize>(hex: &str) -> [u64; N] {
     out
 }
 
+/// `x >>= 1` with `top` (0 or 1) shifted in at the most significant bit.
+#[inline(always)]
+fn shr1<const N: usize>(x: &mut [u64; N], top: u64) {
+    for i in 0..N {
+        let hi = if i + 1 < N { x[i + 1] } else { top };
+        x[i] = (x[i] >> 1) | (hi << 63);
+    }
+}
+
 /// `a < b`, variable time (for public values only).
 pub(crate) fn lt_vartime<const N: usize>(a: &[u64; N], b: &[u64; N]) -> bool {
     for i in (0..N).rev() {
@@ -434,6 +443,60 @@ impl<const N: usize> Modulus<N> {
         self.pow_public(a, &self.m_minus_2)
     }
 
+    /// `a⁻¹` for a **public** `a` (variable time: binary extended Euclid, several times faster
+    /// than [`Modulus::invert`]); `0⁻¹ = 0`. Needs `m` odd (every modulus here is an odd
+    /// prime). For verification only, never for secret values.
+    pub(crate) fn invert_vartime(&self, a: &Fe<N>) -> Fe<N> {
+        let mut u = self.retrieve(a);
+        if u.iter().all(|l| *l == 0) {
+            return self.zero();
+        }
+        let mut v = self.m;
+        let mut one = [0u64; N];
+        one[0] = 1;
+        // Invariants: x1·a ≡ u, x2·a ≡ v (mod m); x1, x2 in [0, m).
+        let mut x1 = one;
+        let mut x2 = [0u64; N];
+        loop {
+            while u[0] & 1 == 0 {
+                shr1(&mut u, 0);
+                self.half_vartime(&mut x1);
+            }
+            while v[0] & 1 == 0 {
+                shr1(&mut v, 0);
+                self.half_vartime(&mut x2);
+            }
+            if u == one {
+                return self.to_mont(&x1);
+            }
+            if v == one {
+                return self.to_mont(&x2);
+            }
+            if lt_vartime(&u, &v) {
+                v = sub_limbs(&v, &u).0;
+                x2 = self.sub(&Fe(x2), &Fe(x1)).0;
+            } else {
+                u = sub_limbs(&u, &v).0;
+                x1 = self.sub(&Fe(x1), &Fe(x2)).0;
+            }
+        }
+    }
+
+    /// `x/2 mod m` for `x < m` (variable time).
+    fn half_vartime(&self, x: &mut [u64; N]) {
+        if x[0] & 1 == 0 {
+            shr1(x, 0);
+        } else {
+            let mut carry = 0u64;
+            for i in 0..N {
+                let (s, c) = adc(x[i], self.m[i], carry);
+                x[i] = s;
+                carry = c;
+            }
+            shr1(x, carry);
+        }
+    }
+
     /// `a^e` for a public exponent, 4-bit fixed window; constant time in `a`.
     pub(crate) fn pow_public(&self, a: &Fe<N>, e: &[u64; N]) -> Fe<N> {
         let mut table = [self.one(); 16];
@@ -527,6 +590,53 @@ mod tests {
             x = a;
             x[7] |= 0xfff0_0000_0000_0000;
         }
+    }
+
+    fn check_invert_vartime<const N: usize>(hex: &str) {
+        let m: [u64; N] = limbs_from_hex(hex);
+        for f in [Modulus::new(m), Modulus::new_field(m)] {
+            assert_eq!(f.invert_vartime(&f.zero()), f.zero());
+            let mut minus1 = m;
+            minus1[0] -= 1;
+            let mut x = [0x0123_4567_89ab_cdefu64; N];
+            x[N - 1] >>= 2;
+            let mut edge = vec![[0u64; N], minus1, [u64::MAX; N]];
+            edge[0][0] = 1;
+            let mut two = [0u64; N];
+            two[0] = 2;
+            edge.push(two);
+            for i in 0..100 {
+                let a = f.to_mont(edge.get(i).unwrap_or(&x));
+                let inv = f.invert_vartime(&a);
+                assert_eq!(inv, f.invert(&a), "{hex} {i}");
+                assert_eq!(f.mul(&inv, &a), f.one());
+                x = f.retrieve(&f.add(&f.square(&f.to_mont(&x)), &f.one()));
+            }
+        }
+    }
+
+    #[test]
+    fn invert_vartime_matches_fermat() {
+        // Near 2^256 and 2^512 (carry out of x + m), a 255-bit q, a generic 256-bit p, a
+        // 510-bit q.
+        check_invert_vartime::<4>(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
+        );
+        check_invert_vartime::<4>(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893",
+        );
+        check_invert_vartime::<4>(
+            "400000000000000000000000000000000FD8CDDFC87B6635C115AF556C360C67",
+        );
+        check_invert_vartime::<4>(
+            "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D759B",
+        );
+        check_invert_vartime::<8>(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
+        );
+        check_invert_vartime::<8>(
+            "3FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC98CDBA46506AB004C33A9FF5147502CC8EDA9E7A769A12694623CEF47F023ED",
+        );
     }
 
     #[test]
