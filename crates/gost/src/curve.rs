@@ -43,6 +43,8 @@ const T: usize = 1 << (W - 1);
 const W4: usize = 4;
 /// wNAF width for the variable-base part of verification.
 const WNAF: u32 = 5;
+/// wNAF width for G in verification (a table of the 2^(WNAF_G−2) = 128 odd multiples).
+pub(crate) const WNAF_G: u32 = 9;
 
 /// An affine point `(x, y)` in Montgomery form (never the identity).
 #[derive(Clone, Copy, Debug)]
@@ -110,6 +112,8 @@ pub(crate) struct Curve<const N: usize> {
     table: OnceLock<Vec<[Affine<N>; T]>>,
     /// The Edwards form, for the two cofactor-4 curves: their scalar multiplications run there.
     ed: Option<Edwards<N>>,
+    /// `G, 3G, …, 255G` (affine) for the verification wNAF; built on first use.
+    g_odd: OnceLock<Vec<Affine<N>>>,
 }
 
 /// Hex constants of one curve (big-endian, as in the reference).
@@ -154,6 +158,7 @@ impl<const N: usize> Curve<N> {
             cofactor: c.cofactor,
             table: OnceLock::new(),
             ed,
+            g_odd: OnceLock::new(),
         }
     }
 
@@ -571,8 +576,9 @@ impl<const N: usize> Curve<N> {
         }
     }
 
-    /// `u1·G + u2·P` in Jacobian coordinates, variable time (verification): width-5 wNAF
-    /// for P, the signed comb for G. `None` for the identity.
+    /// `u1·G + u2·P` in Jacobian coordinates, variable time (verification): interleaved
+    /// width-5 wNAF for P and width-9 wNAF for G (odd-multiples table built once). `None` for
+    /// the identity.
     fn mul2_vartime_jac(&self, u1: &[u64; N], pt: &Point<N>, u2: &[u64; N]) -> Option<Jac<N>> {
         // Odd multiples P, 3P, …, 15P.
         let half = 1usize << (WNAF - 2);
@@ -586,30 +592,29 @@ impl<const N: usize> Curve<N> {
             return None;
         }
         let odd = self.batch_affine(&odd);
-        let naf = wnaf(u2, WNAF);
-        let mut acc = self.jac_identity();
-        for d in naf.iter().rev() {
-            acc = self.jac_double(&acc);
-            if *d > 0 {
-                acc = self.jac_add_affine(&acc, &odd[(*d as usize) / 2]);
-            } else if *d < 0 {
-                acc = self.jac_add_affine(
-                    &acc,
-                    &self.neg_affine(&odd[(d.unsigned_abs() as usize) / 2]),
-                );
+        let g_odd = self.g_odd.get_or_init(|| {
+            let two_g = self.double(&self.g);
+            let mut pts = vec![self.g; 1 << (WNAF_G - 2)];
+            for i in 1..pts.len() {
+                pts[i] = self.add(&pts[i - 1], &two_g);
             }
-        }
-        let mut carry = 0u64;
-        for (i, row) in self.table().iter().enumerate() {
-            let (abs, neg, c) = signed_digit(bits_at(u1, i * W, W) + carry);
-            carry = c;
-            if abs != 0 {
-                let entry = &row[(abs - 1) as usize];
-                acc = if neg == 1 {
-                    self.jac_add_affine(&acc, &self.neg_affine(entry))
-                } else {
-                    self.jac_add_affine(&acc, entry)
-                };
+            self.batch_affine(&pts)
+        });
+        let naf2 = wnaf(u2, WNAF);
+        let naf1 = wnaf(u1, WNAF_G);
+        let mut acc = self.jac_identity();
+        for i in (0..naf1.len().max(naf2.len())).rev() {
+            acc = self.jac_double(&acc);
+            for (naf, tab) in [(&naf2, &odd), (&naf1, g_odd)] {
+                let d = naf.get(i).copied().unwrap_or(0);
+                if d > 0 {
+                    acc = self.jac_add_affine(&acc, &tab[(d as usize) / 2]);
+                } else if d < 0 {
+                    acc = self.jac_add_affine(
+                        &acc,
+                        &self.neg_affine(&tab[(d.unsigned_abs() as usize) / 2]),
+                    );
+                }
             }
         }
         if self.jac_is_identity(&acc) {

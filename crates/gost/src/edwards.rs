@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-use crate::curve::{Point, W, bits_at, signed_digit, wnaf};
+use crate::curve::{Point, W, WNAF_G, bits_at, signed_digit, wnaf};
 use crate::field::{Fe, Modulus, lt_vartime};
 
 /// Entries per window of the signed comb (`1·B … 32·B`).
@@ -66,6 +66,8 @@ pub(crate) struct Edwards<const N: usize> {
     g: Ext<N>,
     /// `table[i][j] = (j+1)·2^(6i)·G` (affine, with `d·u·v`).
     table: OnceLock<Vec<[Niels<N>; T]>>,
+    /// `G, 3G, …, 255G` for the verification wNAF; built on first use.
+    g_odd: OnceLock<Vec<Niels<N>>>,
 }
 
 impl<const N: usize> Edwards<N> {
@@ -89,6 +91,7 @@ impl<const N: usize> Edwards<N> {
                 t: f.zero(),
             },
             table: OnceLock::new(),
+            g_odd: OnceLock::new(),
         };
         ed.g = ed.weierstrass_to_ext(f, g);
         ed
@@ -318,8 +321,8 @@ impl<const N: usize> Edwards<N> {
     }
 
     /// Whether `(u1·G + u2·P)` has Weierstrass `x ≡ r (mod q)` (`0 < r < q`, `q_m` the
-    /// subgroup order), variable time (verification): width-5 wNAF for P, the signed comb for
-    /// G, and the comparison `(x − t)·(Z − Y) = s·(Z + Y)` for each candidate
+    /// subgroup order), variable time (verification): interleaved width-5 wNAF for P and
+    /// width-9 wNAF for G (odd-multiples table built once), and the comparison `(x − t)·(Z − Y) = s·(Z + Y)` for each candidate
     /// `x = r, r + q, …` below p, so no inversion.
     pub(crate) fn mul2_vartime_matches_r(
         &self,
@@ -341,14 +344,25 @@ impl<const N: usize> Edwards<N> {
             cur = self.add_cached(f, &cur, &two_p);
             odd.push(self.cached(f, &cur));
         }
-        let naf = wnaf(u2, WNAF);
+        let g_odd = self.g_odd.get_or_init(|| {
+            let two_g = self.cached(f, &Self::double(f, &self.g, true));
+            let mut pts = vec![self.g; 1 << (WNAF_G - 2)];
+            for i in 1..pts.len() {
+                pts[i] = self.add_cached(f, &pts[i - 1], &two_g);
+            }
+            self.batch_niels(f, &pts)
+        });
+        let naf2 = wnaf(u2, WNAF);
+        let naf1 = wnaf(u1, WNAF_G);
         let mut acc = Self::identity(f);
-        for (i, d) in naf.iter().enumerate().rev() {
-            acc = Self::double(f, &acc, *d != 0 || i == 0);
-            if *d > 0 {
-                acc = self.add_cached(f, &acc, &odd[(*d as usize) / 2]);
-            } else if *d < 0 {
-                let e = &odd[(d.unsigned_abs() as usize) / 2];
+        for i in (0..naf1.len().max(naf2.len())).rev() {
+            let d2 = naf2.get(i).copied().unwrap_or(0);
+            let d1 = naf1.get(i).copied().unwrap_or(0);
+            acc = Self::double(f, &acc, d1 != 0 || d2 != 0);
+            if d2 > 0 {
+                acc = self.add_cached(f, &acc, &odd[(d2 as usize) / 2]);
+            } else if d2 < 0 {
+                let e = &odd[(d2.unsigned_abs() as usize) / 2];
                 let neg = Cached {
                     x: f.neg(&e.x),
                     y: e.y,
@@ -357,23 +371,16 @@ impl<const N: usize> Edwards<N> {
                 };
                 acc = self.add_cached(f, &acc, &neg);
             }
-        }
-        let mut carry = 0u64;
-        for (i, row) in self.table(f).iter().enumerate() {
-            let (abs, neg, c) = signed_digit(bits_at(u1, i * W, W) + carry);
-            carry = c;
-            if abs != 0 {
-                let entry = &row[(abs - 1) as usize];
-                acc = if neg == 1 {
-                    let n = Niels {
-                        u: f.neg(&entry.u),
-                        v: entry.v,
-                        duv: f.neg(&entry.duv),
-                    };
-                    self.add_niels(f, &acc, &n)
-                } else {
-                    self.add_niels(f, &acc, entry)
+            if d1 > 0 {
+                acc = self.add_niels(f, &acc, &g_odd[(d1 as usize) / 2]);
+            } else if d1 < 0 {
+                let e = &g_odd[(d1.unsigned_abs() as usize) / 2];
+                let neg = Niels {
+                    u: f.neg(&e.u),
+                    v: e.v,
+                    duv: f.neg(&e.duv),
                 };
+                acc = self.add_niels(f, &acc, &neg);
             }
         }
         let zm = f.sub(&acc.z, &acc.y);
