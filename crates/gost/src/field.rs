@@ -155,6 +155,9 @@ pub(crate) fn is_zero_ct<const N: usize>(a: &[u64; N]) -> Choice {
     acc.ct_eq(&0)
 }
 
+/// Low exponent bits handled by windows in the pseudo-Mersenne inversion chain.
+const PM_LOW: usize = 12;
+
 /// Montgomery parameters of one odd modulus.
 #[derive(Debug)]
 pub(crate) struct Modulus<const N: usize> {
@@ -440,7 +443,61 @@ impl<const N: usize> Modulus<N> {
     /// `a⁻¹` by Fermat's little theorem (m prime); `0⁻¹ = 0`. Constant time in `a` (the
     /// exponent is public).
     pub(crate) fn invert(&self, a: &Fe<N>) -> Fe<N> {
-        self.pow_public(a, &self.m_minus_2)
+        match self.pm_c {
+            Some(c) if c + 2 < (1 << PM_LOW) => self.invert_pm(a),
+            _ => self.pow_public(a, &self.m_minus_2),
+        }
+    }
+
+    /// `a` squared `n` times.
+    #[inline]
+    fn square_n(&self, a: &Fe<N>, n: usize) -> Fe<N> {
+        let mut x = *a;
+        for _ in 0..n {
+            x = self.square(&x);
+        }
+        x
+    }
+
+    /// `a^(m−2)` for `m = 2^(64N) − c`, `c + 2 < 2^12`: then `m − 2 = (2^L − 1)·2^12 + low`
+    /// with `L = 64N − 12`, so an addition chain for `a^(2^L − 1)` (about `L` squarings and
+    /// `2·log₂ L` multiplications) and three 4-bit windows for `low` replace the generic
+    /// window's `64N/4` multiplications. The exponent is public; constant time in `a`.
+    fn invert_pm(&self, a: &Fe<N>) -> Fe<N> {
+        let l = 64 * N - PM_LOW;
+        // chain[i] = a^(2^(2^i) − 1).
+        let mut chain = [*a; 10];
+        let mut len = 1;
+        while len < chain.len() && (1usize << len) <= l {
+            let k = 1usize << (len - 1);
+            chain[len] = self.mul(&self.square_n(&chain[len - 1], k), &chain[len - 1]);
+            len += 1;
+        }
+        // a^(2^l − 1) along the binary expansion of l, high to low.
+        let mut acc: Option<Fe<N>> = None;
+        for i in (0..len).rev() {
+            if l & (1 << i) != 0 {
+                acc = Some(match acc {
+                    None => chain[i],
+                    Some(y) => self.mul(&self.square_n(&y, 1 << i), &chain[i]),
+                });
+            }
+        }
+        let mut acc = acc.unwrap_or(*a);
+        let mut table = [self.one(); 16];
+        for i in 1..16 {
+            table[i] = self.mul(&table[i - 1], a);
+        }
+        let low = self.m_minus_2[0] & ((1 << PM_LOW) - 1);
+        for nib in (0..PM_LOW / 4).rev() {
+            acc = self.square_n(&acc, 4);
+            let idx = ((low >> (4 * nib)) & 0xf) as usize;
+            // The exponent is public: skipping a zero nibble and a direct index are fine.
+            if idx != 0 {
+                acc = self.mul(&acc, &table[idx]);
+            }
+        }
+        acc
     }
 
     /// `a⁻¹` for a **public** `a` (variable time: binary extended Euclid, several times faster
@@ -561,6 +618,8 @@ mod tests {
                 assert_eq!(sq, pm.retrieve(&pm.square(&pm.to_mont(&x))));
                 let inv = pm.invert(&pm.to_mont(&x));
                 assert_eq!(pm.retrieve(&pm.mul(&inv, &pm.to_mont(&x))), [1, 0, 0, 0]);
+                // The addition chain equals the generic exponentiation.
+                assert_eq!(inv, pm.pow_public(&pm.to_mont(&x), &pm.m_minus_2));
                 y = x;
                 x = a;
                 x[3] ^= 0xffff_0000_0000_0000;
@@ -571,6 +630,9 @@ mod tests {
             let a = pm.to_mont(&minus1);
             assert_eq!(pm.retrieve(&pm.mul(&a, &a)), [1, 0, 0, 0]);
             assert_eq!(pm.retrieve(&pm.to_mont(&[u64::MAX; 4])), [616, 0, 0, 0]);
+            assert_eq!(pm.invert(&a), a);
+            assert_eq!(pm.invert(&pm.zero()), pm.zero());
+            assert_eq!(pm.invert(&pm.one()), pm.one());
         }
         let m: [u64; 8] = limbs_from_hex(
             "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
@@ -586,6 +648,9 @@ mod tests {
             assert_eq!(a, b);
             let sq = mont.retrieve(&mont.square(&mont.to_mont(&x)));
             assert_eq!(sq, pm.retrieve(&pm.square(&pm.to_mont(&x))));
+            let inv = pm.invert(&pm.to_mont(&x));
+            assert_eq!(inv, pm.pow_public(&pm.to_mont(&x), &pm.m_minus_2));
+            assert_eq!(pm.mul(&inv, &pm.to_mont(&x)), pm.one());
             y = x;
             x = a;
             x[7] |= 0xfff0_0000_0000_0000;
