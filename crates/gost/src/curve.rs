@@ -1004,6 +1004,30 @@ mod tests {
             let (x, y) = c.to_affine(&a).unwrap();
             assert!(c.is_on_curve(&x, &y));
         }
+        // Verification in Edwards form agrees with the Jacobian (Weierstrass) path, including
+        // short scalars and a public point with a non-trivial Z.
+        let p = c.mul_base_ct(&[0x0bad_cafe; N]);
+        for i in 0..12u64 {
+            let mut u1 = k;
+            let mut u2 = c.q.m;
+            u2[0] ^= i.wrapping_mul(0x1234_5678_9abc_def1);
+            u2[N - 1] >>= 1 + (i as u32 % 3);
+            if i % 4 == 1 {
+                u1 = [0; N];
+                u1[0] = i + 1;
+            }
+            if i % 4 == 2 {
+                u2 = [0; N];
+                u2[0] = 3 * i;
+            }
+            let x = c.mul2_vartime_x(&u1, &p, &u2).unwrap();
+            let r = c.q.retrieve(&c.q.to_mont(&x));
+            assert!(c.mul2_vartime_matches_r(&u1, &p, &u2, &r), "{i}");
+            let mut r2 = r;
+            r2[0] ^= 2;
+            assert!(!c.mul2_vartime_matches_r(&u1, &p, &u2, &r2), "{i}");
+            k[0] = k[0].rotate_left(7) ^ i;
+        }
         // d^((p−1)/2) = −1.
         let dpow = f.pow_public(&ed_d(ed), &half);
         assert_eq!(dpow, f.neg(&f.one()));
