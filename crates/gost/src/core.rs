@@ -69,7 +69,8 @@ pub(crate) fn verify<const N: usize>(
     {
         return false;
     }
-    let v = q.invert(e);
+    // e is public (it comes from the digest): the fast variable-time inversion is fine.
+    let v = q.invert_vartime(e);
     let z1 = q.retrieve(&q.mul(&q.to_mont(s), &v));
     let z2 = q.retrieve(&q.neg(&q.mul(&q.to_mont(r), &v)));
     curve.mul2_vartime_matches_r(&z1, pt, &z2, r)

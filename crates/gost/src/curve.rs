@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
+use crate::edwards::Edwards;
 use crate::field::{Fe, Modulus, limbs_from_hex, lt_vartime};
 
 /// A point in projective coordinates `(X : Y : Z)`; the identity is `(0 : 1 : 0)`.
@@ -35,13 +36,15 @@ impl<const N: usize> ConditionallySelectable for Point<N> {
 }
 
 /// Window width of the fixed-base comb for G.
-const W: usize = 6;
+pub(crate) const W: usize = 6;
 /// Entries per window of the signed comb: `1·B … 32·B` (digits are in [−32, 31]).
 const T: usize = 1 << (W - 1);
 /// Window width of the variable-base table (4 bits, for the legacy ladder).
 const W4: usize = 4;
 /// wNAF width for the variable-base part of verification.
 const WNAF: u32 = 5;
+/// wNAF width for G in verification (a table of the 2^(WNAF_G−2) = 128 odd multiples).
+pub(crate) const WNAF_G: u32 = 9;
 
 /// An affine point `(x, y)` in Montgomery form (never the identity).
 #[derive(Clone, Copy, Debug)]
@@ -70,7 +73,7 @@ pub(crate) struct Jac<const N: usize> {
 
 /// Signed recoding of one window value `v ∈ [0, 64]` (6 bits plus the incoming carry):
 /// `(|d|, d < 0, carry out)` with `v = d + 64·carry`, `d ∈ [−32, 31]`. Branch-free.
-fn signed_digit(v: u64) -> (u64, u64, u64) {
+pub(crate) fn signed_digit(v: u64) -> (u64, u64, u64) {
     let carry = (v + 32) >> W;
     let d = (v as i64) - ((carry << W) as i64);
     let neg = ((d >> 63) & 1) as u64;
@@ -79,7 +82,7 @@ fn signed_digit(v: u64) -> (u64, u64, u64) {
 }
 
 /// `w` bits of `k` starting at bit `pos` (public position; little-endian limbs).
-fn bits_at<const N: usize>(k: &[u64; N], pos: usize, w: usize) -> u64 {
+pub(crate) fn bits_at<const N: usize>(k: &[u64; N], pos: usize, w: usize) -> u64 {
     let limb = pos / 64;
     let shift = pos % 64;
     let mut v = k.get(limb).copied().unwrap_or(0) >> shift;
@@ -105,8 +108,12 @@ pub(crate) struct Curve<const N: usize> {
     pub(crate) g: Point<N>,
     /// Cofactor h (#E = h·q).
     pub(crate) cofactor: u32,
-    /// `table[i][j] = j·16^i·G`.
+    /// `table[i][j] = (j+1)·2^(6i)·G` (Weierstrass; not built for the Edwards curves).
     table: OnceLock<Vec<[Affine<N>; T]>>,
+    /// The Edwards form, for the two cofactor-4 curves: their scalar multiplications run there.
+    ed: Option<Edwards<N>>,
+    /// `G, 3G, …, 255G` (affine) for the verification wNAF; built on first use.
+    g_odd: OnceLock<Vec<Affine<N>>>,
 }
 
 /// Hex constants of one curve (big-endian, as in the reference).
@@ -118,6 +125,8 @@ pub(crate) struct CurveHex {
     pub(crate) x: &'static str,
     pub(crate) y: &'static str,
     pub(crate) cofactor: u32,
+    /// `d` of the Edwards form `u² + v² = 1 + d·u²·v²` (the cofactor-4 curves only).
+    pub(crate) edwards_d: Option<&'static str>,
 }
 
 impl<const N: usize> Curve<N> {
@@ -135,6 +144,9 @@ impl<const N: usize> Curve<N> {
         };
         let three = p.add(&p.add(&p.one(), &p.one()), &p.one());
         let a_minus_3 = a == p.neg(&three);
+        let ed = c
+            .edwards_d
+            .map(|d| Edwards::new(&p, p.to_mont(&limbs_from_hex::<N>(d)), &g));
         Self {
             p,
             q,
@@ -145,7 +157,15 @@ impl<const N: usize> Curve<N> {
             g,
             cofactor: c.cofactor,
             table: OnceLock::new(),
+            ed,
+            g_odd: OnceLock::new(),
         }
+    }
+
+    /// The Edwards form, if the curve has one in use.
+    #[cfg(test)]
+    pub(crate) fn edwards(&self) -> Option<&Edwards<N>> {
+        self.ed.as_ref()
     }
 
     /// The identity `(0 : 1 : 0)`.
@@ -329,7 +349,8 @@ impl<const N: usize> Curve<N> {
         }
     }
 
-    /// Converts projective points (none the identity) to affine with one inversion.
+    /// Converts **public** projective points (none the identity) to affine with one
+    /// variable-time inversion (the G table and the verification multiples only).
     fn batch_affine(&self, pts: &[Point<N>]) -> Vec<Affine<N>> {
         let f = &self.p;
         let mut prefix = Vec::with_capacity(pts.len());
@@ -338,7 +359,7 @@ impl<const N: usize> Curve<N> {
             prefix.push(acc);
             acc = f.mul(&acc, &p.z);
         }
-        let mut inv = f.invert(&acc);
+        let mut inv = f.invert_vartime(&acc);
         let mut out = vec![
             Affine {
                 x: f.zero(),
@@ -386,6 +407,15 @@ impl<const N: usize> Curve<N> {
     /// every table entry of a window is read and masked, the sign applied by a constant-time
     /// negation, and a zero digit discarded by a constant-time select.
     pub(crate) fn mul_base_ct(&self, k: &[u64; N]) -> Point<N> {
+        if let Some(ed) = &self.ed {
+            return ed.ext_to_weierstrass(&self.p, &ed.mul_base_ct(&self.p, k));
+        }
+        self.mul_base_ct_weierstrass(k)
+    }
+
+    /// [`Curve::mul_base_ct`] with the Weierstrass comb (every curve; the Edwards curves use
+    /// it only in the tests, as a reference).
+    pub(crate) fn mul_base_ct_weierstrass(&self, k: &[u64; N]) -> Point<N> {
         let table = self.table();
         let mut acc = self.identity();
         let mut carry = 0u64;
@@ -546,8 +576,9 @@ impl<const N: usize> Curve<N> {
         }
     }
 
-    /// `u1·G + u2·P` in Jacobian coordinates, variable time (verification): width-5 wNAF
-    /// for P, the signed comb for G. `None` for the identity.
+    /// `u1·G + u2·P` in Jacobian coordinates, variable time (verification): interleaved
+    /// width-5 wNAF for P and width-9 wNAF for G (odd-multiples table built once). `None` for
+    /// the identity.
     fn mul2_vartime_jac(&self, u1: &[u64; N], pt: &Point<N>, u2: &[u64; N]) -> Option<Jac<N>> {
         // Odd multiples P, 3P, …, 15P.
         let half = 1usize << (WNAF - 2);
@@ -561,30 +592,29 @@ impl<const N: usize> Curve<N> {
             return None;
         }
         let odd = self.batch_affine(&odd);
-        let naf = wnaf(u2, WNAF);
-        let mut acc = self.jac_identity();
-        for d in naf.iter().rev() {
-            acc = self.jac_double(&acc);
-            if *d > 0 {
-                acc = self.jac_add_affine(&acc, &odd[(*d as usize) / 2]);
-            } else if *d < 0 {
-                acc = self.jac_add_affine(
-                    &acc,
-                    &self.neg_affine(&odd[(d.unsigned_abs() as usize) / 2]),
-                );
+        let g_odd = self.g_odd.get_or_init(|| {
+            let two_g = self.double(&self.g);
+            let mut pts = vec![self.g; 1 << (WNAF_G - 2)];
+            for i in 1..pts.len() {
+                pts[i] = self.add(&pts[i - 1], &two_g);
             }
-        }
-        let mut carry = 0u64;
-        for (i, row) in self.table().iter().enumerate() {
-            let (abs, neg, c) = signed_digit(bits_at(u1, i * W, W) + carry);
-            carry = c;
-            if abs != 0 {
-                let entry = &row[(abs - 1) as usize];
-                acc = if neg == 1 {
-                    self.jac_add_affine(&acc, &self.neg_affine(entry))
-                } else {
-                    self.jac_add_affine(&acc, entry)
-                };
+            self.batch_affine(&pts)
+        });
+        let naf2 = wnaf(u2, WNAF);
+        let naf1 = wnaf(u1, WNAF_G);
+        let mut acc = self.jac_identity();
+        for i in (0..naf1.len().max(naf2.len())).rev() {
+            acc = self.jac_double(&acc);
+            for (naf, tab) in [(&naf2, &odd), (&naf1, g_odd)] {
+                let d = naf.get(i).copied().unwrap_or(0);
+                if d > 0 {
+                    acc = self.jac_add_affine(&acc, &tab[(d as usize) / 2]);
+                } else if d < 0 {
+                    acc = self.jac_add_affine(
+                        &acc,
+                        &self.neg_affine(&tab[(d.unsigned_abs() as usize) / 2]),
+                    );
+                }
             }
         }
         if self.jac_is_identity(&acc) {
@@ -616,6 +646,9 @@ impl<const N: usize> Curve<N> {
         u2: &[u64; N],
         r: &[u64; N],
     ) -> bool {
+        if let Some(ed) = &self.ed {
+            return ed.mul2_vartime_matches_r(&self.p, &self.q.m, u1, pt, u2, r);
+        }
         let Some(acc) = self.mul2_vartime_jac(u1, pt, u2) else {
             return false;
         };
@@ -658,7 +691,7 @@ impl<const N: usize> Curve<N> {
 }
 
 /// Width-`w` NAF digits of `k`, least significant first (public scalars only).
-fn wnaf<const N: usize>(k: &[u64; N], w: u32) -> Vec<i32> {
+pub(crate) fn wnaf<const N: usize>(k: &[u64; N], w: u32) -> Vec<i32> {
     let mut limbs = k.to_vec();
     limbs.push(0);
     let mut out = Vec::with_capacity(64 * N + 1);
@@ -720,6 +753,7 @@ pub(crate) mod params {
         x: "0000000000000000000000000000000000000000000000000000000000000002",
         y: "08E2A8A0E65147D4BD6316030E16D19C85C97F0A9CA267122B96ABBCEA7E8FC8",
         cofactor: 1,
+        edwards_d: None,
     };
     const CP_A: CurveHex = CurveHex {
         p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
@@ -729,6 +763,7 @@ pub(crate) mod params {
         x: "0000000000000000000000000000000000000000000000000000000000000001",
         y: "8D91E471E0989CDA27DF505A453F2B7635294F2DDF23E3B122ACC99C9E9F1E14",
         cofactor: 1,
+        edwards_d: None,
     };
     const CP_B: CurveHex = CurveHex {
         p: "8000000000000000000000000000000000000000000000000000000000000C99",
@@ -738,6 +773,7 @@ pub(crate) mod params {
         x: "0000000000000000000000000000000000000000000000000000000000000001",
         y: "3FA8124359F96680B83D1C3EB2C070E5C545C9858D03ECFB744BF8D717717EFC",
         cofactor: 1,
+        edwards_d: None,
     };
     const CP_C: CurveHex = CurveHex {
         p: "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D759B",
@@ -747,6 +783,7 @@ pub(crate) mod params {
         x: "0000000000000000000000000000000000000000000000000000000000000000",
         y: "41ECE55743711A8C3CBF3783CD08C0EE4D4DC440D4641A8F366E550DFDB3BB67",
         cofactor: 1,
+        edwards_d: None,
     };
     const TC26_256A: CurveHex = CurveHex {
         p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
@@ -756,6 +793,7 @@ pub(crate) mod params {
         x: "91E38443A5E82C0D880923425712B2BB658B9196932E02C78B2582FE742DAA28",
         y: "32879423AB1A0375895786C4BB46E9565FDE0B5344766740AF268ADB32322E5C",
         cofactor: 4,
+        edwards_d: Some("0605F6B7C183FA81578BC39CFAD518132B9DF62897009AF7E522C32D6DC7BFFB"),
     };
     const TEST512: CurveHex = CurveHex {
         p: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15DF1D852741AF4704A0458047E80E4546D35B8336FAC224DD81664BBF528BE6373",
@@ -765,6 +803,7 @@ pub(crate) mod params {
         x: "24D19CC64572EE30F396BF6EBBFD7A6C5213B3B3D7057CC825F91093A68CD762FD60611262CD838DC6B60AA7EEE804E28BC849977FAC33B4B530F1B120248A9A",
         y: "2BB312A43BD2CE6E0D020613C857ACDDCFBF061E91E5F2C3F32447C259F39B2C83AB156D77F1496BF7EB3351E1EE4E43DC1A18B91B24640B6DBB92CB1ADD371E",
         cofactor: 1,
+        edwards_d: None,
     };
     const TC26_512A: CurveHex = CurveHex {
         p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
@@ -774,6 +813,7 @@ pub(crate) mod params {
         x: "3",
         y: "7503CFE87A836AE3A61B8816E25450E6CE5E1C93ACF1ABC1778064FDCBEFA921DF1626BE4FD036E93D75E6A50E3A41E98028FE5FC235F5B889A589CB5215F2A4",
         cofactor: 1,
+        edwards_d: None,
     };
     const TC26_512B: CurveHex = CurveHex {
         p: "8000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000006F",
@@ -783,6 +823,7 @@ pub(crate) mod params {
         x: "2",
         y: "1A8F7EDA389B094C2C071E3647A8940F3C123B697578C213BE6DD9E6C8EC7335DCB228FD1EDF4A39152CBCAAF8C0398828041055F94CEEEC7E21340780FE41BD",
         cofactor: 1,
+        edwards_d: None,
     };
     const TC26_512C: CurveHex = CurveHex {
         p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
@@ -792,6 +833,9 @@ pub(crate) mod params {
         x: "E2E31EDFC23DE7BDEBE241CE593EF5DE2295B7A9CBAEF021D385F7074CEA043AA27272A7AE602BF2A7B9033DB9ED3610C6FB85487EAE97AAC5BC7928C1950148",
         y: "F5CE40D95B5EB899ABBCCFF5911CB8577939804D6527378B8C108C3D2090FF9BE18E2D33E3021ED2EF32D85822423B6304F726AA854BAE07D0396E9A9ADDC40F",
         cofactor: 4,
+        edwards_d: Some(
+            "9E4F5D8C017D8D9F13A5CF3CDF5BFE4DAB402D54198E31EBDE28A0621050439CA6B39E0A515C06B304E2CE43E79E369E91A0CFC2BC2A22B4CA302DBB33EE7550",
+        ),
     };
 
     macro_rules! curve_fn {
@@ -876,9 +920,14 @@ mod tests {
         ones[N - 1] >>= 3;
         let mut qm1 = c.q.m;
         qm1[0] -= 1;
-        for s in [ones, qm1, [0x5555_5555_5555_5555; N].map(|x| x >> 2)] {
+        for s in [ones, qm1, [0x5555_5555_5555_5555; N].map(|x| x >> 2), k] {
             assert!(c.eq(&c.mul_base_ct(&s), &c.mul_vartime(&c.g, &s)));
+            // The Edwards comb (cofactor-4 curves) equals the Weierstrass comb.
+            assert!(c.eq(&c.mul_base_ct(&s), &c.mul_base_ct_weierstrass(&s)));
         }
+        // k = 0 gives the identity on every path.
+        assert!(bool::from(c.is_identity(&c.mul_base_ct(&[0; N]))));
+        assert!(c.is_identity_strict(&c.mul_base_ct(&[0; N])));
         // Small scalars, including digits that are zero.
         for small in [1u64, 2, 31, 32, 33, 63, 64, 65, 4096] {
             let mut s = [0u64; N];
@@ -919,6 +968,99 @@ mod tests {
             z: c.g.z,
         };
         assert!(bool::from(c.is_identity(&c.add(&neg, &c.g))));
+    }
+
+    fn check_edwards<const N: usize>(c: &Curve<N>, u_hex: &str, v_hex: &str) {
+        let f = &c.p;
+        let ed = c.edwards().unwrap();
+        // d is a non-square (a = 1 is a square): the Edwards addition is complete.
+        let mut half = f.m;
+        half[0] -= 1;
+        let mut carry = 0;
+        for l in half.iter_mut().rev() {
+            let next = *l & 1;
+            *l = (*l >> 1) | (carry << 63);
+            carry = next;
+        }
+        let (s, t) = ed.s_t();
+        // a = s² − 3t², b = 2t³ − t·s² (RFC 7836 §A).
+        let t2 = f.square(&t);
+        let a = f.sub(&f.square(&s), &f.add(&f.add(&t2, &t2), &t2));
+        assert_eq!(a, c.a);
+        let t3 = f.mul(&t2, &t);
+        let b = f.sub(&f.add(&t3, &t3), &f.mul(&t, &f.square(&s)));
+        assert_eq!(b, c.b);
+        // The generator maps to the reference (u, v).
+        let (u, v) = ed.g_affine(f);
+        assert_eq!(f.retrieve(&u), limbs_from_hex::<N>(u_hex));
+        assert_eq!(f.retrieve(&v), limbs_from_hex::<N>(v_hex));
+        // Random-looking scalars: Edwards comb = Weierstrass comb = ladder.
+        let mut k = c.q.m;
+        for i in 0..20u64 {
+            k[(i as usize) % N] ^= 0x9e37_79b9_7f4a_7c15u64.wrapping_mul(i + 1);
+            k[N - 1] &= u64::MAX >> 3;
+            let a = c.mul_base_ct(&k);
+            assert!(c.eq(&a, &c.mul_base_ct_weierstrass(&k)), "{i}");
+            let (x, y) = c.to_affine(&a).unwrap();
+            assert!(c.is_on_curve(&x, &y));
+        }
+        // Verification in Edwards form agrees with the Jacobian (Weierstrass) path, including
+        // short scalars and a public point with a non-trivial Z.
+        let p = c.mul_base_ct(&[0x0bad_cafe; N]);
+        for i in 0..12u64 {
+            let mut u1 = k;
+            let mut u2 = c.q.m;
+            u2[0] ^= i.wrapping_mul(0x1234_5678_9abc_def1);
+            u2[N - 1] >>= 1 + (i as u32 % 3);
+            if i % 4 == 1 {
+                u1 = [0; N];
+                u1[0] = i + 1;
+            }
+            if i % 4 == 2 {
+                u2 = [0; N];
+                u2[0] = 3 * i;
+            }
+            let x = c.mul2_vartime_x(&u1, &p, &u2).unwrap();
+            let r = c.q.retrieve(&c.q.to_mont(&x));
+            assert!(c.mul2_vartime_matches_r(&u1, &p, &u2, &r), "{i}");
+            let mut r2 = r;
+            r2[0] ^= 2;
+            assert!(!c.mul2_vartime_matches_r(&u1, &p, &u2, &r2), "{i}");
+            k[0] = k[0].rotate_left(7) ^ i;
+        }
+        // d^((p−1)/2) = −1.
+        let dpow = f.pow_public(&ed_d(ed), &half);
+        assert_eq!(dpow, f.neg(&f.one()));
+    }
+
+    fn ed_d<const N: usize>(ed: &Edwards<N>) -> Fe<N> {
+        ed.d()
+    }
+
+    #[test]
+    fn edwards_forms_match_the_reference() {
+        let AnyCurve::C256(c) = curve(GostCurve::Tc26_256A).unwrap() else {
+            panic!()
+        };
+        check_edwards(
+            c,
+            "0D",
+            "60CA1E32AA475B348488C38FAB07649CE7EF8DBE87F22E81F92B2592DBA300E7",
+        );
+        let AnyCurve::C512(c) = curve(GostCurve::Tc26_512C).unwrap() else {
+            panic!()
+        };
+        check_edwards(
+            c,
+            "12",
+            "469AF79D1FB1F5E16B99592B77A01E2A0FDFB0D01794368D9A56117F7B38669522DD4B650CF789EEBF068C5D139732F0905622C04B2BAAE7600303EE73001A3D",
+        );
+        for gc in [GostCurve::CryptoProA, GostCurve::Tc26_512A] {
+            match curve(gc).unwrap() {
+                AnyCurve::C256(c) => assert!(c.edwards().is_none()),
+                AnyCurve::C512(c) => assert!(c.edwards().is_none()),
+            }
+        }
     }
 
     #[test]

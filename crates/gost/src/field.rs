@@ -121,6 +121,15 @@ pub(crate) fn limbs_from_hex<const N: usize>(hex: &str) -> [u64; N] {
     out
 }
 
+/// `x >>= 1` with `top` (0 or 1) shifted in at the most significant bit.
+#[inline(always)]
+fn shr1<const N: usize>(x: &mut [u64; N], top: u64) {
+    for i in 0..N {
+        let hi = if i + 1 < N { x[i + 1] } else { top };
+        x[i] = (x[i] >> 1) | (hi << 63);
+    }
+}
+
 /// `a < b`, variable time (for public values only).
 pub(crate) fn lt_vartime<const N: usize>(a: &[u64; N], b: &[u64; N]) -> bool {
     for i in (0..N).rev() {
@@ -145,6 +154,9 @@ pub(crate) fn is_zero_ct<const N: usize>(a: &[u64; N]) -> Choice {
     }
     acc.ct_eq(&0)
 }
+
+/// Low exponent bits handled by windows in the pseudo-Mersenne inversion chain.
+const PM_LOW: usize = 12;
 
 /// Montgomery parameters of one odd modulus.
 #[derive(Debug)]
@@ -431,7 +443,115 @@ impl<const N: usize> Modulus<N> {
     /// `a⁻¹` by Fermat's little theorem (m prime); `0⁻¹ = 0`. Constant time in `a` (the
     /// exponent is public).
     pub(crate) fn invert(&self, a: &Fe<N>) -> Fe<N> {
-        self.pow_public(a, &self.m_minus_2)
+        match self.pm_c {
+            Some(c) if c + 2 < (1 << PM_LOW) => self.invert_pm(a),
+            _ => self.pow_public(a, &self.m_minus_2),
+        }
+    }
+
+    /// `a` squared `n` times.
+    #[inline]
+    fn square_n(&self, a: &Fe<N>, n: usize) -> Fe<N> {
+        let mut x = *a;
+        for _ in 0..n {
+            x = self.square(&x);
+        }
+        x
+    }
+
+    /// `a^(m−2)` for `m = 2^(64N) − c`, `c + 2 < 2^12`: then `m − 2 = (2^L − 1)·2^12 + low`
+    /// with `L = 64N − 12`, so an addition chain for `a^(2^L − 1)` (about `L` squarings and
+    /// `2·log₂ L` multiplications) and three 4-bit windows for `low` replace the generic
+    /// window's `64N/4` multiplications. The exponent is public; constant time in `a`.
+    fn invert_pm(&self, a: &Fe<N>) -> Fe<N> {
+        let l = 64 * N - PM_LOW;
+        // chain[i] = a^(2^(2^i) − 1).
+        let mut chain = [*a; 10];
+        let mut len = 1;
+        while len < chain.len() && (1usize << len) <= l {
+            let k = 1usize << (len - 1);
+            chain[len] = self.mul(&self.square_n(&chain[len - 1], k), &chain[len - 1]);
+            len += 1;
+        }
+        // a^(2^l − 1) along the binary expansion of l, high to low.
+        let mut acc: Option<Fe<N>> = None;
+        for i in (0..len).rev() {
+            if l & (1 << i) != 0 {
+                acc = Some(match acc {
+                    None => chain[i],
+                    Some(y) => self.mul(&self.square_n(&y, 1 << i), &chain[i]),
+                });
+            }
+        }
+        let mut acc = acc.unwrap_or(*a);
+        let mut table = [self.one(); 16];
+        for i in 1..16 {
+            table[i] = self.mul(&table[i - 1], a);
+        }
+        let low = self.m_minus_2[0] & ((1 << PM_LOW) - 1);
+        for nib in (0..PM_LOW / 4).rev() {
+            acc = self.square_n(&acc, 4);
+            let idx = ((low >> (4 * nib)) & 0xf) as usize;
+            // The exponent is public: skipping a zero nibble and a direct index are fine.
+            if idx != 0 {
+                acc = self.mul(&acc, &table[idx]);
+            }
+        }
+        acc
+    }
+
+    /// `a⁻¹` for a **public** `a` (variable time: binary extended Euclid, several times faster
+    /// than [`Modulus::invert`]); `0⁻¹ = 0`. Needs `m` odd (every modulus here is an odd
+    /// prime). For verification only, never for secret values.
+    pub(crate) fn invert_vartime(&self, a: &Fe<N>) -> Fe<N> {
+        let mut u = self.retrieve(a);
+        if u.iter().all(|l| *l == 0) {
+            return self.zero();
+        }
+        let mut v = self.m;
+        let mut one = [0u64; N];
+        one[0] = 1;
+        // Invariants: x1·a ≡ u, x2·a ≡ v (mod m); x1, x2 in [0, m).
+        let mut x1 = one;
+        let mut x2 = [0u64; N];
+        loop {
+            while u[0] & 1 == 0 {
+                shr1(&mut u, 0);
+                self.half_vartime(&mut x1);
+            }
+            while v[0] & 1 == 0 {
+                shr1(&mut v, 0);
+                self.half_vartime(&mut x2);
+            }
+            if u == one {
+                return self.to_mont(&x1);
+            }
+            if v == one {
+                return self.to_mont(&x2);
+            }
+            if lt_vartime(&u, &v) {
+                v = sub_limbs(&v, &u).0;
+                x2 = self.sub(&Fe(x2), &Fe(x1)).0;
+            } else {
+                u = sub_limbs(&u, &v).0;
+                x1 = self.sub(&Fe(x1), &Fe(x2)).0;
+            }
+        }
+    }
+
+    /// `x/2 mod m` for `x < m` (variable time).
+    fn half_vartime(&self, x: &mut [u64; N]) {
+        if x[0] & 1 == 0 {
+            shr1(x, 0);
+        } else {
+            let mut carry = 0u64;
+            for i in 0..N {
+                let (s, c) = adc(x[i], self.m[i], carry);
+                x[i] = s;
+                carry = c;
+            }
+            shr1(x, carry);
+        }
     }
 
     /// `a^e` for a public exponent, 4-bit fixed window; constant time in `a`.
@@ -498,6 +618,8 @@ mod tests {
                 assert_eq!(sq, pm.retrieve(&pm.square(&pm.to_mont(&x))));
                 let inv = pm.invert(&pm.to_mont(&x));
                 assert_eq!(pm.retrieve(&pm.mul(&inv, &pm.to_mont(&x))), [1, 0, 0, 0]);
+                // The addition chain equals the generic exponentiation.
+                assert_eq!(inv, pm.pow_public(&pm.to_mont(&x), &pm.m_minus_2));
                 y = x;
                 x = a;
                 x[3] ^= 0xffff_0000_0000_0000;
@@ -508,6 +630,9 @@ mod tests {
             let a = pm.to_mont(&minus1);
             assert_eq!(pm.retrieve(&pm.mul(&a, &a)), [1, 0, 0, 0]);
             assert_eq!(pm.retrieve(&pm.to_mont(&[u64::MAX; 4])), [616, 0, 0, 0]);
+            assert_eq!(pm.invert(&a), a);
+            assert_eq!(pm.invert(&pm.zero()), pm.zero());
+            assert_eq!(pm.invert(&pm.one()), pm.one());
         }
         let m: [u64; 8] = limbs_from_hex(
             "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
@@ -523,10 +648,60 @@ mod tests {
             assert_eq!(a, b);
             let sq = mont.retrieve(&mont.square(&mont.to_mont(&x)));
             assert_eq!(sq, pm.retrieve(&pm.square(&pm.to_mont(&x))));
+            let inv = pm.invert(&pm.to_mont(&x));
+            assert_eq!(inv, pm.pow_public(&pm.to_mont(&x), &pm.m_minus_2));
+            assert_eq!(pm.mul(&inv, &pm.to_mont(&x)), pm.one());
             y = x;
             x = a;
             x[7] |= 0xfff0_0000_0000_0000;
         }
+    }
+
+    fn check_invert_vartime<const N: usize>(hex: &str) {
+        let m: [u64; N] = limbs_from_hex(hex);
+        for f in [Modulus::new(m), Modulus::new_field(m)] {
+            assert_eq!(f.invert_vartime(&f.zero()), f.zero());
+            let mut minus1 = m;
+            minus1[0] -= 1;
+            let mut x = [0x0123_4567_89ab_cdefu64; N];
+            x[N - 1] >>= 2;
+            let mut edge = vec![[0u64; N], minus1, [u64::MAX; N]];
+            edge[0][0] = 1;
+            let mut two = [0u64; N];
+            two[0] = 2;
+            edge.push(two);
+            for i in 0..100 {
+                let a = f.to_mont(edge.get(i).unwrap_or(&x));
+                let inv = f.invert_vartime(&a);
+                assert_eq!(inv, f.invert(&a), "{hex} {i}");
+                assert_eq!(f.mul(&inv, &a), f.one());
+                x = f.retrieve(&f.add(&f.square(&f.to_mont(&x)), &f.one()));
+            }
+        }
+    }
+
+    #[test]
+    fn invert_vartime_matches_fermat() {
+        // Near 2^256 and 2^512 (carry out of x + m), a 255-bit q, a generic 256-bit p, a
+        // 510-bit q.
+        check_invert_vartime::<4>(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
+        );
+        check_invert_vartime::<4>(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893",
+        );
+        check_invert_vartime::<4>(
+            "400000000000000000000000000000000FD8CDDFC87B6635C115AF556C360C67",
+        );
+        check_invert_vartime::<4>(
+            "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D759B",
+        );
+        check_invert_vartime::<8>(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
+        );
+        check_invert_vartime::<8>(
+            "3FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC98CDBA46506AB004C33A9FF5147502CC8EDA9E7A769A12694623CEF47F023ED",
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //!   precomputed Streebog digests; SPKI and PKCS#8 in the forms OpenSSL's gost engine reads and
 //!   writes; the RustCrypto `signature`, `spki` and `pkcs8` traits.
 //! * All 14 parameter-set OIDs of [`token_core::GostParamSet`] on the 9 distinct curves,
-//!   including the twisted-Edwards TC26-256-A and TC26-512-C (handled in Weierstrass form) and
-//!   the two test curves of the standard.
+//!   including the twisted-Edwards TC26-256-A and TC26-512-C (keys and points in Weierstrass
+//!   form, scalar multiplications in Edwards form) and the two test curves of the standard.
 //!
 //! # Conventions (see the project reference, §0)
 //!
@@ -35,11 +35,16 @@
 //!
 //! Field elements live in `[u64; 4]` / `[u64; 8]`: Montgomery form in general, plain form with
 //! a `2^(64N) ≡ c` reduction for the pseudo-Mersenne primes `2^256 − 617` (CryptoPro-A =
-//! TC26-256-B, TC26-256-A) and `2^512 − 569` (TC26-512-A, -C). Signing uses a signed 6-bit
-//! comb over precomputed affine multiples of G (built lazily per curve, ~90 KiB for 256-bit
-//! curves, ~350 KiB for 512-bit ones) and the complete formulas of Renes–Costello–Batina;
-//! verification uses Jacobian coordinates, a width-5 wNAF for the public key and the same
-//! comb for G.
+//! TC26-256-B, TC26-256-A) and `2^512 − 569` (TC26-512-A, -C), whose constant-time inversion
+//! uses an addition chain. Signing uses a signed 6-bit comb over precomputed affine multiples of
+//! G (built lazily per curve, ~90 KiB for 256-bit curves, ~350 KiB for 512-bit ones; half as
+//! much again for the Edwards tables) and the complete formulas of Renes–Costello–Batina; the
+//! cofactor-4 curves TC26-256-A and TC26-512-C run their scalar multiplications on the
+//! equivalent Edwards curve `u² + v² = 1 + d·u²·v²` (RFC 7836), where the extended-coordinate
+//! formulas of Hisil–Wong–Carter–Dawson are complete and about half the cost. Verification uses
+//! Jacobian (or extended Edwards) coordinates, a width-5 wNAF for the public key interleaved
+//! with a width-9 wNAF over 128 precomputed odd multiples of G, a variable-time inversion for
+//! `e⁻¹ mod q`, and compares `r` without converting the result to affine.
 //!
 //! ```
 //! use gost::{SigningKey, VerifyingKey, NonceMode};
@@ -61,6 +66,7 @@
 
 mod core;
 mod curve;
+mod edwards;
 mod field;
 mod hash;
 mod keys;
