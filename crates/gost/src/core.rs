@@ -112,8 +112,14 @@ pub(crate) fn validate_point<const N: usize>(
     };
     // For cofactor-1 curves every affine point has order q; check q·P = O anyway where it
     // matters (cofactor 4: reject small-order and mixed-order points).
-    if curve.cofactor != 1 && !curve.is_identity_strict(&curve.mul_vartime(&pt, &curve.q.m)) {
-        return Err("point is not in the prime-order subgroup");
+    if curve.cofactor != 1 {
+        let in_subgroup = match curve.edwards() {
+            Some(ed) => ed.in_subgroup_vartime(&curve.p, &curve.q.m, &pt),
+            None => curve.is_identity_strict(&curve.mul_vartime(&pt, &curve.q.m)),
+        };
+        if !in_subgroup {
+            return Err("point is not in the prime-order subgroup");
+        }
     }
     Ok(pt)
 }

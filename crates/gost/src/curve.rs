@@ -163,7 +163,6 @@ impl<const N: usize> Curve<N> {
     }
 
     /// The Edwards form, if the curve has one in use.
-    #[cfg(test)]
     pub(crate) fn edwards(&self) -> Option<&Edwards<N>> {
         self.ed.as_ref()
     }

@@ -230,7 +230,7 @@ fn spki_and_pkcs8_truncation_and_garbage() {
 }
 
 #[test]
-fn pkcs8_accepts_the_three_private_key_forms() {
+fn pkcs8_accepts_the_four_private_key_forms() {
     use der::Encode;
     use der::asn1::{OctetString, UintRef};
     let set = GostParamSet::Tc26_256A;
@@ -248,14 +248,17 @@ fn pkcs8_accepts_the_three_private_key_forms() {
         let back = SigningKey::from_pkcs8_der(&der).unwrap();
         assert_eq!(*back.to_le_bytes(), *le);
     }
-    // A 64-byte "masked" CryptoPro key is refused as unsupported.
-    let masked = [le.to_vec(), vec![1u8; 32]].concat();
-    let octets = der::asn1::OctetStringRef::new(&masked).unwrap();
-    let alt = pkcs8::PrivateKeyInfoRef::new(info.algorithm, octets);
-    assert!(matches!(
-        SigningKey::from_pkcs8_der(&alt.to_der().unwrap()),
-        Err(Error::Unsupported { .. })
-    ));
+    // A 64-byte CryptoPro masked key: key ‖ mask, d = key · mask mod q. With mask = 1 it is
+    // the key itself; with another mask, another key (never an error, never the same key).
+    let mut one = vec![0u8; 32];
+    one[0] = 1;
+    for (mask, same) in [(one, true), (vec![1u8; 32], false)] {
+        let masked = [le.to_vec(), mask].concat();
+        let octets = der::asn1::OctetStringRef::new(&masked).unwrap();
+        let alt = pkcs8::PrivateKeyInfoRef::new(info.algorithm, octets);
+        let back = SigningKey::from_pkcs8_der(&alt.to_der().unwrap()).unwrap();
+        assert_eq!(*back.to_le_bytes() == *le, same);
+    }
 }
 
 #[test]
