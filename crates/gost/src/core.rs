@@ -112,7 +112,7 @@ pub(crate) fn validate_point<const N: usize>(
     };
     // For cofactor-1 curves every affine point has order q; check q·P = O anyway where it
     // matters (cofactor 4: reject small-order and mixed-order points).
-    if curve.cofactor != 1 {
+    if curve.cofactor != 1 && !subgroup_cache::contains(curve.p.m.as_slice(), x, y) {
         let in_subgroup = match curve.edwards() {
             Some(ed) => ed.in_subgroup_vartime(&curve.p, &curve.q.m, &pt),
             None => curve.is_identity_strict(&curve.mul_vartime(&pt, &curve.q.m)),
@@ -120,8 +120,47 @@ pub(crate) fn validate_point<const N: usize>(
         if !in_subgroup {
             return Err("point is not in the prime-order subgroup");
         }
+        subgroup_cache::insert(curve.p.m.as_slice(), x, y);
     }
     Ok(pt)
+}
+
+/// Public keys on the cofactor-4 curves that passed the `q·Q = O` check, so that a server
+/// verifying many documents of the same signers (CMS, certificates) pays that scalar
+/// multiplication once per key rather than once per document. Public data only; a small FIFO
+/// of the most recent keys, keyed by the field prime and both coordinates (exact match).
+mod subgroup_cache {
+    use std::collections::VecDeque;
+    use std::sync::{Mutex, PoisonError};
+
+    /// How many validated keys are remembered.
+    const CAPACITY: usize = 64;
+
+    static KEYS: Mutex<VecDeque<Vec<u64>>> = Mutex::new(VecDeque::new());
+
+    fn entry(p: &[u64], x: &[u64], y: &[u64]) -> Vec<u64> {
+        [p, x, y].concat()
+    }
+
+    pub(super) fn contains(p: &[u64], x: &[u64], y: &[u64]) -> bool {
+        let e = entry(p, x, y);
+        KEYS.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|k| *k == e)
+    }
+
+    pub(super) fn insert(p: &[u64], x: &[u64], y: &[u64]) {
+        let e = entry(p, x, y);
+        let mut keys = KEYS.lock().unwrap_or_else(PoisonError::into_inner);
+        if keys.iter().any(|k| *k == e) {
+            return;
+        }
+        if keys.len() == CAPACITY {
+            let _ = keys.pop_front();
+        }
+        keys.push_back(e);
+    }
 }
 
 type HmacStreebog = Hmac<Streebog512>;
