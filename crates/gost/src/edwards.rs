@@ -320,6 +320,36 @@ impl<const N: usize> Edwards<N> {
         acc
     }
 
+    /// `P, 3P, …, 15P` (the width-5 wNAF digits' multiples), projective, no inversion.
+    fn odd_multiples(&self, f: &Modulus<N>, p: &Ext<N>) -> Vec<Cached<N>> {
+        let half = 1usize << (WNAF - 2);
+        let two_p = self.cached(f, &Self::double(f, p, true));
+        let mut odd = Vec::with_capacity(half);
+        let mut cur = *p;
+        odd.push(self.cached(f, &cur));
+        for _ in 1..half {
+            cur = self.add_cached(f, &cur, &two_p);
+            odd.push(self.cached(f, &cur));
+        }
+        odd
+    }
+
+    /// `acc + d·P` for a nonzero odd wNAF digit `d`, `odd` from [`Self::odd_multiples`]
+    /// (variable time: public digits only).
+    fn add_digit(&self, f: &Modulus<N>, acc: &Ext<N>, odd: &[Cached<N>], d: i32) -> Ext<N> {
+        let e = &odd[(d.unsigned_abs() as usize) / 2];
+        if d > 0 {
+            return self.add_cached(f, acc, e);
+        }
+        let neg = Cached {
+            x: f.neg(&e.x),
+            y: e.y,
+            z: e.z,
+            dt: f.neg(&e.dt),
+        };
+        self.add_cached(f, acc, &neg)
+    }
+
     /// Whether the affine Weierstrass point `pt` (`Z = 1`, already checked to be on the curve)
     /// lies in the order-`q` subgroup, i.e. `q·pt = O`, variable time (public keys only): the
     /// point is mapped to Edwards form and multiplied there with a width-5 wNAF and the complete
@@ -337,32 +367,13 @@ impl<const N: usize> Edwards<N> {
         if pt.y == f.zero() || f.add(&w, &f.mul(&self.s, &pt.z)) == f.zero() {
             return false;
         }
-        let p = self.weierstrass_to_ext(f, pt);
-        let half = 1usize << (WNAF - 2);
-        let two_p = self.cached(f, &Self::double(f, &p, true));
-        let mut odd = Vec::with_capacity(half);
-        let mut cur = p;
-        odd.push(self.cached(f, &cur));
-        for _ in 1..half {
-            cur = self.add_cached(f, &cur, &two_p);
-            odd.push(self.cached(f, &cur));
-        }
+        let odd = self.odd_multiples(f, &self.weierstrass_to_ext(f, pt));
         let naf = wnaf(q_m, WNAF);
         let mut acc = Self::identity(f);
-        for i in (0..naf.len()).rev() {
-            let d = naf[i];
+        for &d in naf.iter().rev() {
             acc = Self::double(f, &acc, d != 0);
-            if d > 0 {
-                acc = self.add_cached(f, &acc, &odd[(d as usize) / 2]);
-            } else if d < 0 {
-                let e = &odd[(d.unsigned_abs() as usize) / 2];
-                let neg = Cached {
-                    x: f.neg(&e.x),
-                    y: e.y,
-                    z: e.z,
-                    dt: f.neg(&e.dt),
-                };
-                acc = self.add_cached(f, &acc, &neg);
+            if d != 0 {
+                acc = self.add_digit(f, &acc, &odd, d);
             }
         }
         // The identity (0 : 1 : 1): X = 0 and Y = Z (Z ≠ 0 with complete formulas).
@@ -382,17 +393,7 @@ impl<const N: usize> Edwards<N> {
         u2: &[u64; N],
         r: &[u64; N],
     ) -> bool {
-        let p = self.weierstrass_to_ext(f, pt);
-        // Odd multiples P, 3P, …, 15P (projective, no inversion).
-        let half = 1usize << (WNAF - 2);
-        let two_p = self.cached(f, &Self::double(f, &p, true));
-        let mut odd = Vec::with_capacity(half);
-        let mut cur = p;
-        odd.push(self.cached(f, &cur));
-        for _ in 1..half {
-            cur = self.add_cached(f, &cur, &two_p);
-            odd.push(self.cached(f, &cur));
-        }
+        let odd = self.odd_multiples(f, &self.weierstrass_to_ext(f, pt));
         let g_odd = self.g_odd.get_or_init(|| {
             let two_g = self.cached(f, &Self::double(f, &self.g, true));
             let mut pts = vec![self.g; 1 << (WNAF_G - 2)];
@@ -408,17 +409,8 @@ impl<const N: usize> Edwards<N> {
             let d2 = naf2.get(i).copied().unwrap_or(0);
             let d1 = naf1.get(i).copied().unwrap_or(0);
             acc = Self::double(f, &acc, d1 != 0 || d2 != 0);
-            if d2 > 0 {
-                acc = self.add_cached(f, &acc, &odd[(d2 as usize) / 2]);
-            } else if d2 < 0 {
-                let e = &odd[(d2.unsigned_abs() as usize) / 2];
-                let neg = Cached {
-                    x: f.neg(&e.x),
-                    y: e.y,
-                    z: e.z,
-                    dt: f.neg(&e.dt),
-                };
-                acc = self.add_cached(f, &acc, &neg);
+            if d2 != 0 {
+                acc = self.add_digit(f, &acc, &odd, d2);
             }
             if d1 > 0 {
                 acc = self.add_niels(f, &acc, &g_odd[(d1 as usize) / 2]);
