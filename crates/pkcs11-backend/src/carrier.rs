@@ -101,6 +101,34 @@ fn token_session_limit(t: &TokenInfo) -> Option<usize> {
     }
 }
 
+/// The safe templates for a generated key pair (token objects, the private key sensitive
+/// and non-extractable unless asked, one CKA_ID and label on both halves); `public_extra`
+/// carries what the mechanism needs (modulus size, curve).
+fn keygen_templates<const K: usize>(
+    spec: &NewContainer,
+    id: &[u8],
+    label: Vec<u8>,
+    public_extra: [Attribute; K],
+) -> (Vec<Attribute>, Vec<Attribute>) {
+    let mut public = vec![
+        Attribute::Token(true),
+        Attribute::Private(false),
+        Attribute::Verify(true),
+    ];
+    public.extend(public_extra);
+    public.extend([Attribute::Id(id.to_vec()), Attribute::Label(label.clone())]);
+    let private = vec![
+        Attribute::Token(true),
+        Attribute::Private(true),
+        Attribute::Sensitive(true),
+        Attribute::Extractable(spec.extractable),
+        Attribute::Sign(true),
+        Attribute::Id(id.to_vec()),
+        Attribute::Label(label),
+    ];
+    (public, private)
+}
+
 /// `CKA_LABEL` bytes of an object template: the label's UTF-8.
 fn label_bytes(s: &str) -> Vec<u8> {
     s.as_bytes().to_vec()
@@ -724,24 +752,15 @@ impl Pkcs11Carrier {
                         what: format!("RSA {bits}"),
                     });
                 }
-                let public = [
-                    Attribute::Token(true),
-                    Attribute::Private(false),
-                    Attribute::Verify(true),
-                    Attribute::ModulusBits(Ulong::from(CK_ULONG::from(bits))),
-                    Attribute::PublicExponent(vec![0x01, 0x00, 0x01]),
-                    Attribute::Id(temp_id.to_vec()),
-                    Attribute::Label(label.clone()),
-                ];
-                let private = [
-                    Attribute::Token(true),
-                    Attribute::Private(true),
-                    Attribute::Sensitive(true),
-                    Attribute::Extractable(spec.extractable),
-                    Attribute::Sign(true),
-                    Attribute::Id(temp_id.to_vec()),
-                    Attribute::Label(label),
-                ];
+                let (public, private) = keygen_templates(
+                    spec,
+                    temp_id,
+                    label,
+                    [
+                        Attribute::ModulusBits(Ulong::from(CK_ULONG::from(bits))),
+                        Attribute::PublicExponent(vec![0x01, 0x00, 0x01]),
+                    ],
+                );
                 s.generate_key_pair(&Mechanism::RsaPkcsKeyPairGen, &public, &private)
                     .map_err(ck("C_GenerateKeyPair"))
             }
@@ -810,23 +829,8 @@ impl Pkcs11Carrier {
                     .oid()
                     .to_der()
                     .map_err(|e| Error::malformed_der("OID", e))?;
-                let public = [
-                    Attribute::Token(true),
-                    Attribute::Private(false),
-                    Attribute::Verify(true),
-                    Attribute::EcParams(params),
-                    Attribute::Id(temp_id.to_vec()),
-                    Attribute::Label(label.clone()),
-                ];
-                let private = [
-                    Attribute::Token(true),
-                    Attribute::Private(true),
-                    Attribute::Sensitive(true),
-                    Attribute::Extractable(spec.extractable),
-                    Attribute::Sign(true),
-                    Attribute::Id(temp_id.to_vec()),
-                    Attribute::Label(label),
-                ];
+                let (public, private) =
+                    keygen_templates(spec, temp_id, label, [Attribute::EcParams(params)]);
                 s.generate_key_pair(&Mechanism::EccKeyPairGen, &public, &private)
                     .map_err(ck("C_GenerateKeyPair"))
             }
