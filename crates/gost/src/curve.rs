@@ -352,29 +352,14 @@ impl<const N: usize> Curve<N> {
     /// variable-time inversion (the G table and the verification multiples only).
     fn batch_affine(&self, pts: &[Point<N>]) -> Vec<Affine<N>> {
         let f = &self.p;
-        let mut prefix = Vec::with_capacity(pts.len());
-        let mut acc = f.one();
-        for p in pts {
-            prefix.push(acc);
-            acc = f.mul(&acc, &p.z);
-        }
-        let mut inv = f.invert_vartime(&acc);
-        let mut out = vec![
-            Affine {
-                x: f.zero(),
-                y: f.zero()
-            };
-            pts.len()
-        ];
-        for i in (0..pts.len()).rev() {
-            let zi = f.mul(&inv, &prefix[i]);
-            inv = f.mul(&inv, &pts[i].z);
-            out[i] = Affine {
-                x: f.mul(&pts[i].x, &zi),
-                y: f.mul(&pts[i].y, &zi),
-            };
-        }
-        out
+        let zs: Vec<Fe<N>> = pts.iter().map(|p| p.z).collect();
+        pts.iter()
+            .zip(f.batch_invert_vartime(&zs))
+            .map(|(p, zi)| Affine {
+                x: f.mul(&p.x, &zi),
+                y: f.mul(&p.y, &zi),
+            })
+            .collect()
     }
 
     /// The fixed-base signed comb for G, built on first use: `table[i][j] = (j+1)·2^(6i)·G`

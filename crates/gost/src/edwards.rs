@@ -231,33 +231,19 @@ impl<const N: usize> Edwards<N> {
     /// Affine forms of the **public** `pts` (none with Z = 0, which complete formulas never
     /// produce) with one variable-time inversion (the G table only).
     fn batch_niels(&self, f: &Modulus<N>, pts: &[Ext<N>]) -> Vec<Niels<N>> {
-        let mut prefix = Vec::with_capacity(pts.len());
-        let mut acc = f.one();
-        for p in pts {
-            prefix.push(acc);
-            acc = f.mul(&acc, &p.z);
-        }
-        let mut inv = f.invert_vartime(&acc);
-        let mut out = vec![
-            Niels {
-                u: f.zero(),
-                v: f.one(),
-                duv: f.zero(),
-            };
-            pts.len()
-        ];
-        for i in (0..pts.len()).rev() {
-            let zi = f.mul(&inv, &prefix[i]);
-            inv = f.mul(&inv, &pts[i].z);
-            let u = f.mul(&pts[i].x, &zi);
-            let v = f.mul(&pts[i].y, &zi);
-            out[i] = Niels {
-                u,
-                v,
-                duv: f.mul(&self.d, &f.mul(&u, &v)),
-            };
-        }
-        out
+        let zs: Vec<Fe<N>> = pts.iter().map(|p| p.z).collect();
+        pts.iter()
+            .zip(f.batch_invert_vartime(&zs))
+            .map(|(p, zi)| {
+                let u = f.mul(&p.x, &zi);
+                let v = f.mul(&p.y, &zi);
+                Niels {
+                    u,
+                    v,
+                    duv: f.mul(&self.d, &f.mul(&u, &v)),
+                }
+            })
+            .collect()
     }
 
     /// The signed comb for G, built on first use.
