@@ -499,6 +499,7 @@ impl<const N: usize> Modulus<N> {
         }
         acc
     }
+
     /// `z⁻¹` for every **public** `z` (none zero) with one variable-time inversion
     /// (Montgomery's batch trick: 3 multiplications per element).
     pub(crate) fn batch_invert_vartime(&self, zs: &[Fe<N>]) -> Vec<Fe<N>> {
