@@ -251,6 +251,29 @@ impl EcCurve {
         Self::ALL.into_iter().find(|c| c.oid() == *oid)
     }
 
+    /// The curve named by the parameters of an id-ecPublicKey AlgorithmIdentifier (RFC 5480
+    /// `namedCurve`, the same in SPKI and PKCS#8), for error messages about `what`. Missing
+    /// parameters are [`crate::Error::Malformed`]; explicit curve parameters and curves not
+    /// listed here are [`crate::Error::Unsupported`].
+    pub fn from_parameters(
+        params: Option<der::AnyRef<'_>>,
+        what: &'static str,
+    ) -> crate::Result<Self> {
+        let oid = params
+            .ok_or_else(|| crate::Error::Malformed {
+                what,
+                at: None,
+                reason: "EC key without curve parameters".into(),
+            })?
+            .decode_as::<ObjectIdentifier>()
+            .map_err(|_| crate::Error::Unsupported {
+                what: "EC key with explicit (not named) curve parameters".into(),
+            })?;
+        Self::from_oid(&oid).ok_or_else(|| crate::Error::Unsupported {
+            what: format!("elliptic curve {oid}"),
+        })
+    }
+
     /// Length in bytes of one coordinate, of the scalar and of `r` or `s`.
     pub const fn coordinate_len(self) -> usize {
         match self {

@@ -251,22 +251,10 @@ fn algorithm_of(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyAlgorithm> {
 /// uncompressed (`04 ‖ X ‖ Y`) or compressed (`02|03 ‖ X`) point of the curve's size. The
 /// point is not checked to lie on the curve here.
 fn ec_algorithm(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyAlgorithm> {
-    let curve_oid = spki
-        .algorithm
-        .parameters
-        .as_ref()
-        .ok_or_else(|| Error::Malformed {
-            what: "public key",
-            at: None,
-            reason: "EC key without curve parameters".into(),
-        })?
-        .decode_as::<ObjectIdentifier>()
-        .map_err(|_| Error::Unsupported {
-            what: "EC key with explicit (not named) curve parameters".into(),
-        })?;
-    let curve = EcCurve::from_oid(&curve_oid).ok_or_else(|| Error::Unsupported {
-        what: format!("elliptic curve {curve_oid}"),
-    })?;
+    let curve = EcCurve::from_parameters(
+        spki.algorithm.parameters.as_ref().map(der::AnyRef::from),
+        "public key",
+    )?;
     let point = spki.subject_public_key.raw_bytes();
     let l = curve.coordinate_len();
     let fits = match point.first() {

@@ -119,19 +119,8 @@ pub(super) fn key_objects(pkcs8_der: &[u8]) -> Result<KeyObjects> {
         return gost_key(pkcs8_der);
     }
     if alg == oid::EC_PUBLIC_KEY {
-        let curve_oid = info
-            .algorithm
-            .parameters
-            .ok_or_else(|| Error::Malformed {
-                what: "private key",
-                at: None,
-                reason: "EC key without curve parameters".into(),
-            })?
-            .decode_as::<ObjectIdentifier>()
-            .map_err(|_| Error::Unsupported {
-                what: "EC key with explicit (not named) curve parameters".into(),
-            })?;
-        return ec(curve_oid, info.private_key.as_bytes());
+        let curve = EcCurve::from_parameters(info.algorithm.parameters, "private key")?;
+        return ec(curve, info.private_key.as_bytes());
     }
     Err(Error::Unsupported {
         what: format!("importing a private key of algorithm {alg}"),
@@ -170,10 +159,8 @@ fn rsa(private_key: &[u8]) -> Result<KeyObjects> {
     })
 }
 
-fn ec(curve_oid: ObjectIdentifier, private_key: &[u8]) -> Result<KeyObjects> {
-    let curve = EcCurve::from_oid(&curve_oid).ok_or_else(|| Error::Unsupported {
-        what: format!("elliptic curve {curve_oid}"),
-    })?;
+fn ec(curve: EcCurve, private_key: &[u8]) -> Result<KeyObjects> {
+    let curve_oid = curve.oid();
     let k = EcPrivateKeyRef::from_der(private_key).map_err(malformed)?;
     if k.version != 1 {
         return Err(Error::Malformed {
