@@ -339,8 +339,8 @@ impl CertificateInfo {
             .map_err(|e| Error::malformed_der("key usage extension", e))?
             .map(|(_, ku)| KeyUsageFlags::from(ku));
         Ok(Self {
-            subject: tbs.subject().to_string(),
-            issuer: tbs.issuer().to_string(),
+            subject: crate::dn::name_to_string(tbs.subject()),
+            issuer: crate::dn::name_to_string(tbs.issuer()),
             serial: tbs.serial_number().as_bytes().to_vec(),
             not_before: tbs.validity().not_before.to_system_time(),
             not_after: tbs.validity().not_after.to_system_time(),

@@ -45,6 +45,7 @@ mod algorithm;
 mod backend;
 mod carrier;
 mod container;
+mod dn;
 mod error;
 pub mod oid;
 mod paper;
