@@ -40,8 +40,30 @@ fn value(field: &'static str, kind: Kind, text: &str) -> Result<Any> {
     }
 }
 
-/// Builds a [`Name`] from `(field name, OID, encoding, text)` entries, one attribute per RDN,
-/// in the order given.
+/// One subject attribute: the field name errors use, its OID and its string type.
+struct Attribute(&'static str, ObjectIdentifier, Kind);
+
+const C: Attribute = Attribute("C", oid::AT_COUNTRY_NAME, Kind::Printable);
+const ST: Attribute = Attribute("ST", oid::AT_STATE_OR_PROVINCE_NAME, Kind::Utf8);
+const L: Attribute = Attribute("L", oid::AT_LOCALITY_NAME, Kind::Utf8);
+const STREET: Attribute = Attribute("street", oid::AT_STREET_ADDRESS, Kind::Utf8);
+const O: Attribute = Attribute("O", oid::AT_ORGANIZATION_NAME, Kind::Utf8);
+const OU: Attribute = Attribute("OU", oid::AT_ORGANIZATIONAL_UNIT_NAME, Kind::Utf8);
+const T: Attribute = Attribute("T", oid::AT_TITLE, Kind::Utf8);
+const SN: Attribute = Attribute("SN", oid::AT_SURNAME, Kind::Utf8);
+const GN: Attribute = Attribute("GN", oid::AT_GIVEN_NAME, Kind::Utf8);
+const CN: Attribute = Attribute("CN", oid::AT_COMMON_NAME, Kind::Utf8);
+const E: Attribute = Attribute("E", oid::AT_EMAIL_ADDRESS, Kind::Ia5);
+const INN: Attribute = Attribute("INN", oid::INN, Kind::Numeric);
+const INNLE: Attribute = Attribute("INNLE", oid::INNLE, Kind::Numeric);
+const OGRN: Attribute = Attribute("OGRN", oid::OGRN, Kind::Numeric);
+const OGRNIP: Attribute = Attribute("OGRNIP", oid::OGRNIP, Kind::Numeric);
+const SNILS: Attribute = Attribute("SNILS", oid::SNILS, Kind::Numeric);
+const SERIAL_NUMBER: Attribute = Attribute("SERIALNUMBER", oid::AT_SERIAL_NUMBER, Kind::Printable);
+/// `OU` as the Kazakh profile writes it (`BIN…`, PrintableString).
+const OU_BIN: Attribute = Attribute("OU", oid::AT_ORGANIZATIONAL_UNIT_NAME, Kind::Printable);
+
+/// Builds a [`Name`] from attribute entries, one attribute per RDN, in the order given.
 struct NameBuilder(RdnSequence);
 
 impl NameBuilder {
@@ -49,13 +71,8 @@ impl NameBuilder {
         Self(RdnSequence::default())
     }
 
-    fn add(
-        &mut self,
-        field: &'static str,
-        oid: ObjectIdentifier,
-        kind: Kind,
-        text: Option<&str>,
-    ) -> Result<()> {
+    fn add(&mut self, attribute: &Attribute, text: Option<&str>) -> Result<()> {
+        let &Attribute(field, oid, kind) = attribute;
         let Some(text) = text else { return Ok(()) };
         if text.is_empty() {
             return Err(Error::Malformed {
@@ -202,62 +219,22 @@ impl RussianSubject {
     pub fn to_name(&self) -> Result<Name> {
         self.validate()?;
         let mut b = NameBuilder::new();
-        b.add(
-            "C",
-            oid::AT_COUNTRY_NAME,
-            Kind::Printable,
-            self.country.as_deref(),
-        )?;
-        b.add(
-            "ST",
-            oid::AT_STATE_OR_PROVINCE_NAME,
-            Kind::Utf8,
-            self.state.as_deref(),
-        )?;
-        b.add(
-            "L",
-            oid::AT_LOCALITY_NAME,
-            Kind::Utf8,
-            self.locality.as_deref(),
-        )?;
-        b.add(
-            "street",
-            oid::AT_STREET_ADDRESS,
-            Kind::Utf8,
-            self.street.as_deref(),
-        )?;
-        b.add(
-            "O",
-            oid::AT_ORGANIZATION_NAME,
-            Kind::Utf8,
-            self.organization.as_deref(),
-        )?;
-        b.add(
-            "OU",
-            oid::AT_ORGANIZATIONAL_UNIT_NAME,
-            Kind::Utf8,
-            self.organizational_unit.as_deref(),
-        )?;
-        b.add("T", oid::AT_TITLE, Kind::Utf8, self.title.as_deref())?;
-        b.add("SN", oid::AT_SURNAME, Kind::Utf8, self.surname.as_deref())?;
-        b.add(
-            "GN",
-            oid::AT_GIVEN_NAME,
-            Kind::Utf8,
-            self.given_name.as_deref(),
-        )?;
-        b.add(
-            "CN",
-            oid::AT_COMMON_NAME,
-            Kind::Utf8,
-            self.common_name.as_deref(),
-        )?;
-        b.add("E", oid::AT_EMAIL_ADDRESS, Kind::Ia5, self.email.as_deref())?;
-        b.add("INN", oid::INN, Kind::Numeric, self.inn.as_deref())?;
-        b.add("INNLE", oid::INNLE, Kind::Numeric, self.inn_le.as_deref())?;
-        b.add("OGRN", oid::OGRN, Kind::Numeric, self.ogrn.as_deref())?;
-        b.add("OGRNIP", oid::OGRNIP, Kind::Numeric, self.ogrnip.as_deref())?;
-        b.add("SNILS", oid::SNILS, Kind::Numeric, self.snils.as_deref())?;
+        b.add(&C, self.country.as_deref())?;
+        b.add(&ST, self.state.as_deref())?;
+        b.add(&L, self.locality.as_deref())?;
+        b.add(&STREET, self.street.as_deref())?;
+        b.add(&O, self.organization.as_deref())?;
+        b.add(&OU, self.organizational_unit.as_deref())?;
+        b.add(&T, self.title.as_deref())?;
+        b.add(&SN, self.surname.as_deref())?;
+        b.add(&GN, self.given_name.as_deref())?;
+        b.add(&CN, self.common_name.as_deref())?;
+        b.add(&E, self.email.as_deref())?;
+        b.add(&INN, self.inn.as_deref())?;
+        b.add(&INNLE, self.inn_le.as_deref())?;
+        b.add(&OGRN, self.ogrn.as_deref())?;
+        b.add(&OGRNIP, self.ogrnip.as_deref())?;
+        b.add(&SNILS, self.snils.as_deref())?;
         b.finish()
     }
 
@@ -352,56 +329,16 @@ impl KazakhSubject {
         let iin = self.iin.as_ref().map(|v| format!("IIN{v}"));
         let bin = self.bin.as_ref().map(|v| format!("BIN{v}"));
         let mut b = NameBuilder::new();
-        b.add(
-            "CN",
-            oid::AT_COMMON_NAME,
-            Kind::Utf8,
-            self.common_name.as_deref(),
-        )?;
-        b.add("SN", oid::AT_SURNAME, Kind::Utf8, self.surname.as_deref())?;
-        b.add(
-            "SERIALNUMBER",
-            oid::AT_SERIAL_NUMBER,
-            Kind::Printable,
-            iin.as_deref(),
-        )?;
-        b.add(
-            "C",
-            oid::AT_COUNTRY_NAME,
-            Kind::Printable,
-            self.country.as_deref(),
-        )?;
-        b.add(
-            "ST",
-            oid::AT_STATE_OR_PROVINCE_NAME,
-            Kind::Utf8,
-            self.state.as_deref(),
-        )?;
-        b.add(
-            "L",
-            oid::AT_LOCALITY_NAME,
-            Kind::Utf8,
-            self.locality.as_deref(),
-        )?;
-        b.add(
-            "O",
-            oid::AT_ORGANIZATION_NAME,
-            Kind::Utf8,
-            self.organization.as_deref(),
-        )?;
-        b.add(
-            "OU",
-            oid::AT_ORGANIZATIONAL_UNIT_NAME,
-            Kind::Printable,
-            bin.as_deref(),
-        )?;
-        b.add(
-            "GN",
-            oid::AT_GIVEN_NAME,
-            Kind::Utf8,
-            self.given_name.as_deref(),
-        )?;
-        b.add("E", oid::AT_EMAIL_ADDRESS, Kind::Ia5, self.email.as_deref())?;
+        b.add(&CN, self.common_name.as_deref())?;
+        b.add(&SN, self.surname.as_deref())?;
+        b.add(&SERIAL_NUMBER, iin.as_deref())?;
+        b.add(&C, self.country.as_deref())?;
+        b.add(&ST, self.state.as_deref())?;
+        b.add(&L, self.locality.as_deref())?;
+        b.add(&O, self.organization.as_deref())?;
+        b.add(&OU_BIN, bin.as_deref())?;
+        b.add(&GN, self.given_name.as_deref())?;
+        b.add(&E, self.email.as_deref())?;
         b.finish()
     }
 
