@@ -199,6 +199,28 @@ impl<const N: usize> Curve<N> {
         let t5 = f.mul(&t5, &x3);
         let x3 = f.add(&t1, &t2);
         let t5 = f.sub(&t5, &x3);
+        self.add_tail(&t0, &t1, &t2, &t3, &t4, &t5)
+    }
+
+    /// The common second half of RCB 2016 Algorithms 1 and 2 (full and mixed addition), from
+    /// `t0 = X1X2`, `t1 = Y1Y2`, `t2 = Z1Z2`, `t3 = X1Y2 + X2Y1`, `t4 = X1Z2 + X2Z1`,
+    /// `t5 = Y1Z2 + Y2Z1`.
+    #[inline(always)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the formula's six intermediate values"
+    )]
+    fn add_tail(
+        &self,
+        t0: &Fe<N>,
+        t1: &Fe<N>,
+        t2: &Fe<N>,
+        t3: &Fe<N>,
+        t4: &Fe<N>,
+        t5: &Fe<N>,
+    ) -> Point<N> {
+        let f = &self.p;
+        let (t0, t1, t2, t3, t4, t5) = (*t0, *t1, *t2, *t3, *t4, *t5);
         let z3 = f.mul(&self.a, &t4);
         let x3 = f.mul(&self.b3, &t2);
         let z3 = f.add(&x3, &z3);
@@ -319,33 +341,7 @@ impl<const N: usize> Curve<N> {
         let t4 = f.add(&f.mul(x2, z1), x1);
         // (Y1 + Z1)(Y2 + 1) − (Y1Y2 + Z1) = Y2·Z1 + Y1
         let t5 = f.add(&f.mul(y2, z1), y1);
-        let z3 = f.mul(&self.a, &t4);
-        let x3 = f.mul(&self.b3, &t2);
-        let z3 = f.add(&x3, &z3);
-        let x3 = f.sub(&t1, &z3);
-        let z3 = f.add(&t1, &z3);
-        let y3 = f.mul(&x3, &z3);
-        let t1 = f.add(&t0, &t0);
-        let t1 = f.add(&t1, &t0);
-        let t2 = f.mul(&self.a, &t2);
-        let t4 = f.mul(&self.b3, &t4);
-        let t1 = f.add(&t1, &t2);
-        let t2 = f.sub(&t0, &t2);
-        let t2 = f.mul(&self.a, &t2);
-        let t4 = f.add(&t4, &t2);
-        let t2 = f.mul(&t1, &t4);
-        let y3 = f.add(&y3, &t2);
-        let t2 = f.mul(&t5, &t4);
-        let x3 = f.mul(&t3, &x3);
-        let x3 = f.sub(&x3, &t2);
-        let t2 = f.mul(&t3, &t1);
-        let z3 = f.mul(&t5, &z3);
-        let z3 = f.add(&z3, &t2);
-        Point {
-            x: x3,
-            y: y3,
-            z: z3,
-        }
+        self.add_tail(&t0, &t1, &t2, &t3, &t4, &t5)
     }
 
     /// Converts **public** projective points (none the identity) to affine with one
