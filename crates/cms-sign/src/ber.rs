@@ -46,6 +46,20 @@ pub fn to_der(input: &[u8]) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// Decodes `T` from DER directly, or, when that fails, from the DER [`to_der`] makes of BER
+/// input. When the input is not BER either, the first (DER) error is returned.
+pub(crate) fn decode<T: for<'a> der::Decode<'a, Error = der::Error>>(
+    bytes: &[u8],
+) -> core::result::Result<T, der::Error> {
+    match T::from_der(bytes) {
+        Ok(v) => Ok(v),
+        Err(e) => match to_der(bytes) {
+            Ok(der) => T::from_der(&der),
+            Err(_) => Err(e),
+        },
+    }
+}
+
 fn malformed(at: usize, reason: &str) -> Error {
     Error::Malformed {
         what: "BER encoding",

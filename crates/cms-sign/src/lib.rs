@@ -72,6 +72,32 @@ fn der_err(what: &'static str) -> impl Fn(der::Error) -> Error {
     move |e| Error::malformed_der(what, e)
 }
 
+/// The signingCertificateV2 attribute (ESSCertIDv2 with issuer and serial) of a signer
+/// certificate: Streebog-256 for GOST signers, SHA-256 (the default, no algorithm) otherwise.
+fn ess_cert_id(certificate: &Certificate, der: &[u8], gost: bool) -> Result<Attribute> {
+    let (alg, hash) = if gost {
+        (
+            Some(null_params(oid::TC26_GOST_3411_12_256)),
+            digest(DigestAlgorithm::Streebog256, der),
+        )
+    } else {
+        (None, digest(DigestAlgorithm::Sha256, der))
+    };
+    let tbs = certificate.tbs_certificate();
+    let value = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            hash_algorithm: alg,
+            cert_hash: OctetString::new(hash).map_err(der_err("signingCertificateV2"))?,
+            issuer_serial: Some(IssuerSerial {
+                issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
+                serial: tbs.serial_number().clone(),
+            }),
+        }],
+        policies: None,
+    };
+    attribute(oid::SIGNING_CERTIFICATE_V2, &value)
+}
+
 fn null_params(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
     AlgorithmIdentifierOwned {
         oid,
@@ -98,6 +124,9 @@ pub struct CmsSigner<'c, C: Carrier + ?Sized> {
     signer: ContainerSigner<'c, C>,
     certificate: Certificate,
     certificate_der: Vec<u8>,
+    /// The signingCertificateV2 attribute: the same for every signature of this signer (its
+    /// digest family does not change with [`CmsSigner::with_scheme`]), so hashed once.
+    ess_cert_id: Attribute,
 }
 
 impl<C: Carrier + ?Sized> core::fmt::Debug for CmsSigner<'_, C> {
@@ -120,10 +149,12 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
             return Err(Error::CertificateMismatch);
         }
         let certificate = Certificate::from_der(certificate_der).map_err(der_err("certificate"))?;
+        let ess_cert_id = ess_cert_id(&certificate, certificate_der, signer.scheme().is_gost())?;
         Ok(Self {
             signer,
             certificate,
             certificate_der: certificate_der.to_vec(),
+            ess_cert_id,
         })
     }
 
@@ -150,30 +181,6 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
 
     fn digest_algorithm(&self) -> AlgorithmIdentifierOwned {
         null_params(self.signer.scheme().digest().oid())
-    }
-
-    fn ess_cert_id(&self) -> Result<Attribute> {
-        let (alg, hash) = if self.signer.scheme().is_gost() {
-            (
-                Some(null_params(oid::TC26_GOST_3411_12_256)),
-                digest(DigestAlgorithm::Streebog256, &self.certificate_der),
-            )
-        } else {
-            (None, digest(DigestAlgorithm::Sha256, &self.certificate_der))
-        };
-        let tbs = self.certificate.tbs_certificate();
-        let value = SigningCertificateV2 {
-            certs: vec![EssCertIdV2 {
-                hash_algorithm: alg,
-                cert_hash: OctetString::new(hash).map_err(der_err("signingCertificateV2"))?,
-                issuer_serial: Some(IssuerSerial {
-                    issuer: vec![GeneralName::DirectoryName(tbs.issuer().clone())],
-                    serial: tbs.serial_number().clone(),
-                }),
-            }],
-            policies: None,
-        };
-        attribute(oid::SIGNING_CERTIFICATE_V2, &value)
     }
 
     /// Makes the SignerInfo over `content` of type `content_type`.
@@ -209,7 +216,7 @@ impl<'c, C: Carrier + ?Sized> CmsSigner<'c, C> {
                 &OctetString::new(md).map_err(&e)?,
             )?)
             .map_err(&e)?;
-        attrs.insert(self.ess_cert_id()?).map_err(&e)?;
+        attrs.insert(self.ess_cert_id.clone()).map_err(&e)?;
         let to_sign = digest(self.signer.scheme().digest(), &attrs.to_der().map_err(&e)?);
         let signature = Vec::from(Box::<[u8]>::from(self.signer.sign_digest(&to_sign)?));
         let tbs = self.certificate.tbs_certificate();
@@ -376,13 +383,7 @@ fn assemble<C: Carrier + ?Sized>(
 fn parse(cms_der: &[u8]) -> Result<SignedData> {
     // DER first; BER (indefinite lengths, chunked content: `openssl cms -stream`, CryptoPro)
     // is converted and read again.
-    let ci = match ContentInfo::from_der(cms_der) {
-        Ok(ci) => ci,
-        Err(e) => {
-            let der = ber::to_der(cms_der).map_err(|_| der_err("CMS ContentInfo")(e))?;
-            ContentInfo::from_der(&der).map_err(der_err("CMS ContentInfo"))?
-        }
-    };
+    let ci: ContentInfo = ber::decode(cms_der).map_err(der_err("CMS ContentInfo"))?;
     if ci.content_type != oid::CMS_SIGNED_DATA {
         return Err(Error::Malformed {
             what: "CMS ContentInfo",

@@ -166,17 +166,9 @@ fn der_err(e: der::Error) -> Error {
     Error::malformed_der("PFX", e)
 }
 
-/// DER first; BER (indefinite lengths, chunked strings: Windows and CryptoPro exports) is
-/// converted by [`crate::ber::to_der`] and decoded again. The DER error is reported when the
-/// input is not BER either.
+/// DER, or BER (indefinite lengths, chunked strings: Windows and CryptoPro exports).
 fn decode_ber<T: for<'a> Decode<'a, Error = der::Error>>(bytes: &[u8]) -> Result<T> {
-    match T::from_der(bytes) {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let der = crate::ber::to_der(bytes).map_err(|_| der_err(e))?;
-            T::from_der(&der).map_err(der_err)
-        }
-    }
+    crate::ber::decode(bytes).map_err(der_err)
 }
 
 fn unsupported(what: impl Into<String>) -> Error {
@@ -590,15 +582,16 @@ fn pkcs12_kdf<D: Digest>(
     len: usize,
 ) -> Zeroizing<Vec<u8>> {
     const V: usize = 64;
-    let fill = |src: &[u8]| -> Vec<u8> {
-        if src.is_empty() {
-            return Vec::new();
-        }
+    // Every buffer holding the password or values derived from it is wiped, and sized up
+    // front so that no reallocation leaves an unwiped copy behind.
+    let fill = |src: &[u8]| -> Zeroizing<Vec<u8>> {
         let n = src.len().div_ceil(V) * V;
-        src.iter().copied().cycle().take(n).collect()
+        Zeroizing::new(src.iter().copied().cycle().take(n).collect())
     };
-    let mut i = Zeroizing::new(fill(salt));
-    i.extend(fill(password));
+    let (salt_block, password_block) = (fill(salt), fill(password));
+    let mut i = Zeroizing::new(Vec::with_capacity(salt_block.len() + password_block.len()));
+    i.extend_from_slice(&salt_block);
+    i.extend_from_slice(&password_block);
     let mut out = Zeroizing::new(Vec::with_capacity(len));
     while out.len() < len {
         let mut h = D::new();
@@ -606,7 +599,8 @@ fn pkcs12_kdf<D: Digest>(
         h.update(i.as_slice());
         let mut a = Zeroizing::new(h.finalize().to_vec());
         for _ in 1..iterations {
-            *a = D::digest(a.as_slice()).to_vec();
+            let next = D::digest(a.as_slice());
+            a.copy_from_slice(&next);
         }
         let want = len - out.len();
         out.extend(a.iter().take(want));
