@@ -409,18 +409,21 @@ impl RawModule {
         check("C_SignInit", unsafe {
             init(session.handle(), &mut mech, key.handle())
         })?;
-        let mut input = data.to_vec();
+        // C_Sign only reads pData (PKCS#11 declares it CK_BYTE_PTR, not const): the caller's
+        // bytes are passed as they are, without a copy (a whole document when the token hashes).
+        let input = data.as_ptr().cast_mut();
         // Two calls: the length first (NULL buffer), then the signature into a buffer of that
         // size, so CKR_BUFFER_TOO_SMALL (which leaves the operation active on a pooled
         // session) cannot happen.
         let mut out_len: CK_ULONG = 0;
-        // SAFETY: `input` is valid for the length passed; a null signature pointer asks only
-        // for the length; `out_len` is a valid in/out local.
+        // SAFETY: `input` is valid for reads of `data.len()` bytes and C_Sign does not write
+        // through it; a null signature pointer asks only for the length; `out_len` is a valid
+        // in/out local.
         let rv = unsafe {
             sign(
                 session.handle(),
-                input.as_mut_ptr(),
-                to_ulong(input.len()),
+                input,
+                to_ulong(data.len()),
                 core::ptr::null_mut(),
                 &mut out_len,
             )
@@ -429,12 +432,13 @@ impl RawModule {
         let len = checked_len("C_Sign", out_len)?;
         let mut out = vec![0u8; len];
         let mut out_len = to_ulong(out.len());
-        // SAFETY: `input` and `out` are valid for the lengths passed; `out_len` is in/out.
+        // SAFETY: `input` (read only) and `out` are valid for the lengths passed; `out_len` is
+        // in/out.
         let rv = unsafe {
             sign(
                 session.handle(),
-                input.as_mut_ptr(),
-                to_ulong(input.len()),
+                input,
+                to_ulong(data.len()),
                 out.as_mut_ptr(),
                 &mut out_len,
             )

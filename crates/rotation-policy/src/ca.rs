@@ -287,14 +287,14 @@ impl<C: Carrier> TestCa<C> {
         usage.0 |= KeyUsages::CRLSign;
         let extensions = vec![
             extension(
-                const_oid_basic_constraints(),
+                token_core::oid::CE_BASIC_CONSTRAINTS,
                 true,
                 &BasicConstraints {
                     ca: true,
                     path_len_constraint: None,
                 },
             )?,
-            extension(const_oid_key_usage(), true, &usage)?,
+            extension(token_core::oid::CE_KEY_USAGE, true, &usage)?,
         ];
         let profile = Profile {
             issuer: name.clone(),
@@ -390,7 +390,7 @@ impl<C: Carrier> TestCa<C> {
             .subject()
             .clone();
         let mut extensions = request.extensions()?;
-        let ku = const_oid_key_usage();
+        let ku = token_core::oid::CE_KEY_USAGE;
         if !extensions.iter().any(|e| e.extn_id == ku) {
             let mut usage = KeyUsage(KeyUsages::DigitalSignature.into());
             usage.0 |= KeyUsages::NonRepudiation;
@@ -420,14 +420,6 @@ impl<C: Carrier> TestCa<C> {
     fn polls_path(&self, id: &RequestId) -> PathBuf {
         self.dir.join(format!("{id}.polls"))
     }
-}
-
-fn const_oid_key_usage() -> der::oid::ObjectIdentifier {
-    der::oid::ObjectIdentifier::new_unwrap("2.5.29.15")
-}
-
-fn const_oid_basic_constraints() -> der::oid::ObjectIdentifier {
-    der::oid::ObjectIdentifier::new_unwrap("2.5.29.19")
 }
 
 impl<C: Carrier> CertificateAuthority for TestCa<C> {

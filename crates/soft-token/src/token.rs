@@ -606,11 +606,7 @@ impl Carrier for SoftToken {
     /// the user PIN (what `C_EX_UnblockUserPIN` does after an SO login).
     fn unblock_pin(&mut self, admin: &AdminPin, final_try: FinalTry) -> Result<()> {
         self.verify_pin(PinRole::Admin, admin.expose(), final_try)?;
-        self.update(|state| {
-            let rec = pin_record_mut(state, PinRole::User)?;
-            rec.retries_left = rec.max_retries;
-            Ok(())
-        })
+        self.restore_user_retries()
     }
 
     fn containers(&self) -> Result<Vec<ContainerInfo>> {
@@ -865,6 +861,12 @@ impl SoftToken {
                 role: PinRole::Admin,
             });
         }
+        self.restore_user_retries()
+    }
+
+    /// The vendor unblock's effect: the user PIN's retry counter back to its maximum (which
+    /// clears locked / count-low / final-try), the PIN itself kept. One atomic write.
+    fn restore_user_retries(&self) -> Result<()> {
         self.update(|state| {
             let rec = pin_record_mut(state, PinRole::User)?;
             rec.retries_left = rec.max_retries;

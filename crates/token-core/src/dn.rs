@@ -8,7 +8,7 @@
 //! byte for byte the same (tested against `x509-cert` on names with every escape case).
 
 use std::fmt::Write as _;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{PoisonError, RwLock};
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::DB;
@@ -18,12 +18,17 @@ use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::name::Name;
 
 /// OIDs looked up so far and the shortest name const-oid's database has for each.
-static SHORT_NAMES: Mutex<Vec<(ObjectIdentifier, Option<&'static str>)>> = Mutex::new(Vec::new());
+/// Read-mostly: threads verifying at once only share a read lock once the names are known.
+static SHORT_NAMES: RwLock<Vec<(ObjectIdentifier, Option<&'static str>)>> = RwLock::new(Vec::new());
 
 /// The shortest database name of `oid` (the first of equally short ones, as `x509-cert`).
 fn shortest_name(oid: &ObjectIdentifier) -> Option<&'static str> {
-    let mut known = SHORT_NAMES.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((_, name)) = known.iter().find(|(o, _)| o == oid) {
+    if let Some((_, name)) = SHORT_NAMES
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .find(|(o, _)| o == oid)
+    {
         return *name;
     }
     let mut best: Option<&'static str> = None;
@@ -34,7 +39,8 @@ fn shortest_name(oid: &ObjectIdentifier) -> Option<&'static str> {
     }
     // Names in certificates come from a short list; the bound only guards against a hostile
     // stream of made-up OIDs.
-    if known.len() < 256 {
+    let mut known = SHORT_NAMES.write().unwrap_or_else(PoisonError::into_inner);
+    if known.len() < 256 && !known.iter().any(|(o, _)| o == oid) {
         known.push((*oid, best));
     }
     best

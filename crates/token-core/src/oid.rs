@@ -143,6 +143,8 @@ pub const EXTENSION_REQUEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.14");
 pub const CE_SUBJECT_KEY_IDENTIFIER: Oid = Oid::new_unwrap("2.5.29.14");
 /// keyUsage extension.
 pub const CE_KEY_USAGE: Oid = Oid::new_unwrap("2.5.29.15");
+/// basicConstraints extension.
+pub const CE_BASIC_CONSTRAINTS: Oid = Oid::new_unwrap("2.5.29.19");
 /// certificatePolicies extension.
 pub const CE_CERTIFICATE_POLICIES: Oid = Oid::new_unwrap("2.5.29.32");
 /// extKeyUsage extension.
