@@ -816,8 +816,12 @@ impl SigningKey {
         )?;
         let l = key_len(set);
         let content = info.private_key.as_bytes();
+        // Lengths first, as gost-engine's priv_decode_gost does: a bare masked key is random
+        // bytes, so its first byte may look like a DER tag.
         let key = if content.len() == l {
             Self::from_le_bytes(set, content)?
+        } else if content.len() > l && content.len().is_multiple_of(l) {
+            Self::from_be_bytes(set, &unmask(set, content)?)?
         } else if content.first() == Some(&0x04) {
             let inner = <&OctetStringRef>::from_der(content)
                 .map_err(|e| Error::malformed_der("private key", e))?;
@@ -853,8 +857,6 @@ impl SigningKey {
                 ));
             }
             key
-        } else if content.len() > l && content.len().is_multiple_of(l) {
-            Self::from_be_bytes(set, &unmask(set, content)?)?
         } else {
             return Err(malformed(
                 "private key",
@@ -1133,6 +1135,29 @@ mod tests {
                 SigningKey::from_pkcs8_der(&pkcs8_with(&key, &wrong)),
                 Err(Error::Malformed { .. })
             ));
+        }
+    }
+
+    /// A bare masked key starting with a byte that looks like a DER tag (OCTET STRING,
+    /// INTEGER, SEQUENCE) is still read as key ‖ mask: the length decides, as in gost-engine.
+    #[test]
+    fn masked_key_that_looks_like_der_is_unmasked() {
+        let key = SigningKey::generate(GostParamSet::Tc26_256A).unwrap();
+        for tag in [0x02u8, 0x04, 0x30] {
+            let content = (0u32..20_000)
+                .map(|i| {
+                    let mut m = vec![0x11u8; 32];
+                    m[..4].copy_from_slice(&(i + 2).to_le_bytes());
+                    mask(&key, &[m.as_slice()])
+                })
+                .find(|c| c[0] == tag)
+                .expect("a mask giving that first byte");
+            let back = SigningKey::from_pkcs8_der(&pkcs8_with(&key, &content)).unwrap();
+            assert_eq!(
+                *back.to_be_bytes(),
+                *key.to_be_bytes(),
+                "first byte {tag:#04x}"
+            );
         }
     }
 

@@ -683,7 +683,7 @@ impl Pkcs11Carrier {
                 typed(&Mechanism::Sha256RsaPkcs, m)
             }
             (KeyKind::Rsa, SignatureScheme::RsaPkcs1Sha256, input) => {
-                let digest = host_sha256(input);
+                let digest = host_digest(SignatureScheme::RsaPkcs1Sha256, input)?;
                 typed(&Mechanism::RsaPkcs, &sha256_digest_info(&digest))
             }
             (KeyKind::Rsa, SignatureScheme::RsaPssSha256, SignInput::Message(m))
@@ -691,9 +691,10 @@ impl Pkcs11Carrier {
             {
                 typed(&Mechanism::Sha256RsaPkcsPss(pss), m)
             }
-            (KeyKind::Rsa, SignatureScheme::RsaPssSha256, input) => {
-                typed(&Mechanism::RsaPkcsPss(pss), &host_sha256(input))
-            }
+            (KeyKind::Rsa, SignatureScheme::RsaPssSha256, input) => typed(
+                &Mechanism::RsaPkcsPss(pss),
+                &host_digest(SignatureScheme::RsaPssSha256, input)?,
+            ),
             (KeyKind::Gost256, SignatureScheme::Gost256, SignInput::Message(m))
                 if on_token(CKM_GOSTR3410_WITH_GOSTR3411_12_256) =>
             {
@@ -965,13 +966,6 @@ fn certificate_template(id: &ContainerId, label: &str, der: &[u8]) -> Result<Vec
         Attribute::SerialNumber(enc(tbs.serial_number().to_der())?),
         Attribute::Value(der.to_vec()),
     ])
-}
-
-fn host_sha256(input: SignInput<'_>) -> Vec<u8> {
-    match input {
-        SignInput::Digest(d) => d.to_vec(),
-        SignInput::Message(m) => Sha256::digest(m).to_vec(),
-    }
 }
 
 /// The digest to sign for `scheme`: the caller's, or the message hashed on the host with the

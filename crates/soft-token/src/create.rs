@@ -18,7 +18,7 @@ use crate::attr;
 use crate::consts::CKK_GOSTR3410_512;
 use crate::keys::{self, Private};
 use crate::module::{
-    Attr, DigestOid, R, SENSITIVE_PRIVATE_PARTS, find_attr, gost_set_from, native_ulong,
+    Attr, R, SENSITIVE_PRIVATE_PARTS, digest_oid_der, find_attr, gost_set_from, native_ulong,
     template_bool, template_ulong, to_stored,
 };
 use crate::store::StoredAttribute;
@@ -92,7 +92,7 @@ fn gost_set(key_type: CK_KEY_TYPE, template: &[Attr]) -> R<GostParamSet> {
 fn gost_private(key_type: CK_KEY_TYPE, template: &[Attr]) -> R<(PublicKey, Secret)> {
     let set = gost_set(key_type, template)?;
     if let Some(digest) = find_attr(template, CKA_GOSTR3411_PARAMS)
-        && digest != set.key_size_digest_oid()
+        && digest != digest_oid_der(set)
     {
         return Err(CKR_ATTRIBUTE_VALUE_INVALID);
     }

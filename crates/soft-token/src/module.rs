@@ -1080,7 +1080,7 @@ impl Module {
                 if set.key_size() != size {
                     return Err(CKR_TEMPLATE_INCONSISTENT);
                 }
-                let digest = set.key_size_digest_oid();
+                let digest = digest_oid_der(set);
                 for (kind, value) in both() {
                     if *kind == CKA_GOSTR3411_PARAMS && **value != digest {
                         return Err(CKR_ATTRIBUTE_VALUE_INVALID);
@@ -1459,18 +1459,12 @@ fn apply_clear(attrs: &mut Vec<StoredAttribute>, values: Vec<(u64, Vec<u8>)>) ->
     Ok(())
 }
 
-/// The DER OID of the Streebog matching a parameter set's key size (CKA_GOSTR3411_PARAMS).
-pub(crate) trait DigestOid {
-    /// The DER OID.
-    fn key_size_digest_oid(self) -> Vec<u8>;
-}
-
-impl DigestOid for GostParamSet {
-    fn key_size_digest_oid(self) -> Vec<u8> {
-        let oid = match self.key_size() {
-            GostKeySize::Bits256 => token_core::oid::TC26_GOST_3411_12_256,
-            GostKeySize::Bits512 => token_core::oid::TC26_GOST_3411_12_512,
-        };
-        oid.to_der().unwrap_or_default()
-    }
+/// The DER OID of the Streebog a parameter set's keys sign with (CKA_GOSTR3411_PARAMS).
+pub(crate) fn digest_oid_der(set: GostParamSet) -> Vec<u8> {
+    KeyAlgorithm::Gost(set)
+        .signature_scheme()
+        .digest()
+        .oid()
+        .to_der()
+        .unwrap_or_default()
 }
