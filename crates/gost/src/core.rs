@@ -8,7 +8,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::curve::{Curve, Point};
-use crate::field::{Fe, Modulus, is_zero_ct, limbs_from_be, limbs_to_be, lt_ct, lt_vartime};
+use crate::field::{Fe, Modulus, is_zero_ct, limbs_from_be, lt_ct, lt_vartime};
 
 /// `e` (Montgomery form mod q) from the hash bytes as the hash outputs them (8·N bytes).
 pub(crate) fn digest_to_e<const N: usize>(q: &Modulus<N>, digest: &[u8]) -> Option<Fe<N>> {
@@ -163,48 +163,46 @@ mod subgroup_cache {
     }
 }
 
-type HmacStreebog = Hmac<Streebog512>;
+/// HMAC-Streebog-512 keyed with the private scalar, for nonces: keyed once per signature
+/// (the key schedule is two Streebog compressions) and cloned for each block.
+pub(crate) type NonceKey = Hmac<Streebog512>;
 
-fn hmac_parts(key: &[u8], parts: &[&[u8]]) -> Zeroizing<[u8; 64]> {
-    let mut out = Zeroizing::new([0u8; 64]);
-    // HMAC accepts keys of any length, so this cannot fail.
-    if let Ok(mut mac) = <HmacStreebog as KeyInit>::new_from_slice(key) {
-        for p in parts {
-            mac.update(p);
-        }
-        out.copy_from_slice(&mac.finalize().into_bytes());
-    }
-    out
+/// The nonce HMAC keyed with `d_be`, the private scalar big-endian (L bytes).
+pub(crate) fn nonce_key(d_be: &[u8]) -> NonceKey {
+    // HMAC accepts keys of any length, so this cannot fail; an empty key would only be a
+    // weaker nonce, never a wrong signature.
+    <NonceKey as KeyInit>::new_from_slice(d_be)
+        .unwrap_or_else(|_| <NonceKey as KeyInit>::new(&Default::default()))
 }
 
-/// A nonce `0 < k < q`: `HMAC-Streebog-512` keyed with the private key `d` over
-/// `"GOST-R-34.10-2012-nonce" ‖ counter ‖ attempt ‖ digest ‖ extra`, two 64-byte blocks (one
-/// for 256-bit curves) taken as a `2·8N`-byte big-endian integer and reduced mod q, so the bias
-/// is below 2^-256. `extra` is fresh randomness (hedged mode) or empty (deterministic mode).
-/// A zero result (probability ≈ 1/q) moves on to the next attempt.
+/// A nonce `0 < k < q`: `HMAC-Streebog-512` keyed with the private key `d` (`key`, from
+/// [`nonce_key`]) over `"GOST-R-34.10-2012-nonce" ‖ counter ‖ attempt ‖ digest ‖ extra`, two
+/// 64-byte blocks (one for 256-bit curves) taken as a `2·8N`-byte big-endian integer and reduced
+/// mod q, so the bias is below 2^-256. `extra` is fresh randomness (hedged mode) or empty
+/// (deterministic mode). A zero result (probability ≈ 1/q) moves on to the next attempt.
 pub(crate) fn derive_k<const N: usize>(
     q: &Modulus<N>,
-    d: &[u64; N],
+    key: &NonceKey,
     digest: &[u8],
     extra: &[u8],
     attempt: u32,
 ) -> Zeroizing<[u64; N]> {
-    let mut d_be = Zeroizing::new(vec![0u8; 8 * N]);
-    limbs_to_be(d, &mut d_be);
     let mut wide = Zeroizing::new(vec![0u8; 16 * N]);
     let mut attempt = attempt;
     loop {
         for (block, chunk) in wide.chunks_mut(64).enumerate() {
-            let out = hmac_parts(
-                &d_be,
-                &[
-                    b"GOST-R-34.10-2012-nonce",
-                    &[block as u8],
-                    &attempt.to_be_bytes(),
-                    digest,
-                    extra,
-                ],
-            );
+            let mut mac = key.clone();
+            for part in [
+                b"GOST-R-34.10-2012-nonce".as_slice(),
+                &[block as u8],
+                &attempt.to_be_bytes(),
+                digest,
+                extra,
+            ] {
+                mac.update(part);
+            }
+            let mut out = Zeroizing::new([0u8; 64]);
+            out.copy_from_slice(&mac.finalize().into_bytes());
             if let Some(src) = out.get(..chunk.len()) {
                 chunk.copy_from_slice(src);
             }
@@ -236,6 +234,7 @@ mod timing {
     #[test]
     #[ignore = "timing probe"]
     fn sign_breakdown() {
+        use crate::field::limbs_to_be;
         let AnyCurve::C256(c) = curve(GostCurve::CryptoProA).unwrap() else {
             panic!()
         };
@@ -243,12 +242,15 @@ mod timing {
         let digest = [7u8; 32];
         let n = 2000u32;
         let t = std::time::Instant::now();
+        let mut d_be = [0u8; 32];
+        limbs_to_be(&d, &mut d_be);
+        let key = nonce_key(&d_be);
         for i in 0..n {
-            let _ = derive_k(&c.q, &d, &digest, &[1u8; 32], i);
+            let _ = derive_k(&c.q, &key, &digest, &[1u8; 32], i);
         }
         println!("derive_k: {:?}", t.elapsed() / n);
         let e = digest_to_e(&c.q, &digest).unwrap();
-        let k = derive_k(&c.q, &d, &digest, &[], 0);
+        let k = derive_k(&c.q, &key, &digest, &[], 0);
         let t = std::time::Instant::now();
         for _ in 0..n {
             let _ = sign_with_k(c, &d, &e, &k);

@@ -717,8 +717,9 @@ impl SigningKey {
                 limbs_from_be::<N>(&self.d).ok_or_else(|| malformed("GOST private key", "width"))?,
             );
             let e = sig::digest_to_e(&c.q, digest).ok_or_else(|| malformed("digest", "length"))?;
+            let nonce_key = sig::nonce_key(&self.d);
             for attempt in 0..64u32 {
-                let k = sig::derive_k(&c.q, &d, digest, extra, attempt);
+                let k = sig::derive_k(&c.q, &nonce_key, digest, extra, attempt);
                 if let Some((r, s)) = sig::sign_with_k(c, &d, &e, &k) {
                     return self.encode(&r, &s);
                 }
