@@ -262,6 +262,10 @@ fn card_removed_mid_transaction_is_typed() {
             matches!(e, Error::CarrierRemoved | Error::CarrierAbsent),
             "{e:?}"
         );
+        // Let pcscd's event thread see the removal while our handle is still open (see the
+        // note at the end of this test).
+        drop(tx);
+        stack.wait_absent(1);
     }
     assert!(card.is_removed());
     drop(card);
@@ -285,7 +289,11 @@ fn card_removed_mid_transaction_is_typed() {
     let mut pc = stack.connect(1);
     let mut tx = pc.transaction().unwrap();
     pin::verify_user(&mut *tx, &P, &Pin::new("1234"), FinalTry::Refuse).unwrap();
+    // Disconnect before pulling the card. The other order makes pcscd's reset-on-disconnect
+    // fail, pcscd then marks the reader empty without its event thread seeing a removal, and
+    // the next card put into this vpcd slot is never reported as inserted.
     drop(tx);
+    drop(pc);
     drop(card);
 }
 
