@@ -15,6 +15,10 @@ use gost::SigningKey;
 use std::hint::black_box;
 use token_core::GostParamSet;
 
+/// Keys cycled through by `verify-first-use`: well above the 64 keys `gost` remembers per
+/// curve, so no key is found in its cache.
+const FIRST_USE_KEYS: usize = 160;
+
 fn sign_verify(c: &mut Criterion) {
     let sets = [
         GostParamSet::Tc26_256A,
@@ -37,9 +41,27 @@ fn sign_verify(c: &mut Criterion) {
         g.bench_function("sign", |b| {
             b.iter(|| key.sign_prehash(black_box(&digest)).unwrap())
         });
+        // The same key again and again: from its second use on, `gost` keeps split tables
+        // for it (a bank verifying many documents of the same clients).
         g.bench_function("verify", |b| {
             b.iter(|| {
                 vk.verify_prehash(black_box(&digest), black_box(&sig))
+                    .unwrap()
+            })
+        });
+        // A different key every time, more keys than `gost` remembers: the first-use cost.
+        let others: Vec<_> = (0..FIRST_USE_KEYS)
+            .map(|_| {
+                let k = SigningKey::generate(set).unwrap();
+                let s = k.sign_prehash(&digest).unwrap();
+                (k.verifying_key().clone(), s)
+            })
+            .collect();
+        let mut next = others.iter().cycle();
+        g.bench_function("verify-first-use", |b| {
+            b.iter(|| {
+                let (vk, sig) = next.next().unwrap();
+                vk.verify_prehash(black_box(&digest), black_box(sig))
                     .unwrap()
             })
         });

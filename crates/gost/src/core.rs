@@ -7,6 +7,7 @@ use crate::Streebog512;
 use hmac::{Hmac, KeyInit, Mac};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::cache::KeyCache;
 use crate::curve::{Curve, Point};
 use crate::field::{Fe, Modulus, is_zero_ct, limbs_from_be, lt_ct, lt_vartime};
 
@@ -125,41 +126,24 @@ pub(crate) fn validate_point<const N: usize>(
     Ok(pt)
 }
 
-/// Public keys on the cofactor-4 curves that passed the `q·Q = O` check, so that a server
-/// verifying many documents of the same signers (CMS, certificates) pays that scalar
-/// multiplication once per key rather than once per document. Public data only; a small FIFO
-/// of the most recent keys, keyed by the field prime and both coordinates (exact match).
+/// Public keys on the cofactor-4 curves that passed the `q·Q = O` check (keyed by the field
+/// prime and both coordinates), so that a server verifying many documents of the same signers
+/// pays that scalar multiplication once per key rather than once per document.
+static SUBGROUP_CHECKED: KeyCache<()> = KeyCache::new();
+
 mod subgroup_cache {
-    use std::collections::VecDeque;
-    use std::sync::{Mutex, PoisonError};
-
-    /// How many validated keys are remembered.
-    const CAPACITY: usize = 64;
-
-    static KEYS: Mutex<VecDeque<Vec<u64>>> = Mutex::new(VecDeque::new());
+    use super::SUBGROUP_CHECKED;
 
     fn entry(p: &[u64], x: &[u64], y: &[u64]) -> Vec<u64> {
         [p, x, y].concat()
     }
 
     pub(super) fn contains(p: &[u64], x: &[u64], y: &[u64]) -> bool {
-        let e = entry(p, x, y);
-        KEYS.lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .any(|k| *k == e)
+        SUBGROUP_CHECKED.get(&entry(p, x, y)).is_some()
     }
 
     pub(super) fn insert(p: &[u64], x: &[u64], y: &[u64]) {
-        let e = entry(p, x, y);
-        let mut keys = KEYS.lock().unwrap_or_else(PoisonError::into_inner);
-        if keys.iter().any(|k| *k == e) {
-            return;
-        }
-        if keys.len() == CAPACITY {
-            let _ = keys.pop_front();
-        }
-        keys.push_back(e);
+        SUBGROUP_CHECKED.insert(&entry(p, x, y), ());
     }
 }
 

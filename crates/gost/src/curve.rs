@@ -10,11 +10,12 @@
     reason = "fixed-size tables indexed by public loop counters or public nibbles (vartime paths)"
 )]
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-use crate::edwards::Edwards;
+use crate::cache::KeyCache;
+use crate::edwards::{Edwards, SplitTables};
 use crate::field::{Fe, Modulus, limbs_from_hex, lt_vartime};
 
 /// A point in projective coordinates `(X : Y : Z)`; the identity is `(0 : 1 : 0)`.
@@ -45,6 +46,9 @@ const W4: usize = 4;
 const WNAF: u32 = 5;
 /// wNAF width for G in verification (a table of the 2^(WNAF_G−2) = 128 odd multiples).
 pub(crate) const WNAF_G: u32 = 9;
+/// wNAF width for a public key verified with before (its split tables, built once and kept,
+/// hold 2^(WNAF_KEY−2) = 32 odd multiples per 64-bit piece).
+pub(crate) const WNAF_KEY: u32 = 7;
 
 /// An affine point `(x, y)` in Montgomery form (never the identity).
 #[derive(Clone, Copy, Debug)]
@@ -114,6 +118,20 @@ pub(crate) struct Curve<const N: usize> {
     ed: Option<Edwards<N>>,
     /// `G, 3G, …, 255G` (affine) for the verification wNAF; built on first use.
     g_odd: OnceLock<Vec<Affine<N>>>,
+    /// The same for `2^(64j)·G`, `j = 0..N` (Weierstrass verification with a key seen before).
+    g_split: OnceLock<Vec<Vec<Affine<N>>>>,
+    /// Public keys verified with recently: `None` after the first signature, the key's split
+    /// tables from the second one on (see [`Curve::mul2_vartime_matches_r`]).
+    prepared: KeyCache<Option<Arc<KeyTables<N>>>>,
+}
+
+/// Per-key verification tables: odd multiples of `2^(64j)·Q` for `j = 0..N` (affine).
+#[derive(Debug)]
+enum KeyTables<const N: usize> {
+    /// In Edwards form (the cofactor-4 curves).
+    Edwards(SplitTables<N>),
+    /// In Weierstrass form.
+    Weierstrass(Vec<Vec<Affine<N>>>),
 }
 
 /// Hex constants of one curve (big-endian, as in the reference).
@@ -159,6 +177,8 @@ impl<const N: usize> Curve<N> {
             table: OnceLock::new(),
             ed,
             g_odd: OnceLock::new(),
+            g_split: OnceLock::new(),
+            prepared: KeyCache::new(),
         }
     }
 
@@ -556,51 +576,130 @@ impl<const N: usize> Curve<N> {
         }
     }
 
-    /// `u1·G + u2·P` in Jacobian coordinates, variable time (verification): interleaved
-    /// width-5 wNAF for P and width-9 wNAF for G (odd-multiples table built once). `None` for
-    /// the identity.
-    fn mul2_vartime_jac(&self, u1: &[u64; N], pt: &Point<N>, u2: &[u64; N]) -> Option<Jac<N>> {
-        // Odd multiples P, 3P, …, 15P.
-        let half = 1usize << (WNAF - 2);
-        let mut odd = Vec::with_capacity(half);
+    /// `P, 3P, …, (2·count − 1)·P` (projective, complete formulas); `None` if one of them is
+    /// the identity (never for points of the order-q subgroup).
+    fn odd_multiples(&self, pt: &Point<N>, count: usize) -> Option<Vec<Point<N>>> {
         let two_p = self.double(pt);
-        odd.push(*pt);
-        for i in 1..half {
-            odd.push(self.add(&odd[i - 1], &two_p));
+        let mut odd = Vec::with_capacity(count);
+        let mut cur = *pt;
+        odd.push(cur);
+        for _ in 1..count {
+            cur = self.add(&cur, &two_p);
+            odd.push(cur);
         }
         if odd.iter().any(|p| bool::from(self.is_identity(p))) {
             return None;
         }
-        let odd = self.batch_affine(&odd);
-        let g_odd = self.g_odd.get_or_init(|| {
-            let two_g = self.double(&self.g);
-            let mut pts = vec![self.g; 1 << (WNAF_G - 2)];
-            for i in 1..pts.len() {
-                pts[i] = self.add(&pts[i - 1], &two_g);
+        Some(odd)
+    }
+
+    /// For `j = 0..N`: the `count` odd multiples of `2^(64j)·P`, affine (one inversion);
+    /// `None` as for [`Self::odd_multiples`].
+    fn split_tables(&self, pt: &Point<N>, count: usize) -> Option<Vec<Vec<Affine<N>>>> {
+        let mut all = Vec::with_capacity(N * count);
+        let mut base = *pt;
+        for j in 0..N {
+            if j > 0 {
+                for _ in 0..64 {
+                    base = self.double(&base);
+                }
             }
-            self.batch_affine(&pts)
+            all.extend(self.odd_multiples(&base, count)?);
+        }
+        Some(
+            self.batch_affine(&all)
+                .chunks(count)
+                .map(<[Affine<N>]>::to_vec)
+                .collect(),
+        )
+    }
+
+    /// `acc + d·P` for a wNAF digit `d` (zero: `acc`), `row` the affine odd multiples of P.
+    fn jac_add_digit(&self, acc: &Jac<N>, row: &[Affine<N>], d: i32) -> Jac<N> {
+        match row.get((d.unsigned_abs() as usize) / 2) {
+            Some(e) if d > 0 => self.jac_add_affine(acc, e),
+            Some(e) if d < 0 => self.jac_add_affine(acc, &self.neg_affine(e)),
+            _ => *acc,
+        }
+    }
+
+    /// `u1·G + u2·P` in Jacobian coordinates, variable time (verification): interleaved
+    /// width-5 wNAF for P and width-9 wNAF for G (odd-multiples table built once). `None` for
+    /// the identity.
+    fn mul2_vartime_jac(&self, u1: &[u64; N], pt: &Point<N>, u2: &[u64; N]) -> Option<Jac<N>> {
+        let odd = self.batch_affine(&self.odd_multiples(pt, 1 << (WNAF - 2))?);
+        let g_odd = self.g_odd.get_or_init(|| {
+            // G has order q, so none of its small multiples is the identity.
+            self.odd_multiples(&self.g, 1 << (WNAF_G - 2))
+                .map(|pts| self.batch_affine(&pts))
+                .unwrap_or_default()
         });
         let naf2 = wnaf(u2, WNAF);
         let naf1 = wnaf(u1, WNAF_G);
         let mut acc = self.jac_identity();
         for i in (0..naf1.len().max(naf2.len())).rev() {
             acc = self.jac_double(&acc);
-            for (naf, tab) in [(&naf2, &odd), (&naf1, g_odd)] {
-                let d = naf.get(i).copied().unwrap_or(0);
-                if d > 0 {
-                    acc = self.jac_add_affine(&acc, &tab[(d as usize) / 2]);
-                } else if d < 0 {
-                    acc = self.jac_add_affine(
-                        &acc,
-                        &self.neg_affine(&tab[(d.unsigned_abs() as usize) / 2]),
-                    );
-                }
+            acc = self.jac_add_digit(&acc, &odd, naf2.get(i).copied().unwrap_or(0));
+            acc = self.jac_add_digit(&acc, g_odd, naf1.get(i).copied().unwrap_or(0));
+        }
+        if self.jac_is_identity(&acc) {
+            return None;
+        }
+        Some(acc)
+    }
+
+    /// [`Self::mul2_vartime_jac`] with P's split tables: both scalars in N 64-bit pieces
+    /// sharing 65 doublings.
+    fn mul2_split_jac(
+        &self,
+        u1: &[u64; N],
+        key: &[Vec<Affine<N>>],
+        u2: &[u64; N],
+    ) -> Option<Jac<N>> {
+        let g = self.g_split.get_or_init(|| {
+            self.split_tables(&self.g, 1 << (WNAF_G - 2))
+                .unwrap_or_default()
+        });
+        let d1 = split_wnaf(u1, WNAF_G);
+        let d2 = split_wnaf(u2, WNAF_KEY);
+        let mut acc = self.jac_identity();
+        for i in (0..PIECE_DIGITS).rev() {
+            acc = self.jac_double(&acc);
+            for (((dg, dk), grow), krow) in d1.iter().zip(&d2).zip(g).zip(key) {
+                acc = self.jac_add_digit(&acc, krow, i32::from(dk[i]));
+                acc = self.jac_add_digit(&acc, grow, i32::from(dg[i]));
             }
         }
         if self.jac_is_identity(&acc) {
             return None;
         }
         Some(acc)
+    }
+
+    /// The split tables of the public key `pt` if it was verified with before (built on its
+    /// second use and then kept); `None` on first sight, when the plain interleaved wNAF is
+    /// cheaper than building tables that may never be used again.
+    fn prepared_tables(&self, pt: &Point<N>) -> Option<Arc<KeyTables<N>>> {
+        if pt.z != self.p.one() {
+            return None;
+        }
+        let key: Vec<u64> = pt.x.0.iter().chain(pt.y.0.iter()).copied().collect();
+        match self.prepared.get(&key) {
+            None => {
+                self.prepared.insert(&key, None);
+                None
+            }
+            Some(Some(tables)) => Some(tables),
+            Some(None) => {
+                let tables = match &self.ed {
+                    Some(ed) => KeyTables::Edwards(ed.key_tables(&self.p, pt)),
+                    None => KeyTables::Weierstrass(self.split_tables(pt, 1 << (WNAF_KEY - 2))?),
+                };
+                let tables = Arc::new(tables);
+                self.prepared.insert(&key, Some(Arc::clone(&tables)));
+                Some(tables)
+            }
+        }
     }
 
     /// The affine x of `u1·G + u2·P` (canonical integer), or `None` for the identity.
@@ -619,6 +718,12 @@ impl<const N: usize> Curve<N> {
 
     /// Whether `(u1·G + u2·P).x ≡ r (mod q)` for `0 < r < q`, without an inversion: checks
     /// `X = x·Z²` for the candidates `x = r, r + q, r + 2q, …` below p.
+    ///
+    /// A key seen for the first time goes through the plain interleaved wNAF (64·N doublings).
+    /// From its second use on, the key's split tables (odd multiples of `2^(64j)·P`, built
+    /// once, kept for the last [`crate::cache::CAPACITY`] keys per curve: 12 KiB per 256-bit
+    /// key, 48 KiB per 512-bit key) cut the doublings to 65: a bank verifying many documents
+    /// of the same clients pays the long part once per client key.
     pub(crate) fn mul2_vartime_matches_r(
         &self,
         u1: &[u64; N],
@@ -626,10 +731,18 @@ impl<const N: usize> Curve<N> {
         u2: &[u64; N],
         r: &[u64; N],
     ) -> bool {
-        if let Some(ed) = &self.ed {
-            return ed.mul2_vartime_matches_r(&self.p, &self.q.m, u1, pt, u2, r);
-        }
-        let Some(acc) = self.mul2_vartime_jac(u1, pt, u2) else {
+        let prepared = self.prepared_tables(pt);
+        let acc = match (prepared.as_deref(), &self.ed) {
+            (Some(KeyTables::Edwards(key)), Some(ed)) => {
+                return ed.mul2_split_matches_r(&self.p, &self.q.m, u1, key, u2, r);
+            }
+            (_, Some(ed)) => {
+                return ed.mul2_vartime_matches_r(&self.p, &self.q.m, u1, pt, u2, r);
+            }
+            (Some(KeyTables::Weierstrass(key)), None) => self.mul2_split_jac(u1, key, u2),
+            (_, None) => self.mul2_vartime_jac(u1, pt, u2),
+        };
+        let Some(acc) = acc else {
             return false;
         };
         let f = &self.p;
@@ -668,6 +781,36 @@ impl<const N: usize> Curve<N> {
         let r2 = f.mul(&b.y, &a.z);
         bool::from(l.ct_eq(&r) & l2.ct_eq(&r2))
     }
+}
+
+/// Digit positions of the width-`w` NAF of a 64-bit value (one more than its bits).
+pub(crate) const PIECE_DIGITS: usize = 65;
+
+/// Width-`w` NAF digits of every 64-bit limb of `k` on its own, least significant first:
+/// `k = Σ_j 2^(64j) · Σ_i digits[j][i]·2^i`, each digit zero or odd with `|d| < 2^(w−1)`
+/// (public scalars only; `w ≤ 15`).
+pub(crate) fn split_wnaf<const N: usize>(k: &[u64; N], w: u32) -> [[i16; PIECE_DIGITS]; N] {
+    let mut out = [[0i16; PIECE_DIGITS]; N];
+    let window = 1i128 << w;
+    for (limb, digits) in k.iter().zip(out.iter_mut()) {
+        // v stays below 2^64 + 2^(w−1), so it has at most 65 digit positions.
+        let mut v = i128::from(*limb);
+        let mut pos = 0usize;
+        while v != 0 {
+            let tz = v.trailing_zeros();
+            v >>= tz;
+            pos += tz as usize;
+            let mut d = v & (window - 1);
+            if d >= window / 2 {
+                d -= window;
+            }
+            v -= d;
+            if let Some(slot) = digits.get_mut(pos) {
+                *slot = d as i16;
+            }
+        }
+    }
+    out
 }
 
 /// Width-`w` NAF digits of `k`, least significant first (public scalars only).
@@ -936,6 +1079,7 @@ mod tests {
         let mut r2 = r;
         r2[0] ^= 1;
         assert!(!c.mul2_vartime_matches_r(&k, &p, &u2, &r2));
+        check_split(c, &p, [k, u2, ones, qm1]);
         let (ax, ay) = c.to_affine(&a).unwrap();
         assert!(c.is_on_curve(&ax, &ay));
         // Identity handling.
@@ -1041,6 +1185,68 @@ mod tests {
                 AnyCurve::C512(c) => assert!(c.edwards().is_none()),
             }
         }
+    }
+
+    /// The split tables (keys verified with before) give the same results as the plain
+    /// interleaved wNAF, directly and through the per-key cache (first, second and third use).
+    fn check_split<const N: usize>(c: &Curve<N>, p: &Point<N>, scalars: [[u64; N]; 4]) {
+        let (px, py) = c.to_affine(p).unwrap();
+        let pa = Point {
+            x: px,
+            y: py,
+            z: c.p.one(),
+        };
+        let mut all = scalars.to_vec();
+        // Every limb's wNAF carries into the 65th digit; zero limbs; a single top bit.
+        all.push([u64::MAX; N]);
+        let mut top = [0u64; N];
+        top[N - 1] = 1 << 60;
+        all.push(top);
+        let mut sparse = [0u64; N];
+        sparse[0] = 3;
+        sparse[N / 2] = 0x8000_0000_0000_0001;
+        all.push(sparse);
+        for u1 in &all {
+            for u2 in &all {
+                let Some(x) = c.mul2_vartime_x(u1, &pa, u2) else {
+                    continue;
+                };
+                let r = c.q.retrieve(&c.q.to_mont(&x));
+                if r == [0; N] {
+                    continue;
+                }
+                let mut wrong = r;
+                wrong[0] ^= 2;
+                match &c.ed {
+                    Some(ed) => {
+                        let t = ed.key_tables(&c.p, &pa);
+                        assert!(ed.mul2_split_matches_r(&c.p, &c.q.m, u1, &t, u2, &r));
+                        assert!(!ed.mul2_split_matches_r(&c.p, &c.q.m, u1, &t, u2, &wrong));
+                    }
+                    None => {
+                        let t = c.split_tables(&pa, 1 << (WNAF_KEY - 2)).unwrap();
+                        let acc = c.mul2_split_jac(u1, &t, u2).unwrap();
+                        let zi = c.p.invert(&acc.z);
+                        let ax = c.p.retrieve(&c.p.mul(&acc.x, &c.p.square(&zi)));
+                        assert_eq!(ax, x, "u1={u1:x?} u2={u2:x?}");
+                    }
+                }
+            }
+        }
+        let (u1, u2) = (scalars[0], scalars[1]);
+        let x = c.mul2_vartime_x(&u1, &pa, &u2).unwrap();
+        let r = c.q.retrieve(&c.q.to_mont(&x));
+        let mut wrong = r;
+        wrong[0] ^= 2;
+        for _ in 0..3 {
+            assert!(c.mul2_vartime_matches_r(&u1, &pa, &u2, &r));
+            assert!(!c.mul2_vartime_matches_r(&u1, &pa, &u2, &wrong));
+        }
+        let key: Vec<u64> = pa.x.0.iter().chain(pa.y.0.iter()).copied().collect();
+        assert!(
+            matches!(c.prepared.get(&key), Some(Some(_))),
+            "tables are kept after the second use"
+        );
     }
 
     #[test]

@@ -22,7 +22,9 @@ use std::sync::OnceLock;
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-use crate::curve::{Point, W, WNAF_G, bits_at, signed_digit, wnaf};
+use crate::curve::{
+    PIECE_DIGITS, Point, W, WNAF_G, WNAF_KEY, bits_at, signed_digit, split_wnaf, wnaf,
+};
 use crate::field::{Fe, Modulus, lt_vartime};
 
 /// Entries per window of the signed comb (`1·B … 32·B`).
@@ -68,7 +70,14 @@ pub(crate) struct Edwards<const N: usize> {
     table: OnceLock<Vec<[Niels<N>; T]>>,
     /// `G, 3G, …, 255G` for the verification wNAF; built on first use.
     g_odd: OnceLock<Vec<Niels<N>>>,
+    /// The same for `2^(64j)·G`, `j = 0..N` (verification with a key seen before).
+    g_split: OnceLock<SplitTables<N>>,
 }
+
+/// For `j = 0..N`, odd multiples `P_j, 3P_j, …` of `P_j = 2^(64j)·P` (affine): with them a
+/// scalar multiplication splits into N 64-bit pieces that share 65 doublings.
+#[derive(Debug)]
+pub(crate) struct SplitTables<const N: usize>(Vec<Vec<Niels<N>>>);
 
 impl<const N: usize> Edwards<N> {
     /// Parameters for `u² + v² = 1 + d·u²·v²` (d in Montgomery form of the field `f`), with
@@ -92,6 +101,7 @@ impl<const N: usize> Edwards<N> {
             },
             table: OnceLock::new(),
             g_odd: OnceLock::new(),
+            g_split: OnceLock::new(),
         };
         ed.g = ed.weierstrass_to_ext(f, g);
         ed
@@ -306,18 +316,72 @@ impl<const N: usize> Edwards<N> {
         acc
     }
 
+    /// `P, 3P, …, (2·count − 1)·P` in extended coordinates, no inversion.
+    fn odd_multiples_ext(&self, f: &Modulus<N>, p: &Ext<N>, count: usize) -> Vec<Ext<N>> {
+        let two_p = self.cached(f, &Self::double(f, p, true));
+        let mut out = Vec::with_capacity(count);
+        let mut cur = *p;
+        out.push(cur);
+        for _ in 1..count {
+            cur = self.add_cached(f, &cur, &two_p);
+            out.push(cur);
+        }
+        out
+    }
+
     /// `P, 3P, …, 15P` (the width-5 wNAF digits' multiples), projective, no inversion.
     fn odd_multiples(&self, f: &Modulus<N>, p: &Ext<N>) -> Vec<Cached<N>> {
-        let half = 1usize << (WNAF - 2);
-        let two_p = self.cached(f, &Self::double(f, p, true));
-        let mut odd = Vec::with_capacity(half);
-        let mut cur = *p;
-        odd.push(self.cached(f, &cur));
-        for _ in 1..half {
-            cur = self.add_cached(f, &cur, &two_p);
-            odd.push(self.cached(f, &cur));
+        self.odd_multiples_ext(f, p, 1 << (WNAF - 2))
+            .iter()
+            .map(|e| self.cached(f, e))
+            .collect()
+    }
+
+    /// For `j = 0..N`: the `count` odd multiples of `2^(64j)·P`, affine (one inversion).
+    fn split_tables(&self, f: &Modulus<N>, p: &Ext<N>, count: usize) -> SplitTables<N> {
+        let mut all = Vec::with_capacity(N * count);
+        let mut base = *p;
+        for j in 0..N {
+            if j > 0 {
+                for step in 0..64 {
+                    base = Self::double(f, &base, step == 63);
+                }
+            }
+            all.extend(self.odd_multiples_ext(f, &base, count));
         }
-        odd
+        SplitTables(
+            self.batch_niels(f, &all)
+                .chunks(count)
+                .map(<[Niels<N>]>::to_vec)
+                .collect(),
+        )
+    }
+
+    /// Verification tables for the public key `pt` (a validated Weierstrass point), for
+    /// [`Self::mul2_split_matches_r`]: about 64·(N − 1) doublings and one inversion, so they
+    /// pay off from the second signature checked with the same key.
+    pub(crate) fn key_tables(&self, f: &Modulus<N>, pt: &Point<N>) -> SplitTables<N> {
+        self.split_tables(f, &self.weierstrass_to_ext(f, pt), 1 << (WNAF_KEY - 2))
+    }
+
+    /// `acc + d·P` for a wNAF digit `d` (zero: `acc`), `row` the affine odd multiples of P
+    /// (variable time: public digits only).
+    fn add_niels_digit(&self, f: &Modulus<N>, acc: &Ext<N>, row: &[Niels<N>], d: i32) -> Ext<N> {
+        let Some(e) = row.get((d.unsigned_abs() as usize) / 2) else {
+            return *acc;
+        };
+        if d > 0 {
+            self.add_niels(f, acc, e)
+        } else if d < 0 {
+            let neg = Niels {
+                u: f.neg(&e.u),
+                v: e.v,
+                duv: f.neg(&e.duv),
+            };
+            self.add_niels(f, acc, &neg)
+        } else {
+            *acc
+        }
     }
 
     /// `acc + d·P` for a nonzero odd wNAF digit `d`, `odd` from [`Self::odd_multiples`]
@@ -381,12 +445,7 @@ impl<const N: usize> Edwards<N> {
     ) -> bool {
         let odd = self.odd_multiples(f, &self.weierstrass_to_ext(f, pt));
         let g_odd = self.g_odd.get_or_init(|| {
-            let two_g = self.cached(f, &Self::double(f, &self.g, true));
-            let mut pts = vec![self.g; 1 << (WNAF_G - 2)];
-            for i in 1..pts.len() {
-                pts[i] = self.add_cached(f, &pts[i - 1], &two_g);
-            }
-            self.batch_niels(f, &pts)
+            self.batch_niels(f, &self.odd_multiples_ext(f, &self.g, 1 << (WNAF_G - 2)))
         });
         let naf2 = wnaf(u2, WNAF);
         let naf1 = wnaf(u1, WNAF_G);
@@ -398,18 +457,44 @@ impl<const N: usize> Edwards<N> {
             if d2 != 0 {
                 acc = self.add_digit(f, &acc, &odd, d2);
             }
-            if d1 > 0 {
-                acc = self.add_niels(f, &acc, &g_odd[(d1 as usize) / 2]);
-            } else if d1 < 0 {
-                let e = &g_odd[(d1.unsigned_abs() as usize) / 2];
-                let neg = Niels {
-                    u: f.neg(&e.u),
-                    v: e.v,
-                    duv: f.neg(&e.duv),
-                };
-                acc = self.add_niels(f, &acc, &neg);
+            acc = self.add_niels_digit(f, &acc, g_odd, d1);
+        }
+        self.matches_r(f, q_m, &acc, r)
+    }
+
+    /// `u1·G + u2·P` with P's [`SplitTables`] (from [`Self::key_tables`]): both scalars in N
+    /// 64-bit pieces, so 65 doublings instead of 64·N, compared with r as in
+    /// [`Self::mul2_vartime_matches_r`]. Variable time (verification).
+    pub(crate) fn mul2_split_matches_r(
+        &self,
+        f: &Modulus<N>,
+        q_m: &[u64; N],
+        u1: &[u64; N],
+        key: &SplitTables<N>,
+        u2: &[u64; N],
+        r: &[u64; N],
+    ) -> bool {
+        let g = self
+            .g_split
+            .get_or_init(|| self.split_tables(f, &self.g, 1 << (WNAF_G - 2)));
+        let d1 = split_wnaf(u1, WNAF_G);
+        let d2 = split_wnaf(u2, WNAF_KEY);
+        let mut acc = Self::identity(f);
+        for i in (0..PIECE_DIGITS).rev() {
+            let adds = d1.iter().chain(d2.iter()).any(|d| d[i] != 0);
+            acc = Self::double(f, &acc, adds);
+            for (((dg, dk), grow), krow) in d1.iter().zip(&d2).zip(&g.0).zip(&key.0) {
+                acc = self.add_niels_digit(f, &acc, krow, i32::from(dk[i]));
+                acc = self.add_niels_digit(f, &acc, grow, i32::from(dg[i]));
             }
         }
+        self.matches_r(f, q_m, &acc, r)
+    }
+
+    /// Whether the Weierstrass `x` of `acc` is `≡ r (mod q)`: the comparison
+    /// `(x − t)·(Z − Y) = s·(Z + Y)` for each candidate `x = r, r + q, …` below p, so no
+    /// inversion.
+    fn matches_r(&self, f: &Modulus<N>, q_m: &[u64; N], acc: &Ext<N>, r: &[u64; N]) -> bool {
         let zm = f.sub(&acc.z, &acc.y);
         if zm == f.zero() {
             // The identity (the only subgroup point with v = 1).

@@ -64,6 +64,7 @@
 //! assert_eq!(again.verifying_key(), key.verifying_key());
 //! ```
 
+mod cache;
 mod core;
 mod curve;
 mod edwards;
