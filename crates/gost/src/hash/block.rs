@@ -40,9 +40,21 @@ impl State {
     #[inline]
     fn update_blocks(&mut self, blocks: &[Block<Streebog512Core>]) {
         // (The block and buffer types are the same for both cores.)
+        // The chaining values live in locals for the whole run of blocks (written back once),
+        // so the compiler keeps them out of `self` while the blocks are hashed.
+        let (mut h, mut n, mut sigma) = (self.h, self.n, self.sigma);
         for block in blocks {
-            self.compress(&words(block), 512);
+            let m = words(block);
+            g(&mut h, &n, &m);
+            add_small(&mut n, 512);
+            add512(&mut sigma, &m);
         }
+        self.h = h;
+        self.n = n;
+        self.sigma = sigma;
+        h.zeroize();
+        n.zeroize();
+        sigma.zeroize();
     }
 
     /// Stage 3: pad the partial block (`… ‖ 1 ‖ 0…0` in the standard's order, i.e. a 0x01 byte

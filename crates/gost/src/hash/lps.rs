@@ -123,6 +123,15 @@ pub(super) fn lpsx2(
 /// * half an LPS per call (~120 instructions) lets the cipher's and the key schedule's halves
 ///   of a round run side by side: +18% over the `streebog` crate. Quarters (+12%), byte loads
 ///   instead of shifts, both LPS in one call and a fully unrolled round loop were slower.
+///
+/// Also tried later and slower than this (whole-hash throughput relative to this code, same
+/// process): halves that XOR their two operands themselves and write straight into the next
+/// round's buffers (0.96), carrying `s ⊕ K` and `K ⊕ C` between rounds so the key addition
+/// disappears (0.93), running the key schedule one round ahead of the cipher (0.95), 32-bit
+/// loads for the upper half (0.85), two accumulator chains per output word (0.84), a
+/// byte-swapped upper half extracted like the lower one (0.96), and the lower half storing the
+/// upper 32 bits for the upper half (0.97). Loads that start inside an earlier, wider store
+/// (byte or upper-dword loads of the just-written state) were consistently slow here.
 #[inline(never)]
 fn lps_half<const SHIFT: u32>(x: &Bytes) -> [u64; 4] {
     let mut out = [0u64; 4];
