@@ -199,6 +199,111 @@ fn square_4(a: &[u64; 4]) -> [u64; 8] {
     [s0, w1, w2, w3, w4, w5, w6, w7]
 }
 
+/// `a + b` for 4-limb values and the carry out (0 or 1).
+#[inline(always)]
+fn add_4(a: &[u64; 4], b: &[u64; 4]) -> ([u64; 4], u64) {
+    let (s0, k) = adc(a[0], b[0], 0);
+    let (s1, k) = adc(a[1], b[1], k);
+    let (s2, k) = adc(a[2], b[2], k);
+    let (s3, k) = adc(a[3], b[3], k);
+    ([s0, s1, s2, s3], k)
+}
+
+/// The low and high 4-limb halves of an 8-limb value.
+#[inline(always)]
+fn halves(a: &[u64; 8]) -> ([u64; 4], [u64; 4]) {
+    ([a[0], a[1], a[2], a[3]], [a[4], a[5], a[6], a[7]])
+}
+
+/// `w = lo + hi·2^512 + mid·2^256` for the 8-limb `lo`, `hi` and the 9-limb `mid` (the sum
+/// fits in 1024 bits by construction: it is a product of two 512-bit values).
+#[inline(always)]
+fn assemble_16(lo: &[u64; 8], hi: &[u64; 8], mid: &[u64; 9]) -> [u64; 16] {
+    let mut w = [0u64; 16];
+    w[..8].copy_from_slice(lo);
+    w[8..].copy_from_slice(hi);
+    let mut k = 0u64;
+    for i in 0..9 {
+        let (v, kk) = adc(w[4 + i], mid[i], k);
+        w[4 + i] = v;
+        k = kk;
+    }
+    for limb in w.iter_mut().skip(13) {
+        let (v, kk) = adc(*limb, 0, k);
+        *limb = v;
+        k = kk;
+    }
+    w
+}
+
+/// The 1024-bit product `a·b` of 8-limb values: one level of Karatsuba over [`mul_4x4`]
+/// (48 limb products instead of 64). With `a = a₀ + a₁·2^256`, `b = b₀ + b₁·2^256`:
+/// `a·b = z₀ + z₂·2^512 + (s_a·s_b − z₀ − z₂)·2^256`, where `s_a = a₀ + a₁` and
+/// `s_b = b₀ + b₁` are 257-bit; their carry bits enter through masks (constant time).
+#[inline(always)]
+fn mul_8x8(a: &[u64; 8], b: &[u64; 8]) -> [u64; 16] {
+    let (a0, a1) = halves(a);
+    let (b0, b1) = halves(b);
+    let z0 = mul_4x4(&a0, &b0);
+    let z2 = mul_4x4(&a1, &b1);
+    let (sa, ca) = add_4(&a0, &a1);
+    let (sb, cb) = add_4(&b0, &b1);
+    let m = mul_4x4(&sa, &sb);
+    // (ca·2^256 + sa)(cb·2^256 + sb) = m + 2^256·(ca·sb + cb·sa) + 2^512·ca·cb.
+    let (mca, mcb) = (ca.wrapping_neg(), cb.wrapping_neg());
+    let mut mid = [0u64; 9];
+    mid[..4].copy_from_slice(&m[..4]);
+    let mut k = 0u64;
+    for i in 0..4 {
+        // Three addends plus a carry of at most 2: the u128 sum holds it.
+        let t = u128::from(m[4 + i])
+            + u128::from(sb[i] & mca)
+            + u128::from(sa[i] & mcb)
+            + u128::from(k);
+        mid[4 + i] = t as u64;
+        k = (t >> 64) as u64;
+    }
+    mid[8] = k.wrapping_add(ca & cb);
+    // The middle term a₀·b₁ + a₁·b₀ = mid − z₀ − z₂ ≥ 0 (fits in 9 limbs).
+    for z in [&z0, &z2] {
+        let mut bo = 0u64;
+        for i in 0..8 {
+            let (v, bb) = sbb(mid[i], z[i], bo);
+            mid[i] = v;
+            bo = bb;
+        }
+        mid[8] = mid[8].wrapping_add(bo);
+    }
+    assemble_16(&z0, &z2, &mid)
+}
+
+/// The 1024-bit square of an 8-limb value: `a₀² + a₁²·2^512 + 2·a₀·a₁·2^256` from two
+/// 4-limb squares and one 4×4 product (36 limb products, all in register-sized kernels).
+#[inline(always)]
+fn square_8(a: &[u64; 8]) -> [u64; 16] {
+    let (a0, a1) = halves(a);
+    let lo = square_4(&a0);
+    let hi = square_4(&a1);
+    let x = mul_4x4(&a0, &a1);
+    let mut mid = [0u64; 9];
+    mid[8] = x[7] >> 63;
+    for i in (1..8).rev() {
+        mid[i] = (x[i] << 1) | (x[i - 1] >> 63);
+    }
+    mid[0] = x[0] << 1;
+    assemble_16(&lo, &hi, &mid)
+}
+
+/// `a` as an 8-limb array; only called when `N == 8`.
+#[inline(always)]
+fn to8<const N: usize>(a: &[u64; N]) -> [u64; 8] {
+    let mut x = [0u64; 8];
+    for (o, v) in x.iter_mut().zip(a) {
+        *o = *v;
+    }
+    x
+}
+
 /// Reduces the 512-bit `w` modulo `2^256 − c` (`c < 2^32`) to the canonical value.
 ///
 /// `w = lo + hi·2^256 ≡ lo + hi·c = r + k·2^256` with `k ≤ c`; then `y = r + k·c < 2^256 + 2^64`
@@ -349,6 +454,9 @@ impl<const N: usize> Modulus<N> {
         if N == 4 {
             return from4(&reduce_4(&mul_4x4(&to4(a), &to4(b)), c));
         }
+        if N == 8 {
+            return self.pm_reduce(&mul_8x8(&to8(a), &to8(b)), c);
+        }
         let mut t = [0u64; 16];
         for i in 0..N {
             let mut carry = 0u64;
@@ -367,6 +475,9 @@ impl<const N: usize> Modulus<N> {
     fn pm_square(&self, a: &[u64; N], c: u64) -> [u64; N] {
         if N == 4 {
             return from4(&reduce_4(&square_4(&to4(a)), c));
+        }
+        if N == 8 {
+            return self.pm_reduce(&square_8(&to8(a)), c);
         }
         let mut t = [0u64; 16];
         for i in 0..N {
