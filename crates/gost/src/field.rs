@@ -385,6 +385,9 @@ pub(crate) struct Modulus<const N: usize> {
     /// TC26-512-A / -C primes): elements are then kept in plain (not Montgomery) form and
     /// products are reduced with `2^(64N) ≡ c`.
     pm_c: Option<u64>,
+    /// `m = 2^(64N−1) + m₀` (the TC26-256-C and TC26-512-B primes): the Montgomery reduction
+    /// then needs one limb product per round instead of `N` (`mont_mul_sparse`).
+    sparse: bool,
 }
 
 impl<const N: usize> Modulus<N> {
@@ -406,6 +409,9 @@ impl<const N: usize> Modulus<N> {
             m_minus_2: [0; N],
             bits: 0,
             pm_c: None,
+            sparse: N >= 3
+                && m.iter().skip(1).take(N.saturating_sub(2)).all(|l| *l == 0)
+                && m.last() == Some(&(1 << 63)),
         };
         let mut v = [0u64; N];
         v[0] = 1;
@@ -618,7 +624,7 @@ impl<const N: usize> Modulus<N> {
     }
 
     /// Montgomery product `a·b·R⁻¹ mod m` (CIOS). Correct for any `a < 2^(64N)` and `b < m`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn mul(&self, a: &Fe<N>, b: &Fe<N>) -> Fe<N> {
         match self.pm_c {
             Some(c) => Fe(self.pm_mul(&a.0, &b.0, c)),
@@ -626,8 +632,57 @@ impl<const N: usize> Modulus<N> {
         }
     }
 
+    /// Montgomery product, dispatching on the shape of `m` (public).
     #[inline(always)]
     fn mont_mul(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+        if self.sparse {
+            self.mont_mul_sparse(a, b)
+        } else {
+            self.mont_mul_generic(a, b)
+        }
+    }
+
+    /// CIOS for `m = 2^(64N−1) + m₀`: `k·m = k·m₀ + (k·2^63)·2^(64(N−1))`, so each reduction
+    /// round is one limb product and a carry chain instead of `N` limb products. Same value
+    /// and bounds as [`Modulus::mont_mul_generic`] (constant time: `k` only feeds shifts
+    /// and multiplications).
+    #[inline(always)]
+    fn mont_mul_sparse(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
+        let m0 = self.m[0];
+        let mut t = [0u64; N];
+        let mut t_n = 0u64;
+        for i in 0..N {
+            let bi = b[i];
+            let mut c = 0u64;
+            for j in 0..N {
+                let (lo, hi) = mac(t[j], a[j], bi, c);
+                t[j] = lo;
+                c = hi;
+            }
+            let (tn, t_n1) = adc(t_n, c, 0);
+            let k = t[0].wrapping_mul(self.inv);
+            // t₀ + k·m₀ ≡ 0 mod 2⁶⁴: only its carry word remains.
+            let (_, hi) = mac(t[0], k, m0, 0);
+            let (lo, mut c) = adc(t[1], hi, 0);
+            t[0] = lo;
+            for j in 2..N {
+                let add = if j == N - 1 { k << 63 } else { 0 };
+                let (lo, cc) = adc(t[j], add, c);
+                t[j - 1] = lo;
+                c = cc;
+            }
+            let (lo, hi) = adc(tn, k >> 1, c);
+            t[N - 1] = lo;
+            t_n = t_n1 + hi;
+        }
+        let (diff, borrow) = sub_limbs(&t, &self.m);
+        let keep_t = borrow & t_n.wrapping_sub(1);
+        select_mask(keep_t, &t, &diff)
+    }
+
+    /// Montgomery product for any odd `m` (CIOS).
+    #[inline(always)]
+    fn mont_mul_generic(&self, a: &[u64; N], b: &[u64; N]) -> [u64; N] {
         let mut t = [0u64; N];
         let mut t_n = 0u64;
         for i in 0..N {
@@ -657,7 +712,7 @@ impl<const N: usize> Modulus<N> {
     }
 
     /// `a²`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn square(&self, a: &Fe<N>) -> Fe<N> {
         match self.pm_c {
             Some(c) => Fe(self.pm_square(&a.0, c)),
@@ -1024,6 +1079,75 @@ mod tests {
         check_pm_against_montgomery::<8>(
             "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000001",
             11,
+        );
+    }
+
+    /// The sparse Montgomery reduction (`m = 2^(64N−1) + m₀`) against the generic CIOS, on
+    /// edge and seeded values (first operand up to 2^(64N) − 1, as `mul` allows), and exact
+    /// small products through `to_mont`/`retrieve`.
+    fn check_sparse_montgomery<const N: usize>(hex: &str, seed: u64) {
+        let m: [u64; N] = limbs_from_hex(hex);
+        let f = Modulus::new_field(m);
+        assert!(f.sparse && f.pm_c.is_none(), "{hex}");
+        let small = |v: u64| {
+            let mut x = [0u64; N];
+            x[0] = v;
+            x
+        };
+        let minus = |d: u64| {
+            let mut x = m;
+            x[0] = x[0].wrapping_sub(d);
+            x
+        };
+        let mut values = vec![small(0), small(1), small(u64::MAX), minus(1), minus(2)];
+        values.push(f.one);
+        values.push(f.r2);
+        let mut s = seed;
+        for _ in 0..30 {
+            let mut x = [0u64; N];
+            for limb in x.iter_mut() {
+                *limb = xorshift(&mut s);
+            }
+            // Random values below m (top bit clear) and just below m.
+            x[N - 1] >>= 1;
+            values.push(x);
+            values.push(minus(xorshift(&mut s) % (1 << 40) + 1));
+        }
+        for x in &values {
+            for y in &values {
+                let got = f.mont_mul_sparse(x, y);
+                assert_eq!(got, f.mont_mul_generic(x, y), "{x:x?} {y:x?}");
+                assert!(lt_vartime(&got, &m));
+            }
+            // Any a < 2^(64N) in the first operand.
+            let top = [u64::MAX; N];
+            assert_eq!(f.mont_mul_sparse(&top, x), f.mont_mul_generic(&top, x));
+        }
+        let three = f.to_mont(&small(3));
+        let five = f.to_mont(&small(5));
+        assert_eq!(f.retrieve(&f.mul(&three, &five)), small(15));
+        let minus1 = f.to_mont(&minus(1));
+        assert_eq!(f.retrieve(&f.square(&minus1)), small(1));
+        // Only the sparse shape takes the sparse path.
+        let mut other = m;
+        other[1] = 1;
+        assert!(!Modulus::new(other).sparse);
+    }
+
+    #[test]
+    fn sparse_montgomery_matches_generic() {
+        check_sparse_montgomery::<4>(
+            "8000000000000000000000000000000000000000000000000000000000000C99",
+            0x5151_5151_0000_0001,
+        );
+        check_sparse_montgomery::<8>(
+            "8000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000006F",
+            0xdead_beef_0bad_cafe,
+        );
+        // The largest m₀ (odd): exercises the carries out of the k·m₀ product.
+        check_sparse_montgomery::<4>(
+            "800000000000000000000000000000000000000000000000FFFFFFFFFFFFFFFF",
+            3,
         );
     }
 
