@@ -1,6 +1,8 @@
-//! Constant-time Montgomery arithmetic modulo an odd modulus of `64·N` bits or fewer.
+//! Constant-time arithmetic modulo an odd modulus of `64·N` bits or fewer.
 //!
-//! Elements are `[u64; N]` little-endian limbs in Montgomery form, always fully reduced. Every
+//! Elements are `[u64; N]` little-endian limbs, always fully reduced: in Montgomery form in
+//! general, in plain form for the pseudo-Mersenne primes `2^(64N) − c` (TC26-256-A/B and
+//! TC26-512-A/C), which reduce with `2^(64N) ≡ c` instead. Every
 //! function here runs in time independent of the element values: no branches or indices depend
 //! on them (the modulus and the loop bounds are public). Indexing is over compile-time sized
 //! arrays with loop bounds `0..N`, so it cannot go out of range.
