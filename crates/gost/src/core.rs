@@ -113,7 +113,11 @@ pub(crate) fn validate_point<const N: usize>(
     };
     // For cofactor-1 curves every affine point has order q; check q·P = O anyway where it
     // matters (cofactor 4: reject small-order and mixed-order points).
-    if curve.cofactor != 1 && !subgroup_cache::contains(curve.p.m.as_slice(), x, y) {
+    if curve.cofactor == 1 {
+        return Ok(pt);
+    }
+    let key = subgroup_key(curve.p.m.as_slice(), x, y);
+    if SUBGROUP_CHECKED.get(&key).is_none() {
         let in_subgroup = match curve.edwards() {
             Some(ed) => ed.in_subgroup_vartime(&curve.p, &curve.q.m, &pt),
             None => curve.is_identity_strict(&curve.mul_vartime(&pt, &curve.q.m)),
@@ -121,30 +125,18 @@ pub(crate) fn validate_point<const N: usize>(
         if !in_subgroup {
             return Err("point is not in the prime-order subgroup");
         }
-        subgroup_cache::insert(curve.p.m.as_slice(), x, y);
+        SUBGROUP_CHECKED.insert(&key, ());
     }
     Ok(pt)
 }
 
-/// Public keys on the cofactor-4 curves that passed the `q·Q = O` check (keyed by the field
-/// prime and both coordinates), so that a server verifying many documents of the same signers
-/// pays that scalar multiplication once per key rather than once per document.
+/// Public keys on the cofactor-4 curves that passed the `q·Q = O` check, keyed by the field
+/// prime and both coordinates ([`subgroup_key`]), so that a server verifying many documents of
+/// the same signers pays that scalar multiplication once per key rather than once per document.
 static SUBGROUP_CHECKED: KeyCache<()> = KeyCache::new();
 
-mod subgroup_cache {
-    use super::SUBGROUP_CHECKED;
-
-    fn entry(p: &[u64], x: &[u64], y: &[u64]) -> Vec<u64> {
-        [p, x, y].concat()
-    }
-
-    pub(super) fn contains(p: &[u64], x: &[u64], y: &[u64]) -> bool {
-        SUBGROUP_CHECKED.get(&entry(p, x, y)).is_some()
-    }
-
-    pub(super) fn insert(p: &[u64], x: &[u64], y: &[u64]) {
-        SUBGROUP_CHECKED.insert(&entry(p, x, y), ());
-    }
+fn subgroup_key(p: &[u64], x: &[u64], y: &[u64]) -> Vec<u64> {
+    [p, x, y].concat()
 }
 
 /// HMAC-Streebog-512 keyed with the private scalar, for nonces: keyed once per signature

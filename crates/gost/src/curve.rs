@@ -696,10 +696,15 @@ impl<const N: usize> Curve<N> {
         if pt.z != self.p.one() {
             return None;
         }
-        let key: Vec<u64> = pt.x.0.iter().chain(pt.y.0.iter()).copied().collect();
-        match self.prepared.get(&key) {
+        // x ‖ y on the stack (2N ≤ 16 limbs): no allocation per verification.
+        let mut buf = [0u64; 16];
+        for (b, l) in buf.iter_mut().zip(pt.x.0.iter().chain(pt.y.0.iter())) {
+            *b = *l;
+        }
+        let key = buf.get(..2 * N).unwrap_or(&buf);
+        match self.prepared.get(key) {
             None => {
-                self.prepared.insert(&key, None);
+                self.prepared.insert(key, None);
                 None
             }
             Some(Some(tables)) => Some(tables),
@@ -709,7 +714,7 @@ impl<const N: usize> Curve<N> {
                     None => KeyTables::Weierstrass(self.split_tables(pt, 1 << (WNAF_KEY - 2))?),
                 };
                 let tables = Arc::new(tables);
-                self.prepared.insert(&key, Some(Arc::clone(&tables)));
+                self.prepared.insert(key, Some(Arc::clone(&tables)));
                 Some(tables)
             }
         }
@@ -760,28 +765,9 @@ impl<const N: usize> Curve<N> {
         };
         let f = &self.p;
         let zz = f.square(&acc.z);
-        let mut cand = *r;
-        // p < 5q on every curve here (q ≈ p/4 for the cofactor-4 ones).
-        for _ in 0..5 {
-            if !lt_vartime(&cand, &f.m) {
-                break;
-            }
-            if f.mul(&f.to_mont(&cand), &zz) == acc.x {
-                return true;
-            }
-            // cand += q (stop on overflow past 2^(64N), which is above p anyway).
-            let mut carry = 0u64;
-            for (c, q) in cand.iter_mut().zip(self.q.m.iter()) {
-                let (v1, o1) = c.overflowing_add(*q);
-                let (v2, o2) = v1.overflowing_add(carry);
-                *c = v2;
-                carry = u64::from(o1 | o2);
-            }
-            if carry != 0 {
-                break;
-            }
-        }
-        false
+        any_x_candidate(r, &self.q.m, &f.m, |cand| {
+            f.mul(&f.to_mont(cand), &zz) == acc.x
+        })
     }
 
     /// Whether two projective points are equal.
@@ -794,6 +780,39 @@ impl<const N: usize> Curve<N> {
         let r2 = f.mul(&b.y, &a.z);
         bool::from(l.ct_eq(&r) & l2.ct_eq(&r2))
     }
+}
+
+/// Whether `matches(x)` holds for one of the integers `x ≡ r (mod q)` below `p`:
+/// `r, r + q, r + 2q, …` (p < 5q on every curve here, q ≈ p/4 on the cofactor-4 ones). This is
+/// how verification compares `r` with the x of a projective result without an inversion.
+/// Public values only.
+pub(crate) fn any_x_candidate<const N: usize>(
+    r: &[u64; N],
+    q: &[u64; N],
+    p: &[u64; N],
+    mut matches: impl FnMut(&[u64; N]) -> bool,
+) -> bool {
+    let mut cand = *r;
+    for _ in 0..5 {
+        if !lt_vartime(&cand, p) {
+            return false;
+        }
+        if matches(&cand) {
+            return true;
+        }
+        // cand += q (stop on overflow past 2^(64N), which is above p anyway).
+        let mut carry = 0u64;
+        for (c, q) in cand.iter_mut().zip(q.iter()) {
+            let (v1, o1) = c.overflowing_add(*q);
+            let (v2, o2) = v1.overflowing_add(carry);
+            *c = v2;
+            carry = u64::from(o1 | o2);
+        }
+        if carry != 0 {
+            return false;
+        }
+    }
+    false
 }
 
 /// Digit positions of the width-`w` NAF of a 64-bit value (one more than its bits).

@@ -23,9 +23,10 @@ use std::sync::OnceLock;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 use crate::curve::{
-    PIECE_DIGITS, Point, W, WNAF_G, WNAF_KEY, bits_at, signed_digit, split_wnaf, wnaf,
+    PIECE_DIGITS, Point, W, WNAF_G, WNAF_KEY, any_x_candidate, bits_at, signed_digit, split_wnaf,
+    wnaf,
 };
-use crate::field::{Fe, Modulus, lt_vartime};
+use crate::field::{Fe, Modulus};
 
 /// Entries per window of the signed comb (`1·B … 32·B`).
 const T: usize = 1 << (W - 1);
@@ -501,27 +502,8 @@ impl<const N: usize> Edwards<N> {
             return false;
         }
         let rhs = f.mul(&self.s, &f.add(&acc.z, &acc.y));
-        let mut cand = *r;
-        // p < 5q (q ≈ p/4 on both cofactor-4 curves).
-        for _ in 0..5 {
-            if !lt_vartime(&cand, &f.m) {
-                break;
-            }
-            let xm = f.sub(&f.to_mont(&cand), &self.t);
-            if f.mul(&xm, &zm) == rhs {
-                return true;
-            }
-            let mut c = 0u64;
-            for (x, q) in cand.iter_mut().zip(q_m.iter()) {
-                let (v1, o1) = x.overflowing_add(*q);
-                let (v2, o2) = v1.overflowing_add(c);
-                *x = v2;
-                c = u64::from(o1 | o2);
-            }
-            if c != 0 {
-                break;
-            }
-        }
-        false
+        any_x_candidate(r, q_m, &f.m, |cand| {
+            f.mul(&f.sub(&f.to_mont(cand), &self.t), &zm) == rhs
+        })
     }
 }

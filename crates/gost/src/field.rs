@@ -63,6 +63,18 @@ const fn mac(acc: u64, b: u64, c: u64, carry: u64) -> (u64, u64) {
     (t as u64, (t >> 64) as u64)
 }
 
+/// `t += a·bi` over N limbs; returns the carry word (one CIOS product row).
+#[inline(always)]
+fn mac_row<const N: usize>(t: &mut [u64; N], a: &[u64; N], bi: u64) -> u64 {
+    let mut c = 0u64;
+    for j in 0..N {
+        let (lo, hi) = mac(t[j], a[j], bi, c);
+        t[j] = lo;
+        c = hi;
+    }
+    c
+}
+
 /// `a - b` and the borrow as an all-ones / all-zeros mask.
 #[inline(always)]
 fn sub_limbs<const N: usize>(a: &[u64; N], b: &[u64; N]) -> ([u64; N], u64) {
@@ -654,14 +666,7 @@ impl<const N: usize> Modulus<N> {
         let mut t = [0u64; N];
         let mut t_n = 0u64;
         for i in 0..N {
-            let bi = b[i];
-            let mut c = 0u64;
-            for j in 0..N {
-                let (lo, hi) = mac(t[j], a[j], bi, c);
-                t[j] = lo;
-                c = hi;
-            }
-            let (tn, t_n1) = adc(t_n, c, 0);
+            let (tn, t_n1) = adc(t_n, mac_row(&mut t, a, b[i]), 0);
             let k = t[0].wrapping_mul(self.inv);
             // t₀ + k·m₀ ≡ 0 mod 2⁶⁴: only its carry word remains.
             let (_, hi) = mac(t[0], k, m0, 0);
@@ -677,9 +682,7 @@ impl<const N: usize> Modulus<N> {
             t[N - 1] = lo;
             t_n = t_n1 + hi;
         }
-        let (diff, borrow) = sub_limbs(&t, &self.m);
-        let keep_t = borrow & t_n.wrapping_sub(1);
-        select_mask(keep_t, &t, &diff)
+        self.cios_final(&t, t_n)
     }
 
     /// Montgomery product for any odd `m` (CIOS).
@@ -688,14 +691,7 @@ impl<const N: usize> Modulus<N> {
         let mut t = [0u64; N];
         let mut t_n = 0u64;
         for i in 0..N {
-            let bi = b[i];
-            let mut c = 0u64;
-            for j in 0..N {
-                let (lo, hi) = mac(t[j], a[j], bi, c);
-                t[j] = lo;
-                c = hi;
-            }
-            let (tn, t_n1) = adc(t_n, c, 0);
+            let (tn, t_n1) = adc(t_n, mac_row(&mut t, a, b[i]), 0);
             let k = t[0].wrapping_mul(self.inv);
             let (_, mut c) = mac(t[0], k, self.m[0], 0);
             for j in 1..N {
@@ -707,10 +703,16 @@ impl<const N: usize> Modulus<N> {
             t[N - 1] = lo;
             t_n = t_n1 + hi;
         }
-        // t < 2m: subtract m unless that borrows out of the (t_n, t) value.
-        let (diff, borrow) = sub_limbs(&t, &self.m);
+        self.cios_final(&t, t_n)
+    }
+
+    /// The CIOS result `(t_n, t) < 2m` brought below m: subtract m unless that borrows out of
+    /// the `(t_n, t)` value (constant time).
+    #[inline(always)]
+    fn cios_final(&self, t: &[u64; N], t_n: u64) -> [u64; N] {
+        let (diff, borrow) = sub_limbs(t, &self.m);
         let keep_t = borrow & t_n.wrapping_sub(1);
-        select_mask(keep_t, &t, &diff)
+        select_mask(keep_t, t, &diff)
     }
 
     /// `a²`.
