@@ -41,7 +41,7 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
-use csr::verify::{digest, verify_digest, verify_message};
+use trust::signature::{digest, verify_digest, verify_message};
 
 /// `SigningCertificateV2` (RFC 5035).
 #[derive(Clone, Debug, Sequence)]
@@ -601,7 +601,7 @@ fn check_signer(
     let info = CertificateInfo::from_der(&cert_der)?;
     report.subject = Some(info.subject.clone());
     report.certificate = Some(cert_der.clone());
-    let scheme = csr::verify::scheme_of(&si.signature_algorithm)?;
+    let scheme = trust::signature::scheme_of(&si.signature_algorithm)?;
     report.scheme = Some(scheme);
     let digest_alg =
         DigestAlgorithm::from_oid(&si.digest_alg.oid).ok_or_else(|| Error::Unsupported {
@@ -713,7 +713,7 @@ fn chain(
             let Ok(der) = current.to_der() else {
                 return false;
             };
-            let Ok(tbs) = csr::verify::signed_part(&der) else {
+            let Ok(tbs) = trust::signature::signed_part(&der) else {
                 return false;
             };
             let Some(sig) = current.signature().as_bytes() else {

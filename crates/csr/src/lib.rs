@@ -27,7 +27,6 @@ pub mod ids;
 mod install;
 mod request;
 mod subject;
-pub mod verify;
 
 pub use install::{InstalledCertificate, check_certificate, install_certificate};
 pub use request::{CertificateRequest, RequestTemplate, RequestedExtensions, Subject};

@@ -2,7 +2,7 @@
 
 use der::asn1::{BitString, ObjectIdentifier, OctetString, Utf8StringRef};
 use der::flagset::FlagSet;
-use der::{Decode, Encode, Header, Reader, SliceReader};
+use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
 use token_core::{Carrier, ContainerSigner, Error, KeyUsageFlags, PublicKey, Result, oid};
 use x509_cert::builder::Builder;
@@ -16,7 +16,6 @@ use x509_cert::name::Name;
 use x509_cert::request::{CertReq, ExtensionReq};
 
 use crate::subject::{KazakhSubject, RussianSubject};
-use crate::verify;
 
 /// The extensions a request asks the CA for (PKCS#9 extensionRequest).
 ///
@@ -270,21 +269,6 @@ pub struct CertificateRequest {
     req: CertReq,
 }
 
-/// The DER of the first element inside the outer SEQUENCE (the to-be-signed part).
-pub(crate) fn first_inner_element(der: &[u8]) -> Result<&[u8]> {
-    let bad = |e: der::Error| Error::malformed_der("signed structure", e);
-    let mut r = SliceReader::new(der).map_err(bad)?;
-    let _outer = Header::decode(&mut r).map_err(bad)?;
-    let start = usize::try_from(u32::from(r.position())).unwrap_or(usize::MAX);
-    let _tbs = der::asn1::AnyRef::decode(&mut r).map_err(bad)?;
-    let end = usize::try_from(u32::from(r.position())).unwrap_or(usize::MAX);
-    der.get(start..end).ok_or_else(|| Error::Malformed {
-        what: "signed structure",
-        at: Some(start),
-        reason: "truncated".into(),
-    })
-}
-
 impl CertificateRequest {
     /// Parses a DER request (untrusted input: never panics).
     pub fn from_der(der: &[u8]) -> Result<Self> {
@@ -374,7 +358,7 @@ impl CertificateRequest {
     /// Checks the proof of possession: the signature over the request info with the key the
     /// request contains. GOST parameters NULL or absent are both accepted.
     pub fn verify(&self) -> Result<()> {
-        let tbs = first_inner_element(&self.der)?;
+        let tbs = trust::signature::signed_part(&self.der)?;
         let sig = self
             .req
             .signature
@@ -384,6 +368,6 @@ impl CertificateRequest {
                 at: None,
                 reason: "signature BIT STRING has unused bits".into(),
             })?;
-        verify::verify_message(&self.public_key()?, &self.req.algorithm, tbs, sig)
+        trust::signature::verify_message(&self.public_key()?, &self.req.algorithm, tbs, sig)
     }
 }

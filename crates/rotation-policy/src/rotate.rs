@@ -464,7 +464,7 @@ impl<'e> Rotator<'e> {
         let mut message = b"keycarrier rotation check ".to_vec();
         message.extend_from_slice(j.new.as_bytes());
         let signature = signer.sign_message(&message)?;
-        csr::verify::verify_message(
+        trust::signature::verify_message(
             &info.public_key,
             &signature_algorithm_identifier(signer.scheme())?,
             &message,

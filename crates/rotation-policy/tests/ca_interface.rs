@@ -17,8 +17,8 @@ fn check_issued_by(cert: &[u8], ca_cert: &[u8]) {
     use token_core::der::Decode;
     let parsed = token_core::x509_cert::Certificate::from_der(cert).unwrap();
     let ca = CertificateInfo::from_der(ca_cert).unwrap();
-    let tbs = csr::verify::signed_part(cert).unwrap();
-    csr::verify::verify_message(
+    let tbs = trust::signature::signed_part(cert).unwrap();
+    trust::signature::verify_message(
         &ca.public_key,
         parsed.signature_algorithm(),
         tbs,

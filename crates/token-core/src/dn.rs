@@ -47,7 +47,7 @@ fn shortest_name(oid: &ObjectIdentifier) -> Option<&'static str> {
 }
 
 /// `name` in RFC 4514 form (RDNs last to first, `+` inside a multi-valued RDN).
-pub(crate) fn name_to_string(name: &Name) -> String {
+pub fn name_to_string(name: &Name) -> String {
     let mut out = String::new();
     let rdns: Vec<_> = name.iter_rdn().collect();
     for (i, rdn) in rdns.iter().rev().enumerate() {

@@ -142,6 +142,16 @@ pub enum Error {
         /// What did not verify.
         what: String,
     },
+    /// A certificate, its path to a trust anchor, or its revocation status was not accepted
+    /// (the `trust` crate's path validator). `code` is the validator's specific code
+    /// (`KC-TRUST-NOT-CA`, `KC-REVOKED`, …), `reason` names the certificate and the rule.
+    #[error("not trusted: {reason}")]
+    Untrusted {
+        /// The specific, stable code.
+        code: &'static str,
+        /// What was refused and why.
+        reason: String,
+    },
     /// The certificate does not belong to the container's key (flow U12).
     #[error("the certificate does not match the key")]
     CertificateMismatch,
@@ -214,6 +224,7 @@ impl ErrorCode for Error {
             Self::Rejected => "KC-REJECTED",
             Self::Malformed { .. } => "KC-MALFORMED",
             Self::VerificationFailed { .. } => "KC-VERIFY-FAILED",
+            Self::Untrusted { code, .. } => code,
             Self::CertificateMismatch => "KC-CERT-MISMATCH",
             Self::NotAllowed { .. } => "KC-NOT-ALLOWED",
             Self::Storage { .. } => "KC-STORAGE",
@@ -301,6 +312,10 @@ mod tests {
             Error::VerificationFailed {
                 what: "signature".into(),
             },
+            Error::Untrusted {
+                code: "KC-TRUST-NOT-CA",
+                reason: "\"CN=x\" is not a CA certificate".into(),
+            },
             Error::CertificateMismatch,
             Error::NotAllowed {
                 reason: "expiry day".into(),
@@ -343,6 +358,7 @@ mod tests {
                 "KC-REJECTED",
                 "KC-MALFORMED",
                 "KC-VERIFY-FAILED",
+                "KC-TRUST-NOT-CA",
                 "KC-CERT-MISMATCH",
                 "KC-NOT-ALLOWED",
                 "KC-STORAGE",

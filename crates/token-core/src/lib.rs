@@ -64,6 +64,7 @@ pub use container::{
     CertificateInfo, ContainerId, ContainerInfo, GostKeyParameters, KeyImport, KeyUsageFlags,
     NewContainer, PublicKey,
 };
+pub use dn::name_to_string as x509_name_text;
 pub use error::{BackendEvidence, Error, ErrorCode, Result};
 pub use paper::{CodeAlphabet, normalize_code};
 pub use pin::{FinalTry, PinRole, PinStatus};

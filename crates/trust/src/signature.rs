@@ -1,6 +1,7 @@
 //! Signature checks with a public key alone: GOST R 34.10-2012 through the `gost` crate, RSA
 //! (PKCS#1 v1.5 and PSS with SHA-256) through the `rsa` crate. Used for PKCS#10 requests,
-//! certificates and CMS signer infos.
+//! certificates, CRLs, OCSP responses and CMS signer infos: the one signature verifier of the
+//! workspace.
 
 use der::asn1::{Any, ObjectIdentifier};
 use der::{Decode, Sequence};
@@ -128,7 +129,18 @@ pub fn verify_message(
 /// The DER of the to-be-signed part of a signed structure (certificate, CRL, request): the
 /// first element inside the outer SEQUENCE, byte for byte as received.
 pub fn signed_part(der: &[u8]) -> Result<&[u8]> {
-    crate::request::first_inner_element(der)
+    use der::{Reader, SliceReader};
+    let bad = |e: der::Error| Error::malformed_der("signed structure", e);
+    let mut r = SliceReader::new(der).map_err(bad)?;
+    let _outer = der::Header::decode(&mut r).map_err(bad)?;
+    let start = usize::try_from(u32::from(r.position())).unwrap_or(usize::MAX);
+    let _tbs = der::asn1::AnyRef::decode(&mut r).map_err(bad)?;
+    let end = usize::try_from(u32::from(r.position())).unwrap_or(usize::MAX);
+    der.get(start..end).ok_or_else(|| Error::Malformed {
+        what: "signed structure",
+        at: Some(start),
+        reason: "truncated".into(),
+    })
 }
 
 #[cfg(test)]
