@@ -16,7 +16,8 @@ use std::time::{Duration, SystemTime};
 
 use keycarrier::cms::{CmsSigner, Content, VerifyOptions};
 use keycarrier::csr::{
-    RequestTemplate, RequestedExtensions, RussianSubject, Subject, install_certificate,
+    InstallCheck, RequestTemplate, RequestedExtensions, RussianSubject, Subject,
+    install_certificate,
 };
 use keycarrier::rotation::act::RecognitionAct;
 use keycarrier::rotation::ca::TestCa;
@@ -24,6 +25,7 @@ use keycarrier::rotation::{
     KeyFacts, Outcome, Policy, RotationEvent, RotationOptions, Rotator, UtcOffset,
 };
 use keycarrier::soft_token::{SoftToken, TokenSettings};
+use keycarrier::trust::{OfflineRevocation, TrustAnchors};
 use keycarrier::{
     AdminPin, CancelToken, Carrier, CodeAlphabet, ContainerSigner, Error, ErrorCode, FinalTry,
     GostParamSet, KeyAlgorithm, NewContainer, NoProgress, Pin, PinPolicy, PinRole, Progress,
@@ -128,7 +130,11 @@ fn main() -> Result<(), Error> {
     println!("   (an embedded test CA on its own soft token stands in for the bank)");
     let mut ca = test_ca(&dir.path().join("ca"), now)?;
     let issued = ca.issue(request.as_der(), now, now + Policy::ONE_YEAR)?;
-    let installed = install_certificate(&mut token, &container.id, &issued, now)?;
+    // Checked before it is written: issued by the CA we trust, for this key, with the subject
+    // we asked for, valid now.
+    let bank_ca = TrustAnchors::from_der([ca.certificate()])?;
+    let check = InstallCheck::new(&bank_ca, now).with_subject(request.subject());
+    let installed = install_certificate(&mut token, &container.id, &issued, &check)?;
     println!(
         "   certificate for {owner}: valid {} to {}",
         moscow.date_of(installed.not_before),
@@ -139,15 +145,14 @@ fn main() -> Result<(), Error> {
     let order = "Payment order No. 118: 15 000.00 RUB to LLC Argos, INN 7707083893".as_bytes();
     let signer = CmsSigner::new(&token, &container.id, &issued)?;
     let signed = cms::sign(order, &signer, Content::Attached)?;
-    let options = VerifyOptions {
-        trust_anchors: vec![ca.certificate().to_vec()],
-        at: Some(now),
-    };
-    let valid = |der: &[u8]| {
-        cms::verify(der, None, &options).is_ok_and(|v| v.signers.iter().all(|s| s.result.is_ok()))
-    };
+    // The bank's verification is strict: signature, content, the path to its CA, and the
+    // CA's current CRL (no revocation information would be a refusal).
+    let mut crls = OfflineRevocation::new();
+    crls.add_crl(&ca.crl(1, &[], Duration::from_secs(7 * 86_400))?)?;
+    let options = VerifyOptions::trusting(&bank_ca).with_revocation(&crls);
+    let valid = |der: &[u8]| cms::verify(der, None, &options).is_ok();
     println!(
-        "   {} bytes of CMS, signature valid and chained to the CA: {}",
+        "   {} bytes of CMS, signature valid, chained to the CA, not revoked: {}",
         signed.len(),
         valid(&signed)
     );
@@ -176,7 +181,11 @@ fn main() -> Result<(), Error> {
     println!("   on {}: {decision:?}", moscow.date_of(later));
     ca.set_now(later);
     let mut backup_reminders = 0;
-    let outcome = Rotator::new(dir.path().join("journal"), RotationOptions::default())
+    let rotation = RotationOptions {
+        trust_anchors: bank_ca.clone(),
+        ..RotationOptions::default()
+    };
+    let outcome = Rotator::new(dir.path().join("journal"), rotation)
         .on_event(|e| {
             if let RotationEvent::BackupReminder { .. } = e {
                 backup_reminders += 1;

@@ -13,6 +13,9 @@
 //! | [`soft_token`] | `soft-token` | the built-in software carrier |
 //! | [`pkcs11`] | `pkcs11-backend` | any PKCS#11 token (Rutoken, JaCarta, KAZTOKEN, SoftHSM…) |
 //! | [`pcsc`] | `pcsc-apdu` | smart cards over PC/SC: ATR identification, ISO PIN commands, challenge-response unblock |
+//! | [`trust`] | `trust` | trust decisions: signature checks, RFC 5280 path validation, CRL and OCSP revocation |
+//! | [`csr`] | `csr` | PKCS#10 requests (U10), verified certificate install (U12) |
+//! | [`cms`] | `cms-sign` | CMS SignedData: sign, add a signer, strict verification (U14), PKCS#12 import (U03) |
 //! | [`rotation`] | `rotation-policy` | expiry-driven rotation (U13, U16–U20): policy, CA interface, resumable journaled rotation, act of key recognition, fleet evaluation |
 //!
 //! ```
@@ -29,3 +32,4 @@ pub use rotation_policy as rotation;
 pub use soft_token;
 pub use token_core;
 pub use token_core::*;
+pub use trust;

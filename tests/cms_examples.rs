@@ -48,14 +48,23 @@ fn sign_and_verify_examples_agree_with_openssl() {
             let said = sign_example::run(&a).unwrap();
             assert!(said.starts_with(alg), "{said}");
 
-            let mut v = args(&["--in", &out]);
+            let mut v = args(&["--in", &out, "--ca", &cert]);
             if detached {
                 v.extend(args(&["--content", &order]));
             }
             let (report, ok) = verify_example::run(&v).unwrap();
             assert!(ok, "{report}");
-            assert!(report.contains("signer 1: VALID"), "{report}");
+            assert!(report.contains("signer 1: VALID and trusted"), "{report}");
             assert!(report.contains("CN=Ivanov Ivan"), "{report}");
+            // No CA named: refused, unless only signatures are asked for.
+            let mut no_ca = args(&["--in", &out]);
+            if detached {
+                no_ca.extend(args(&["--content", &order]));
+            }
+            assert!(verify_example::run(&no_ca).is_err());
+            no_ca.push("--signatures-only".into());
+            let (report, ok) = verify_example::run(&no_ca).unwrap();
+            assert!(ok && report.contains("signature VALID"), "{report}");
 
             let mut cmd = args(&[
                 "cms",
@@ -89,9 +98,11 @@ fn sign_and_verify_examples_agree_with_openssl() {
             if detached {
                 std::fs::write(p.join("other.txt"), b"another order").unwrap();
                 let other = p.join("other.txt").display().to_string();
-                let (report, ok) =
-                    verify_example::run(&args(&["--in", &out, "--content", &other])).unwrap();
-                assert!(!ok && report.contains("INVALID"), "{report}");
+                let (report, ok) = verify_example::run(&args(&[
+                    "--in", &out, "--content", &other, "--ca", &cert,
+                ]))
+                .unwrap();
+                assert!(!ok && report.contains("REFUSED"), "{report}");
             }
         }
     }

@@ -20,6 +20,12 @@
 pub mod ber;
 pub mod pfx;
 pub mod reissue;
+mod verify;
+
+pub use verify::{
+    SignerReport, ValidationTime, Verified, VerifyOptions, verify, verify_detached_reader,
+    verify_report,
+};
 
 use std::time::SystemTime;
 
@@ -41,34 +47,34 @@ use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
-use trust::signature::{digest, verify_digest, verify_message};
+use trust::signature::digest;
 
 /// `SigningCertificateV2` (RFC 5035).
 #[derive(Clone, Debug, Sequence)]
-struct SigningCertificateV2 {
-    certs: Vec<EssCertIdV2>,
+pub(crate) struct SigningCertificateV2 {
+    pub(crate) certs: Vec<EssCertIdV2>,
     #[asn1(optional = "true")]
     policies: Option<Any>,
 }
 
 /// `ESSCertIDv2`; `hashAlgorithm` absent means SHA-256 (DEFAULT).
 #[derive(Clone, Debug, Sequence)]
-struct EssCertIdV2 {
+pub(crate) struct EssCertIdV2 {
     #[asn1(optional = "true")]
-    hash_algorithm: Option<AlgorithmIdentifierOwned>,
-    cert_hash: OctetString,
+    pub(crate) hash_algorithm: Option<AlgorithmIdentifierOwned>,
+    pub(crate) cert_hash: OctetString,
     #[asn1(optional = "true")]
-    issuer_serial: Option<IssuerSerial>,
+    pub(crate) issuer_serial: Option<IssuerSerial>,
 }
 
 /// `IssuerSerial` (RFC 5035).
 #[derive(Clone, Debug, Sequence)]
-struct IssuerSerial {
-    issuer: Vec<GeneralName>,
-    serial: SerialNumber,
+pub(crate) struct IssuerSerial {
+    pub(crate) issuer: Vec<GeneralName>,
+    pub(crate) serial: SerialNumber,
 }
 
-fn der_err(what: &'static str) -> impl Fn(der::Error) -> Error {
+pub(crate) fn der_err(what: &'static str) -> impl Fn(der::Error) -> Error {
     move |e| Error::malformed_der(what, e)
 }
 
@@ -299,7 +305,7 @@ fn sign_typed<C: Carrier + ?Sized>(
 }
 
 /// The size of the pieces [`sign_detached_reader`] reads.
-const READ_CHUNK: usize = 64 * 1024;
+pub(crate) const READ_CHUNK: usize = 64 * 1024;
 
 /// Signs everything `reader` yields as a **detached** CMS SignedData, at the current time,
 /// reading it in 64 KiB pieces: memory stays constant whatever the size (a multi-gigabyte
@@ -380,7 +386,7 @@ fn assemble<C: Carrier + ?Sized>(
     })
 }
 
-fn parse(cms_der: &[u8]) -> Result<SignedData> {
+pub(crate) fn parse(cms_der: &[u8]) -> Result<SignedData> {
     // DER first; BER (indefinite lengths, chunked content: `openssl cms -stream`, CryptoPro)
     // is converted and read again.
     let ci: ContentInfo = ber::decode(cms_der).map_err(der_err("CMS ContentInfo"))?;
@@ -406,7 +412,7 @@ fn econtent(sd: &SignedData) -> Result<Option<Vec<u8>>> {
     }
 }
 
-fn content_of(sd: &SignedData, detached: Option<&[u8]>) -> Result<Vec<u8>> {
+pub(crate) fn content_of(sd: &SignedData, detached: Option<&[u8]>) -> Result<Vec<u8>> {
     match (econtent(sd)?, detached) {
         (Some(c), None) => Ok(c),
         (None, Some(d)) => Ok(d.to_vec()),
@@ -451,300 +457,6 @@ pub fn add_signer<C: Carrier + ?Sized>(
     }
     sd.signer_infos.0.insert(info).map_err(&e)?;
     wrap(&sd)
-}
-
-/// What to check besides the signatures.
-#[derive(Debug, Clone, Default)]
-pub struct VerifyOptions {
-    /// Trust anchors (DER certificates). When not empty, each signer certificate must be one
-    /// of them or chain to one through the certificates in the SignedData.
-    pub trust_anchors: Vec<Vec<u8>>,
-    /// Also require the signer certificate to be valid at this time (e.g. now).
-    pub at: Option<SystemTime>,
-}
-
-/// The outcome for one signer.
-#[derive(Debug)]
-pub struct SignerReport {
-    /// Signer certificate subject (RFC 4514), when the certificate was found.
-    pub subject: Option<String>,
-    /// Signer certificate (DER), when found.
-    pub certificate: Option<Vec<u8>>,
-    /// The signature scheme, when known.
-    pub scheme: Option<SignatureScheme>,
-    /// The signingTime attribute, when present.
-    pub signing_time: Option<SystemTime>,
-    /// Whether a signingCertificateV2 attribute named this certificate (checked).
-    pub signing_certificate_v2: bool,
-    /// `Ok` when every check passed, else the first failure.
-    pub result: Result<()>,
-}
-
-/// A verified SignedData: the content and one report per signer.
-#[derive(Debug)]
-pub struct Verified {
-    /// The signed content (attached or the detached content given).
-    pub content: Vec<u8>,
-    /// One report per SignerInfo, in the order of the SET.
-    pub signers: Vec<SignerReport>,
-}
-
-impl Verified {
-    /// Whether every signer verified.
-    pub fn all_valid(&self) -> bool {
-        self.signers.iter().all(|s| s.result.is_ok())
-    }
-}
-
-/// Verifies every signer of a SignedData. Malformed input is an error; each signer's own
-/// outcome is in its [`SignerReport`].
-pub fn verify(
-    cms_der: &[u8],
-    detached_content: Option<&[u8]>,
-    options: &VerifyOptions,
-) -> Result<Verified> {
-    let sd = parse(cms_der)?;
-    let content = content_of(&sd, detached_content)?;
-    let certs: Vec<Certificate> = sd
-        .certificates
-        .iter()
-        .flat_map(|s| s.0.iter())
-        .filter_map(|c| match c {
-            CertificateChoices::Certificate(c) => Some(c.clone()),
-            CertificateChoices::Other(_) => None,
-        })
-        .collect();
-    let signers = sd
-        .signer_infos
-        .0
-        .iter()
-        .map(|si| verify_signer(si, &sd, &content, &certs, options))
-        .collect();
-    Ok(Verified { content, signers })
-}
-
-/// [`verify`], failing with the first signer's error when any signer does not verify, and
-/// when there is no signer at all.
-pub fn verify_all(
-    cms_der: &[u8],
-    detached_content: Option<&[u8]>,
-    options: &VerifyOptions,
-) -> Result<Verified> {
-    let mut v = verify(cms_der, detached_content, options)?;
-    if v.signers.is_empty() {
-        return Err(Error::VerificationFailed {
-            what: "SignedData has no signer".into(),
-        });
-    }
-    if let Some(pos) = v.signers.iter().position(|s| s.result.is_err()) {
-        let report = v.signers.swap_remove(pos);
-        report.result?;
-    }
-    Ok(v)
-}
-
-fn failed(what: impl Into<String>) -> Error {
-    Error::VerificationFailed { what: what.into() }
-}
-
-fn find_attr(si: &SignerInfo, id: ObjectIdentifier) -> Option<&Any> {
-    si.signed_attrs
-        .as_ref()?
-        .iter()
-        .find(|a| a.oid == id)
-        .and_then(|a| a.values.iter().next())
-}
-
-fn verify_signer(
-    si: &SignerInfo,
-    sd: &SignedData,
-    content: &[u8],
-    certs: &[Certificate],
-    options: &VerifyOptions,
-) -> SignerReport {
-    let mut report = SignerReport {
-        subject: None,
-        certificate: None,
-        scheme: None,
-        signing_time: None,
-        signing_certificate_v2: false,
-        result: Ok(()),
-    };
-    report.result = check_signer(si, sd, content, certs, options, &mut report);
-    report
-}
-
-fn check_signer(
-    si: &SignerInfo,
-    sd: &SignedData,
-    content: &[u8],
-    certs: &[Certificate],
-    options: &VerifyOptions,
-    report: &mut SignerReport,
-) -> Result<()> {
-    let cert = certs
-        .iter()
-        .find(|c| match &si.sid {
-            SignerIdentifier::IssuerAndSerialNumber(isn) => {
-                c.tbs_certificate().issuer() == &isn.issuer
-                    && c.tbs_certificate().serial_number() == &isn.serial_number
-            }
-            SignerIdentifier::SubjectKeyIdentifier(ski) => c
-                .tbs_certificate()
-                .get_extension::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
-                .ok()
-                .flatten()
-                .is_some_and(|(_, k)| k == *ski),
-        })
-        .ok_or_else(|| failed("signer certificate not found in the SignedData"))?;
-    let cert_der = cert.to_der().map_err(der_err("certificate"))?;
-    let info = CertificateInfo::from_der(&cert_der)?;
-    report.subject = Some(info.subject.clone());
-    report.certificate = Some(cert_der.clone());
-    let scheme = trust::signature::scheme_of(&si.signature_algorithm)?;
-    report.scheme = Some(scheme);
-    let digest_alg =
-        DigestAlgorithm::from_oid(&si.digest_alg.oid).ok_or_else(|| Error::Unsupported {
-            what: format!("digest algorithm {}", si.digest_alg.oid),
-        })?;
-    if digest_alg != scheme.digest() {
-        return Err(failed(
-            "digest algorithm does not fit the signature algorithm",
-        ));
-    }
-    let md = digest(digest_alg, content);
-    match &si.signed_attrs {
-        None => verify_digest(
-            &info.public_key,
-            &si.signature_algorithm,
-            &md,
-            si.signature.as_bytes(),
-        )?,
-        Some(attrs) => {
-            let given = find_attr(si, oid::MESSAGE_DIGEST)
-                .ok_or_else(|| failed("messageDigest attribute missing"))?
-                .decode_as::<OctetString>()
-                .map_err(der_err("messageDigest"))?;
-            if given.as_bytes() != md.as_slice() {
-                return Err(failed("message digest (the content was changed)"));
-            }
-            let ct = find_attr(si, oid::CONTENT_TYPE)
-                .ok_or_else(|| failed("contentType attribute missing"))?
-                .decode_as::<ObjectIdentifier>()
-                .map_err(der_err("contentType"))?;
-            if ct != sd.encap_content_info.econtent_type {
-                return Err(failed("contentType attribute"));
-            }
-            let signed = attrs.to_der().map_err(der_err("signed attributes"))?;
-            verify_message(
-                &info.public_key,
-                &si.signature_algorithm,
-                &signed,
-                si.signature.as_bytes(),
-            )?;
-            if let Some(t) = find_attr(si, oid::SIGNING_TIME) {
-                let time = t.decode_as::<Time>().map_err(der_err("signingTime"))?;
-                let at = time.to_system_time();
-                report.signing_time = Some(at);
-                if !info.is_valid_at(at) {
-                    return Err(failed("signing time outside the certificate's validity"));
-                }
-            }
-            if let Some(v2) = find_attr(si, oid::SIGNING_CERTIFICATE_V2) {
-                let v2 = v2
-                    .decode_as::<SigningCertificateV2>()
-                    .map_err(der_err("signingCertificateV2"))?;
-                let first = v2
-                    .certs
-                    .first()
-                    .ok_or_else(|| failed("signingCertificateV2 is empty"))?;
-                let alg = first
-                    .hash_algorithm
-                    .as_ref()
-                    .map_or(Some(DigestAlgorithm::Sha256), |a| {
-                        DigestAlgorithm::from_oid(&a.oid)
-                    })
-                    .ok_or_else(|| Error::Unsupported {
-                        what: "signingCertificateV2 hash".into(),
-                    })?;
-                if first.cert_hash.as_bytes() != digest(alg, &cert_der).as_slice() {
-                    return Err(failed("signingCertificateV2 names another certificate"));
-                }
-                report.signing_certificate_v2 = true;
-            }
-        }
-    }
-    if options.at.is_some_and(|at| !info.is_valid_at(at)) {
-        return Err(failed("signer certificate not valid at the given time"));
-    }
-    if !options.trust_anchors.is_empty() {
-        chain(cert, &cert_der, certs, &options.trust_anchors)?;
-    }
-    Ok(())
-}
-
-/// Checks that `cert` is a trust anchor or chains to one (at most 8 links).
-fn chain(
-    cert: &Certificate,
-    cert_der: &[u8],
-    pool: &[Certificate],
-    anchors: &[Vec<u8>],
-) -> Result<()> {
-    let anchors: Vec<Certificate> = anchors
-        .iter()
-        .map(|a| Certificate::from_der(a).map_err(der_err("trust anchor")))
-        .collect::<Result<_>>()?;
-    if anchors
-        .iter()
-        .any(|a| a.to_der().ok().as_deref() == Some(cert_der))
-    {
-        return Ok(());
-    }
-    let mut current = cert.clone();
-    for _ in 0..8 {
-        let issuer_name = current.tbs_certificate().issuer().clone();
-        let signed_by = |issuer: &Certificate| -> bool {
-            let Ok(issuer_der) = issuer.to_der() else {
-                return false;
-            };
-            let Ok(issuer_info) = CertificateInfo::from_der(&issuer_der) else {
-                return false;
-            };
-            let Ok(der) = current.to_der() else {
-                return false;
-            };
-            let Ok(tbs) = trust::signature::signed_part(&der) else {
-                return false;
-            };
-            let Some(sig) = current.signature().as_bytes() else {
-                return false;
-            };
-            verify_message(
-                &issuer_info.public_key,
-                current.signature_algorithm(),
-                tbs,
-                sig,
-            )
-            .is_ok()
-        };
-        if anchors
-            .iter()
-            .any(|a| a.tbs_certificate().subject() == &issuer_name && signed_by(a))
-        {
-            return Ok(());
-        }
-        let next = pool
-            .iter()
-            .find(|c| {
-                c.tbs_certificate().subject() == &issuer_name && *c != &current && signed_by(c)
-            })
-            .cloned();
-        match next {
-            Some(n) => current = n,
-            None => break,
-        }
-    }
-    Err(failed("certificate chain to a trust anchor"))
 }
 
 #[cfg(test)]

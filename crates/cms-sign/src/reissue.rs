@@ -44,8 +44,8 @@ pub struct ReissueRequest {
 
 /// Verifies a re-issue request: exactly one signer, its signature, signingCertificateV2
 /// present and matching, the PKCS#10 inside verifying with its own key, and a new key.
-pub fn open_reissue_request(cms_der: &[u8], options: &VerifyOptions) -> Result<ReissueRequest> {
-    let verified = crate::verify_all(cms_der, None, options)?;
+pub fn open_reissue_request(cms_der: &[u8], options: &VerifyOptions<'_>) -> Result<ReissueRequest> {
+    let verified = crate::verify(cms_der, None, options)?;
     let [signer] = verified.signers.as_slice() else {
         return Err(Error::VerificationFailed {
             what: "a re-issue request has exactly one signer".into(),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cms_sign::reissue::{open_reissue_request, sign_reissue_request};
 use cms_sign::{CmsSigner, VerifyOptions};
-use csr::{RequestTemplate, RequestedExtensions, Subject, install_certificate};
+use csr::{InstallCheck, RequestTemplate, RequestedExtensions, Subject, install_certificate};
 use soft_token::{SoftToken, TokenSettings};
 use token_core::der::{Decode, Encode};
 use token_core::x509_cert::TbsCertificate;
@@ -124,14 +124,8 @@ fn u11_u12_reissue_signed_by_current_key_then_install() {
     let current = CmsSigner::new(&t, &old, &old_cert).unwrap();
     let wrapped = sign_reissue_request(&request, &current).unwrap();
     // The bank opens it: the replaced certificate is named (signingCertificateV2).
-    let opened = open_reissue_request(
-        &wrapped,
-        &VerifyOptions {
-            trust_anchors: vec![old_cert.clone()],
-            at: None,
-        },
-    )
-    .unwrap();
+    let bank_trusts = trust::TrustAnchors::from_der([old_cert.as_slice()]).unwrap();
+    let opened = open_reissue_request(&wrapped, &VerifyOptions::trusting(&bank_trusts)).unwrap();
     assert_eq!(opened.replaces_der, old_cert);
     assert_eq!(opened.replaces.serial, vec![42]);
     assert_eq!(opened.request.as_der(), request.as_der());
@@ -238,23 +232,53 @@ fn u11_u12_reissue_signed_by_current_key_then_install() {
         String::from_utf8_lossy(&out.stderr)
     );
     let issued = std::fs::read(p.join("issued.der")).unwrap();
+    let ca_pem = std::fs::read(p.join("cacert.pem")).unwrap();
+    let mut anchors = trust::TrustAnchors::new();
+    anchors.add_pem_or_der(&ca_pem).unwrap();
+    let now = std::time::SystemTime::now();
+    let check = InstallCheck::new(&anchors, now).with_subject(request.subject());
     // Installing it into the old container is refused and writes nothing.
     let before = t.container(&old).unwrap().certificates.len();
     assert!(matches!(
-        install_certificate(&mut t, &old, &issued, std::time::SystemTime::now()),
+        install_certificate(&mut t, &old, &issued, &check),
         Err(Error::CertificateMismatch)
     ));
     assert_eq!(t.container(&old).unwrap().certificates.len(), before);
     // Outside its validity: refused, nothing written.
-    let later = std::time::SystemTime::now() + Duration::from_secs(400 * 86400);
-    assert!(matches!(
-        install_certificate(&mut t, &new, &issued, later),
-        Err(Error::NotAllowed { .. })
-    ));
+    let later = now + Duration::from_secs(400 * 86400);
+    let err = install_certificate(
+        &mut t,
+        &new,
+        &issued,
+        &InstallCheck::new(&anchors, later).with_subject(request.subject()),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::Untrusted { .. }), "{err:?}");
+    assert!(t.container(&new).unwrap().certificates.is_empty());
+    // Issued by a CA the caller does not trust (here: the old self-signed certificate is the
+    // only anchor): refused, nothing written.
+    let err = install_certificate(
+        &mut t,
+        &new,
+        &issued,
+        &InstallCheck::new(&bank_trusts, now).with_subject(request.subject()),
+    )
+    .unwrap_err();
+    assert_eq!(token_core::ErrorCode::code(&err), "KC-TRUST-NO-ISSUER", "{err}");
+    assert!(t.container(&new).unwrap().certificates.is_empty());
+    // Another subject than requested: refused, nothing written.
+    let other = Name::from_str("CN=Somebody Else").unwrap();
+    let err = install_certificate(
+        &mut t,
+        &new,
+        &issued,
+        &InstallCheck::new(&anchors, now).with_subject(&other),
+    )
+    .unwrap_err();
+    assert_eq!(token_core::ErrorCode::code(&err), "KC-TRUST-SUBJECT", "{err}");
     assert!(t.container(&new).unwrap().certificates.is_empty());
     // Into the new container: written, new validity dates reported.
-    let installed =
-        install_certificate(&mut t, &new, &issued, std::time::SystemTime::now()).unwrap();
+    let installed = install_certificate(&mut t, &new, &issued, &check).unwrap();
     let days = installed
         .not_after
         .duration_since(installed.not_before)

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
-use cms_sign::{CmsSigner, Content, VerifyOptions, add_signer, sign, verify, verify_all};
+use cms_sign::{CmsSigner, Content, VerifyOptions, add_signer, sign, verify, verify_report};
 use soft_token::{SoftToken, TokenSettings};
 use token_core::der::{Decode, Encode};
 use token_core::x509_cert::TbsCertificate;
@@ -148,17 +148,15 @@ fn u14_our_cms_verifies_with_openssl_and_ours() {
             .unwrap_or_else(|e| panic!("{alg} {scheme:?} attached: {e}"));
         openssl_verifies(&detached, Some(ORDER), &[&cert])
             .unwrap_or_else(|e| panic!("{alg} {scheme:?} detached: {e}"));
-        let opts = VerifyOptions {
-            trust_anchors: vec![cert.clone()],
-            at: Some(std::time::SystemTime::now()),
-        };
-        let v = verify_all(&attached, None, &opts).unwrap();
+        let anchors = trust::TrustAnchors::from_der([cert.as_slice()]).unwrap();
+        let opts = VerifyOptions::trusting(&anchors);
+        let v = verify(&attached, None, &opts).unwrap();
         assert_eq!(v.content, ORDER);
         assert!(v.signers[0].signing_certificate_v2 && v.signers[0].signing_time.is_some());
-        verify_all(&detached, Some(ORDER), &opts).unwrap();
+        verify(&detached, Some(ORDER), &opts).unwrap();
         // Tampered content, flipped signature bit, truncated DER: typed errors.
         assert!(matches!(
-            verify_all(&detached, Some(b"another order"), &opts),
+            verify(&detached, Some(b"another order"), &opts),
             Err(Error::VerificationFailed { .. })
         ));
         let mut flipped = attached.clone();
@@ -173,7 +171,7 @@ fn u14_our_cms_verifies_with_openssl_and_ours() {
         let pos = flipped.len() - sig_len / 2;
         flipped[pos] ^= 0x01;
         assert!(matches!(
-            verify_all(&flipped, None, &opts),
+            verify(&flipped, None, &opts),
             Err(Error::VerificationFailed { .. })
         ));
         assert!(matches!(
@@ -281,14 +279,14 @@ fn u14_openssl_made_cms_verifies_with_ours() {
         );
         let att = std::fs::read(p.join("att.p7s")).unwrap();
         let det = std::fs::read(p.join("det.p7s")).unwrap();
-        let v = verify_all(&att, None, &VerifyOptions::default())
+        let v = verify(&att, None, &VerifyOptions::signatures_only())
             .unwrap_or_else(|e| panic!("{alg}: {e}"));
         assert_eq!(v.content, ORDER);
         assert!(v.signers[0].signing_certificate_v2);
-        verify_all(&det, Some(ORDER), &VerifyOptions::default())
+        verify(&det, Some(ORDER), &VerifyOptions::signatures_only())
             .unwrap_or_else(|e| panic!("{alg} detached: {e}"));
         assert!(matches!(
-            verify_all(&det, Some(b"tampered"), &VerifyOptions::default()),
+            verify(&det, Some(b"tampered"), &VerifyOptions::signatures_only()),
             Err(Error::VerificationFailed { .. })
         ));
     }
@@ -314,15 +312,9 @@ fn u14_employee_and_head_of_organisation_sign_one_order() {
             &CmsSigner::new(&t, &head, &head_cert).unwrap(),
         )
         .unwrap();
-        let v = verify_all(
-            &two,
-            detached,
-            &VerifyOptions {
-                trust_anchors: vec![emp_cert.clone(), head_cert.clone()],
-                at: None,
-            },
-        )
-        .unwrap();
+        let both =
+            trust::TrustAnchors::from_der([emp_cert.as_slice(), head_cert.as_slice()]).unwrap();
+        let v = verify(&two, detached, &VerifyOptions::trusting(&both)).unwrap();
         assert_eq!(v.signers.len(), 2);
         let mut subjects: Vec<String> = v
             .signers
@@ -344,16 +336,14 @@ fn u14_employee_and_head_of_organisation_sign_one_order() {
             Err(Error::CertificateMismatch)
         ));
         // An untrusted signer fails the chain check.
-        let err = verify_all(
-            &two,
-            detached,
-            &VerifyOptions {
-                trust_anchors: vec![emp_cert.clone()],
-                at: None,
-            },
-        )
-        .unwrap_err();
-        assert!(matches!(err, Error::VerificationFailed { .. }), "{err:?}");
+        let only_employee = trust::TrustAnchors::from_der([emp_cert.as_slice()]).unwrap();
+        let err = verify(&two, detached, &VerifyOptions::trusting(&only_employee)).unwrap_err();
+        assert!(matches!(err, Error::Untrusted { .. }), "{err:?}");
+        // The report keeps both signers: the employee valid, the head untrusted.
+        let report =
+            verify_report(&two, detached, &VerifyOptions::trusting(&only_employee)).unwrap();
+        assert_eq!(report.signers.iter().filter(|s| s.result.is_ok()).count(), 1);
+        assert!(!report.all_valid());
     }
     let _ = t.containers().unwrap();
 }
@@ -442,7 +432,7 @@ fn u14_openssl_streamed_ber_cms_verifies_with_ours() {
             [0x30, 0x80],
             "{md}: OpenSSL wrote an indefinite length"
         );
-        let v = verify_all(&ber, None, &VerifyOptions::default())
+        let v = verify(&ber, None, &VerifyOptions::signatures_only())
             .unwrap_or_else(|e| panic!("{md}: {e}"));
         assert_eq!(v.content, content, "{md}");
         // One content byte changed (the content sits in the middle of the file).
@@ -454,7 +444,7 @@ fn u14_openssl_streamed_ber_cms_verifies_with_ours() {
         tampered[at] ^= 1;
         assert!(
             matches!(
-                verify_all(&tampered, None, &VerifyOptions::default()),
+                verify(&tampered, None, &VerifyOptions::signatures_only()),
                 Err(Error::VerificationFailed { .. })
             ),
             "{md}: tampered BER content accepted"

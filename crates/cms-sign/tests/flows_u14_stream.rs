@@ -14,7 +14,7 @@ use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
-use cms_sign::{CmsSigner, VerifyOptions, sign_detached_reader, verify_all};
+use cms_sign::{CmsSigner, VerifyOptions, sign_detached_reader, verify, verify_detached_reader};
 use soft_token::{SoftToken, TokenSettings};
 use token_core::der::{Decode, Encode};
 use token_core::x509_cert::TbsCertificate;
@@ -130,12 +130,13 @@ fn u14_stream_signature_verifies() {
         let (t, id, cert) = token_with_key(tdir.path(), alg);
         let signer = CmsSigner::new(&t, &id, &cert).unwrap();
         let cms = sign_detached_reader(Generated::new(len), &signer).unwrap();
-        let opts = VerifyOptions {
-            trust_anchors: vec![cert.clone()],
-            at: None,
-        };
-        verify_all(&cms, Some(&content), &opts).unwrap();
-        assert!(verify_all(&cms, Some(&content[1..]), &opts).is_err());
+        let anchors = trust::TrustAnchors::from_der([cert.as_slice()]).unwrap();
+        let opts = VerifyOptions::trusting(&anchors);
+        verify(&cms, Some(&content), &opts).unwrap();
+        assert!(verify(&cms, Some(&content[1..]), &opts).is_err());
+        // Verified from a reader too, in constant memory.
+        verify_detached_reader(&cms, Generated::new(len), &opts).unwrap();
+        assert!(verify_detached_reader(&cms, Generated::new(len - 1), &opts).is_err());
         std::fs::write(d.path().join("s.p7s"), &cms).unwrap();
         let pem = token_core::der::pem::encode_string(
             "CERTIFICATE",

@@ -28,6 +28,6 @@ mod install;
 mod request;
 mod subject;
 
-pub use install::{InstalledCertificate, check_certificate, install_certificate};
+pub use install::{InstallCheck, InstalledCertificate, check_certificate, install_certificate};
 pub use request::{CertificateRequest, RequestTemplate, RequestedExtensions, Subject};
 pub use subject::{KazakhSubject, RussianSubject, attribute_text};

@@ -57,6 +57,8 @@ mod fsutil;
 pub mod journal;
 mod policy;
 mod rotate;
+#[cfg(feature = "test-ca")]
+mod test_ca;
 
 pub use policy::{
     Circumstances, CivilDate, Decision, KeyFacts, NothingPending, OfficeReason, PendingDocuments,

@@ -38,6 +38,10 @@ pub struct RotationOptions {
     pub algorithm: Option<KeyAlgorithm>,
     /// Backup reminder policy.
     pub backup: BackupAdvice,
+    /// The CAs whose certificates may be installed: the issued certificate must chain to one
+    /// of them before it is installed, and again before the old key may be retired. Empty (the
+    /// default) refuses every certificate.
+    pub trust_anchors: trust::TrustAnchors,
 }
 
 /// Something the GUI may show while a rotation runs.
@@ -392,10 +396,15 @@ impl<'e> Rotator<'e> {
                     let cert = j.certificate.as_deref().unwrap_or_default();
                     let present = carrier.container(&j.new)?;
                     if present.certificates.first().map(Vec::as_slice) != Some(cert) {
-                        csr::install_certificate(carrier, &j.new, cert, now)?;
+                        let request = csr::CertificateRequest::from_der(
+                            j.request.as_deref().unwrap_or_default(),
+                        )?;
+                        let check = csr::InstallCheck::new(&self.options.trust_anchors, now)
+                            .with_subject(request.subject());
+                        csr::install_certificate(carrier, &j.new, cert, &check)?;
                     }
                 }
-                Step::Verify => self.verify(carrier, &j)?,
+                Step::Verify => self.verify(carrier, &j, now)?,
                 Step::Retire => {
                     if j.retire_old && carrier.container(&j.old).is_ok() {
                         carrier.delete_container(&j.old)?;
@@ -448,7 +457,14 @@ impl<'e> Rotator<'e> {
         Ok(())
     }
 
-    fn verify<C: Carrier + ?Sized>(&mut self, carrier: &mut C, j: &Journal) -> Result<()> {
+    /// Before the old key may be retired: the new container holds the issued certificate, the
+    /// certificate still validates against the trust anchors, and the new key signs.
+    fn verify<C: Carrier + ?Sized>(
+        &mut self,
+        carrier: &mut C,
+        j: &Journal,
+        now: SystemTime,
+    ) -> Result<()> {
         let cert = j.certificate.as_deref().unwrap_or_default();
         let container = carrier.container(&j.new)?;
         if container.certificates.first().map(Vec::as_slice) != Some(cert) {
@@ -456,10 +472,9 @@ impl<'e> Rotator<'e> {
                 what: "the new container does not hold the issued certificate".into(),
             });
         }
+        csr::InstallCheck::new(&self.options.trust_anchors, now)
+            .check(&container.public_key, cert)?;
         let info = CertificateInfo::from_der(cert)?;
-        if !info.public_key.same_key(&container.public_key) {
-            return Err(Error::CertificateMismatch);
-        }
         let signer = ContainerSigner::new(&*carrier, &j.new)?;
         let mut message = b"keycarrier rotation check ".to_vec();
         message.extend_from_slice(j.new.as_bytes());

@@ -57,9 +57,12 @@ fn drive(
     outcome
 }
 
-fn options(retire_old: bool) -> RotationOptions {
+/// Rotation options trusting the test CA kept under `root/ca` (see `common::test_ca`).
+fn options(retire_old: bool, root: &Path) -> RotationOptions {
+    let ca_cert = std::fs::read(root.join("ca").join("ca").join("ca.cer")).unwrap();
     RotationOptions {
         retire_old,
+        trust_anchors: trust::TrustAnchors::from_der([ca_cert.as_slice()]).unwrap(),
         ..RotationOptions::default()
     }
 }
@@ -82,7 +85,7 @@ fn child_worker() {
         .unwrap();
     let mut seen = 0usize;
     let marker = dir.join("reached");
-    let mut rot = Rotator::new(dir.join("journal"), options(retire)).on_event(move |e| {
+    let mut rot = Rotator::new(dir.join("journal"), options(retire, &dir)).on_event(move |e| {
         if matches!(
             e,
             RotationEvent::Step { .. } | RotationEvent::KeyGenerated { .. }
@@ -148,7 +151,7 @@ fn u19_sigkill_at_every_journal_step_then_resume() {
         let reached = std::fs::read_to_string(dir.path().join("reached")).unwrap();
         let mut t = open(&dir.path().join("client"));
         let rot_dir = dir.path().join("journal");
-        let mut rot = Rotator::new(&rot_dir, options(retire));
+        let mut rot = Rotator::new(&rot_dir, options(retire, dir.path()));
         // Killed: the journal parses, and the old key is intact until verification is done.
         let j = rot.journal(&old).unwrap();
         let past_verify = j
@@ -204,7 +207,7 @@ fn u19_soft_token_write_failure_during_generation_then_resume() {
         let old = setup(dir.path(), now);
         let mut t = open(&dir.path().join("client"));
         let mut ca = reopen_ca(&dir.path().join("ca"), now);
-        let mut rot = Rotator::new(dir.path().join("journal"), options(false));
+        let mut rot = Rotator::new(dir.path().join("journal"), options(false, dir.path()));
         t.set_test_knobs(TestKnobs {
             fail_writes_at: Some(point),
             ..TestKnobs::default()
@@ -234,7 +237,7 @@ fn u19_waits_for_the_ca_and_the_old_key_stays_until_verified() {
     let mut t = open(&dir.path().join("client"));
     let mut ca = reopen_ca(&dir.path().join("ca"), now).with_delay(3);
     let mut events = vec![];
-    let mut rot = Rotator::new(dir.path().join("journal"), options(true))
+    let mut rot = Rotator::new(dir.path().join("journal"), options(true, dir.path()))
         .on_event(|e| events.push(e.clone()));
     let d = decision(&t, &old, now);
     assert!(matches!(d, Decision::Remind { days_left: 30, .. }), "{d:?}");
@@ -281,7 +284,7 @@ fn u19_waits_for_the_ca_and_the_old_key_stays_until_verified() {
             == 3
     );
     // A finished rotation reports its outcome again, changing nothing.
-    let mut rot = Rotator::new(dir.path().join("journal"), options(true));
+    let mut rot = Rotator::new(dir.path().join("journal"), options(true, dir.path()));
     let again = rot.resume(&mut t, &mut ca, &old, now).unwrap();
     assert_eq!(again, outcome);
     assert_eq!(t.containers().unwrap().len(), 1);
@@ -296,7 +299,7 @@ fn u19_refused_decisions_and_ca_rejection() {
     let old = setup(dir.path(), now);
     let mut t = open(&dir.path().join("client"));
     let mut ca = reopen_ca(&dir.path().join("ca"), now).with_delay(1);
-    let mut rot = Rotator::new(dir.path().join("journal"), options(false));
+    let mut rot = Rotator::new(dir.path().join("journal"), options(false, dir.path()));
     // Office-only: nothing happens.
     let cert = t.container(&old).unwrap().certificate().unwrap().unwrap();
     let facts = KeyFacts {
@@ -359,7 +362,7 @@ fn u19_several_due_keys_rotate_one_after_another() {
         .collect();
     let decisions = Policy::default().decide_inventory(&keys, now);
     let mut completed = vec![];
-    let mut rot = Rotator::new(dir.path().join("journal"), options(false)).on_event(|e| {
+    let mut rot = Rotator::new(dir.path().join("journal"), options(false, dir.path())).on_event(|e| {
         if let RotationEvent::Completed { old, .. } = e {
             completed.push(old.clone());
         }
@@ -375,7 +378,7 @@ fn u19_several_due_keys_rotate_one_after_another() {
     );
     assert_eq!(t.containers().unwrap().len(), 5);
     // Journal text round-trips.
-    let rot = Rotator::new(dir.path().join("journal"), options(false));
+    let rot = Rotator::new(dir.path().join("journal"), options(false, dir.path()));
     let j = rot.journal(&soon).unwrap().unwrap();
     assert_eq!(Journal::parse(j.to_text().as_bytes()).unwrap(), j);
     assert!(rot.unfinished().unwrap().is_empty());
@@ -399,7 +402,7 @@ fn u19_pulled_token_and_lost_connection_at_each_operation_then_resume() {
             inner: reopen_ca(&dir.path().join("ca"), now),
             drop_at: ca_op,
         };
-        let mut rot = Rotator::new(dir.path().join("journal"), options(true));
+        let mut rot = Rotator::new(dir.path().join("journal"), options(true, dir.path()));
         let cert = t.container(&old).unwrap().certificate().unwrap().unwrap();
         let d = Policy::default().decide(&KeyFacts::from_certificate(&cert), now);
         t.pull_at.set(token_op);

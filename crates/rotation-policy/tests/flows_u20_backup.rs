@@ -34,6 +34,7 @@ fn rotate<C: Carrier>(
         dir.join(format!("journal-{backup:?}")),
         RotationOptions {
             backup,
+            trust_anchors: trust::TrustAnchors::from_der([ca.certificate()]).unwrap(),
             ..RotationOptions::default()
         },
     )

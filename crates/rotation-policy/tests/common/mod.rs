@@ -102,7 +102,8 @@ pub fn client_key(
     let cert = ca
         .issue(request.as_der(), not_after - DAY * 365, not_after)
         .unwrap();
-    csr::install_certificate(t, &id, &cert, now).unwrap();
+    let anchors = trust::TrustAnchors::from_der([ca.certificate()]).unwrap();
+    csr::install_certificate(t, &id, &cert, &csr::InstallCheck::new(&anchors, now)).unwrap();
     (id, cert)
 }
 
