@@ -405,6 +405,8 @@ fn process(
         .as_ref()
         .and_then(|b| b.path_len_constraint)
         .map_or(usize::MAX, usize::from);
+    // The CA whose pathLenConstraint set `max_path_length`, named when it is exceeded.
+    let mut path_length_set_by = anchor;
     let mut issuer = anchor;
     for (depth, &cert) in below.iter().rev().enumerate() {
         let is_end_entity = depth + 1 == below.len();
@@ -425,7 +427,7 @@ fn process(
             if !cert.is_self_issued() {
                 if max_path_length == 0 {
                     return Err(TrustError::PathLengthExceeded {
-                        subject: issuer.subject_text.clone(),
+                        subject: path_length_set_by.subject_text.clone(),
                     });
                 }
                 max_path_length -= 1;
@@ -434,8 +436,10 @@ fn process(
                 .basic_constraints
                 .as_ref()
                 .and_then(|b| b.path_len_constraint)
+                && usize::from(p) <= max_path_length
             {
-                max_path_length = max_path_length.min(usize::from(p));
+                max_path_length = usize::from(p);
+                path_length_set_by = cert;
             }
         }
         issuer = cert;
