@@ -119,6 +119,7 @@ const CERT_REVOKED: i32 = 23;
 const KEYUSAGE_NO_CERTSIGN: i32 = 32;
 const UNHANDLED_CRITICAL_EXTENSION: i32 = 34;
 const KEYUSAGE_NO_CRL_SIGN: i32 = 35;
+const UNHANDLED_CRITICAL_CRL_EXTENSION: i32 = 36;
 
 fn refused(ours: &'static str, who: impl Into<String>, openssl: &'static [i32]) -> Expect {
     Expect::Refused {
@@ -203,6 +204,7 @@ impl<'o> Pki<'o> {
             not_before: FROM,
             not_after: TO,
             exts,
+            sigopts: Vec::new(),
         };
         let root = o.issue(&spec("Root", &root_key, None, ca_exts(None)));
         let int1 = o.issue(&spec(
@@ -279,6 +281,7 @@ impl<'o> Pki<'o> {
             not_before: from,
             not_after: to,
             exts,
+            sigopts: Vec::new(),
         })
     }
 
@@ -352,6 +355,47 @@ impl<'o> Pki<'o> {
             &[&self.ee_root, &self.int2, &self.ee_int1, &self.int1],
             Expect::Valid,
         ));
+
+        if self.alg == Alg::Rsa {
+            // RSASSA-PSS (SHA-256, MGF1-SHA-256, 32-byte salt) on the intermediate and the EE.
+            let pss = || {
+                vec![
+                    "rsa_padding_mode:pss".to_string(),
+                    "rsa_pss_saltlen:32".into(),
+                    "rsa_mgf1_md:sha256".into(),
+                ]
+            };
+            let int = o.issue(&Spec {
+                cn: cn("Int PSS"),
+                key: &self.int1_key,
+                issuer: Some(root),
+                not_before: FROM,
+                not_after: TO,
+                exts: ca_exts(None),
+                sigopts: pss(),
+            });
+            let ee = o.issue(&Spec {
+                cn: cn("EE PSS"),
+                key: &self.ee_key,
+                issuer: Some((&int, &self.int1_key)),
+                not_before: FROM,
+                not_after: TO,
+                exts: sign_ee_exts(),
+                sigopts: pss(),
+            });
+            v.push(self.case(
+                "good/rsa-pss-root-int-ee",
+                ee.clone(),
+                &[&int],
+                Expect::Valid,
+            ));
+            v.push(self.case(
+                "signature/rsa-pss-ee-corrupted",
+                o.corrupt_signature(&ee),
+                &[&int],
+                refused("BadSignature", cn("EE PSS"), &[CERT_SIGNATURE_FAILURE]),
+            ));
+        }
 
         // Issuers that are not CAs.
         {
@@ -581,6 +625,58 @@ impl<'o> Pki<'o> {
             ));
         }
 
+        // Trust anchors of other shapes.
+        for (what, exts, expect) in [
+            (
+                "root-without-basic-constraints",
+                vec![
+                    "keyUsage = critical,keyCertSign,cRLSign".to_string(),
+                    "subjectKeyIdentifier = hash".into(),
+                ],
+                None,
+            ),
+            ("root-version-1", Vec::new(), None),
+            (
+                "root-ca-false",
+                vec![
+                    "basicConstraints = critical,CA:FALSE".to_string(),
+                    "keyUsage = critical,keyCertSign,cRLSign".into(),
+                    "subjectKeyIdentifier = hash".into(),
+                ],
+                Some(("NotCa", &[INVALID_CA] as &'static [i32])),
+            ),
+            (
+                "root-without-keycertsign",
+                vec![
+                    "basicConstraints = critical,CA:TRUE".to_string(),
+                    "keyUsage = critical,digitalSignature,cRLSign".into(),
+                    "subjectKeyIdentifier = hash".into(),
+                ],
+                Some((
+                    "IssuerKeyUsage",
+                    &[INVALID_CA, KEYUSAGE_NO_CERTSIGN] as &'static [i32],
+                )),
+            ),
+        ] {
+            let role = format!("Anchor {what}");
+            let r = self.cert(&role, &self.root_key, None, exts);
+            let mut ee_exts = sign_ee_exts();
+            ee_exts.retain(|e| !e.starts_with("authorityKeyIdentifier"));
+            let ee = self.cert(
+                &format!("EE under {role}"),
+                &self.ee_key,
+                Some((&r, &self.root_key)),
+                ee_exts,
+            );
+            let expect = match expect {
+                None => Expect::Valid,
+                Some((variant, codes)) => refused(variant, cn(&role), codes),
+            };
+            let mut c = self.case(&format!("anchor/{what}"), ee, &[], expect);
+            c.anchors = vec![r];
+            v.push(c);
+        }
+
         // Validity at every position.
         let expired_to = At::day(2045, 1, 1);
         let future_from = At::day(2046, 1, 1);
@@ -724,6 +820,36 @@ impl<'o> Pki<'o> {
                 refused(
                     "IssuerNotFound",
                     cn("Int1 alias"),
+                    &[UNABLE_TO_GET_ISSUER_CERT_LOCALLY],
+                ),
+            ));
+        }
+
+        // The issuer name matches Int1, the authorityKeyIdentifier does not.
+        {
+            let twin = self.cert(
+                "Int1",
+                &self.int1_key,
+                Some(root),
+                vec![
+                    "basicConstraints = critical,CA:TRUE".into(),
+                    "keyUsage = critical,keyCertSign,cRLSign".into(),
+                    "subjectKeyIdentifier = 01:02:03:04:05:06:07:08".into(),
+                ],
+            );
+            let ee = self.cert(
+                "EE with a foreign authorityKeyIdentifier",
+                &self.ee_key,
+                Some((&twin, &self.int1_key)),
+                sign_ee_exts(),
+            );
+            v.push(self.case(
+                "names/authority-key-identifier-mismatch",
+                ee,
+                &[&self.int1],
+                refused(
+                    "IssuerNotFound",
+                    cn("EE with a foreign authorityKeyIdentifier"),
                     &[UNABLE_TO_GET_ISSUER_CERT_LOCALLY],
                 ),
             ));
@@ -1072,6 +1198,30 @@ impl<'o> Pki<'o> {
                 ));
             }
         }
+        {
+            let crl = o.crl_with(
+                &self.int1,
+                &self.int1_key,
+                &[],
+                CRL_LAST,
+                CRL_NEXT,
+                &[
+                    "authorityKeyIdentifier = keyid:always",
+                    "1.2.3.4 = critical,DER:05:00",
+                ],
+            );
+            v.push(self.crl_case(
+                "crl/unknown-critical-crl-extension",
+                self.ee_int1.clone(),
+                &[&self.int1],
+                &[&self.crl_root, &crl],
+                refused(
+                    "UnknownCriticalExtension",
+                    cn("Int1"),
+                    &[UNHANDLED_CRITICAL_CRL_EXTENSION],
+                ),
+            ));
+        }
         v.push(self.crl_case(
             "crl/none-for-the-intermediate",
             self.ee_int1.clone(),
@@ -1265,6 +1415,7 @@ fn mixed_cases(o: &Openssl) -> Vec<Case> {
         not_before: FROM,
         not_after: TO,
         exts,
+        sigopts: Vec::new(),
     };
     let root = o.issue(&spec("Root 512", &root_key, None, ca_exts(None)));
     let int = o.issue(&spec(

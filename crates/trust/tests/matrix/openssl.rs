@@ -107,6 +107,8 @@ pub(crate) struct Spec<'a> {
     pub(crate) not_after: At,
     /// Extension lines of an `openssl` v3 section; none gives a version 1 certificate.
     pub(crate) exts: Vec<String>,
+    /// `openssl ca -sigopt` values, e.g. `rsa_padding_mode:pss`.
+    pub(crate) sigopts: Vec<String>,
 }
 
 /// An entry of a CRL to make.
@@ -301,8 +303,7 @@ impl Openssl {
                  [ca_default]\ndir = {}\ndatabase = $dir/index.txt\nserial = $dir/serial\n\
                  crlnumber = $dir/crlnumber\nnew_certs_dir = $dir\npolicy = policy_any\n\
                  unique_subject = no\ncopy_extensions = none\nemail_in_dn = no\n\
-                 [policy_any]\ncommonName = supplied\n\
-                 [crl_aki]\nauthorityKeyIdentifier = keyid:always\n",
+                 [policy_any]\ncommonName = supplied\n",
                 db.display()
             ),
         )
@@ -347,6 +348,10 @@ impl Openssl {
                 args.push("-cert".into());
                 args.push(cert.pem.to_str().unwrap().into());
             }
+        }
+        for opt in &spec.sigopts {
+            args.push("-sigopt".into());
+            args.push(opt.clone());
         }
         if !spec.exts.is_empty() {
             let ext = db.join("ext.cnf");
@@ -400,7 +405,33 @@ impl Openssl {
         next: At,
         aki: bool,
     ) -> Crl {
+        let exts: &[&str] = if aki {
+            &["authorityKeyIdentifier = keyid:always"]
+        } else {
+            &[]
+        };
+        self.crl_with(issuer, issuer_key, revoked, last, next, exts)
+    }
+
+    /// The same with the given CRL extension lines (besides the CRL number).
+    pub(crate) fn crl_with(
+        &self,
+        issuer: &Cert,
+        issuer_key: &Key,
+        revoked: &[Revoke<'_>],
+        last: At,
+        next: At,
+        exts: &[&str],
+    ) -> Crl {
         let (db, conf) = self.ca_dir();
+        if !exts.is_empty() {
+            let mut text = std::fs::read_to_string(&conf).unwrap();
+            text.push_str("[crl_exts]\n");
+            for line in exts {
+                writeln!(text, "{line}").unwrap();
+            }
+            std::fs::write(&conf, text).unwrap();
+        }
         let common = [
             "-config",
             conf.to_str().unwrap(),
@@ -434,8 +465,8 @@ impl Openssl {
             "-out",
             out.to_str().unwrap(),
         ]);
-        if aki {
-            args.extend(["-crlexts", "crl_aki"]);
+        if !exts.is_empty() {
+            args.extend(["-crlexts", "crl_exts"]);
         }
         self.run_ok(&args);
         let bytes = std::fs::read(&out).unwrap();
