@@ -8,7 +8,8 @@
 //! * its signature verifies with the key of the certificate above it, and its outer and inner
 //!   signature algorithms agree (§6.1.3 (a)(1), §4.1.1.2);
 //! * the validation time lies within its validity (§6.1.3 (a)(2)), the anchor's included, as
-//!   OpenSSL does;
+//!   OpenSSL does; the notAfter second itself already counts as expired, as in OpenSSL (RFC 5280
+//!   §4.1.2.5 would still accept it; never being more permissive than `openssl verify` wins);
 //! * its issuer name equals the subject of the certificate above, and where both carry key
 //!   identifiers the authorityKeyIdentifier equals the issuer's subjectKeyIdentifier (§6.1.3
 //!   (a)(4); the identifiers also choose among several issuers with the same name);
@@ -404,6 +405,8 @@ fn process(
         .as_ref()
         .and_then(|b| b.path_len_constraint)
         .map_or(usize::MAX, usize::from);
+    // The CA whose pathLenConstraint set `max_path_length`, named when it is exceeded.
+    let mut path_length_set_by = anchor;
     let mut issuer = anchor;
     for (depth, &cert) in below.iter().rev().enumerate() {
         let is_end_entity = depth + 1 == below.len();
@@ -424,7 +427,7 @@ fn process(
             if !cert.is_self_issued() {
                 if max_path_length == 0 {
                     return Err(TrustError::PathLengthExceeded {
-                        subject: issuer.subject_text.clone(),
+                        subject: path_length_set_by.subject_text.clone(),
                     });
                 }
                 max_path_length -= 1;
@@ -433,8 +436,10 @@ fn process(
                 .basic_constraints
                 .as_ref()
                 .and_then(|b| b.path_len_constraint)
+                && usize::from(p) <= max_path_length
             {
-                max_path_length = max_path_length.min(usize::from(p));
+                max_path_length = usize::from(p);
+                path_length_set_by = cert;
             }
         }
         issuer = cert;
@@ -474,7 +479,8 @@ pub(crate) fn check_time(cert: &Cert, t: SystemTime) -> Result<(), TrustError> {
             not_before: cert.not_before,
         });
     }
-    if t > cert.not_after {
+    // OpenSSL's `X509_cmp_time` treats notAfter == t as expired; so do we.
+    if t >= cert.not_after {
         return Err(TrustError::Expired {
             subject: cert.subject_text.clone(),
             not_after: cert.not_after,

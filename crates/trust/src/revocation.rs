@@ -36,7 +36,8 @@ pub enum RevocationStatus {
     /// Not revoked according to an OCSP response.
     GoodByOcsp,
     /// Revoked after the validation time for a reason that spares earlier signatures
-    /// (superseded, affiliation changed, cessation of operation, hold).
+    /// (superseded, affiliation changed, cessation of operation, hold), by an OCSP response.
+    /// A CRL that lists the certificate always refuses it, whatever the entry's date.
     RevokedLater {
         /// The revocation date.
         since: SystemTime,
@@ -186,12 +187,11 @@ pub(crate) fn check_revocation(
                 match check_crl(crl, cert, issuer, t)? {
                     CrlVerdict::NotInScope => {}
                     CrlVerdict::NotListed => good = true,
-                    CrlVerdict::Revoked { since, reason } => {
-                        if revoked_at(since, reason, t) {
-                            return Err(revoked(since, reason));
-                        }
-                        return Ok(RevocationStatus::RevokedLater { since, reason });
-                    }
+                    // A listed certificate is revoked whatever the entry's date, as in RFC
+                    // 5280 §6.3.3 and `openssl verify`: the CRL is current at the validation
+                    // time, so an entry dated after it was listed ahead of time by its issuer,
+                    // and nothing in the CRL says the certificate was good at that time.
+                    CrlVerdict::Revoked { since, reason } => return Err(revoked(since, reason)),
                 }
             }
             if good {
