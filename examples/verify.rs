@@ -43,7 +43,11 @@ fn values(args: &[String], flag: &str) -> Vec<String> {
 fn parse_rfc3339(text: &str) -> Result<SystemTime, AnyError> {
     let bad = || format!("--at {text:?}: expected e.g. 2024-05-01T12:00:00Z");
     let num = |range: core::ops::Range<usize>| -> Result<u32, AnyError> {
-        Ok(text.get(range).ok_or_else(bad)?.parse::<u32>().map_err(|_| bad())?)
+        Ok(text
+            .get(range)
+            .ok_or_else(bad)?
+            .parse::<u32>()
+            .map_err(|_| bad())?)
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -136,7 +140,8 @@ pub(crate) fn run(args: &[String]) -> Result<(String, bool), AnyError> {
             "signer {}: {verdict}; subject {}; {}{path}",
             i + 1,
             s.subject.as_deref().unwrap_or("<certificate not found>"),
-            s.scheme.map_or_else(|| "-".to_owned(), |x| format!("{x:?}")),
+            s.scheme
+                .map_or_else(|| "-".to_owned(), |x| format!("{x:?}")),
         )?;
         if let Some(p) = &s.path {
             for w in &p.warnings {

@@ -98,10 +98,9 @@ fn sign_and_verify_examples_agree_with_openssl() {
             if detached {
                 std::fs::write(p.join("other.txt"), b"another order").unwrap();
                 let other = p.join("other.txt").display().to_string();
-                let (report, ok) = verify_example::run(&args(&[
-                    "--in", &out, "--content", &other, "--ca", &cert,
-                ]))
-                .unwrap();
+                let (report, ok) =
+                    verify_example::run(&args(&["--in", &out, "--content", &other, "--ca", &cert]))
+                        .unwrap();
                 assert!(!ok && report.contains("REFUSED"), "{report}");
             }
         }

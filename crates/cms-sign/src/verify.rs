@@ -16,8 +16,8 @@ use std::time::SystemTime;
 use cms::cert::CertificateChoices;
 use cms::revocation::RevocationInfoChoice;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
-use der::asn1::{Any, ObjectIdentifier, OctetString};
 use der::Encode;
+use der::asn1::{Any, ObjectIdentifier, OctetString};
 use token_core::{CertificateInfo, DigestAlgorithm, Error, Result, SignatureScheme, oid};
 use trust::signature::{digest, verify_digest, verify_message};
 use trust::{
@@ -314,7 +314,11 @@ impl Digests {
     }
 }
 
-fn report_all(sd: &SignedData, digests: &Digests, options: &VerifyOptions<'_>) -> Vec<SignerReport> {
+fn report_all(
+    sd: &SignedData,
+    digests: &Digests,
+    options: &VerifyOptions<'_>,
+) -> Vec<SignerReport> {
     let certs: Vec<Certificate> = sd
         .certificates
         .iter()
@@ -350,7 +354,8 @@ fn report_all(sd: &SignedData, digests: &Digests, options: &VerifyOptions<'_>) -
                 path: None,
                 result: Ok(()),
             };
-            report.result = check_signer(si, sd, digests, &certs, options, &revocation, &mut report);
+            report.result =
+                check_signer(si, sd, digests, &certs, options, &revocation, &mut report);
             report
         })
         .collect()
@@ -469,9 +474,13 @@ fn check_signer(
             .signing_time
             .ok_or_else(|| failed("no signingTime attribute to validate at"))?,
     };
-    let mut vopts = ValidationOptions::new(time, options.purpose)
-        .with_revocation(options.revocation_policy);
+    let mut vopts =
+        ValidationOptions::new(time, options.purpose).with_revocation(options.revocation_policy);
     vopts.check_extended_key_usage = options.check_extended_key_usage;
+    if options.time == ValidationTime::SigningTime {
+        // Revocation as known now, judged against the signing time.
+        vopts.revocation_time = Some(SystemTime::now());
+    }
     let pool: Vec<Vec<u8>> = certs
         .iter()
         .filter(|c| *c != cert)

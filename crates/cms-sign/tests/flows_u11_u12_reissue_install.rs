@@ -264,7 +264,11 @@ fn u11_u12_reissue_signed_by_current_key_then_install() {
         &InstallCheck::new(&bank_trusts, now).with_subject(request.subject()),
     )
     .unwrap_err();
-    assert_eq!(token_core::ErrorCode::code(&err), "KC-TRUST-NO-ISSUER", "{err}");
+    assert_eq!(
+        token_core::ErrorCode::code(&err),
+        "KC-TRUST-NO-ISSUER",
+        "{err}"
+    );
     assert!(t.container(&new).unwrap().certificates.is_empty());
     // Another subject than requested: refused, nothing written.
     let other = Name::from_str("CN=Somebody Else").unwrap();
@@ -275,7 +279,11 @@ fn u11_u12_reissue_signed_by_current_key_then_install() {
         &InstallCheck::new(&anchors, now).with_subject(&other),
     )
     .unwrap_err();
-    assert_eq!(token_core::ErrorCode::code(&err), "KC-TRUST-SUBJECT", "{err}");
+    assert_eq!(
+        token_core::ErrorCode::code(&err),
+        "KC-TRUST-SUBJECT",
+        "{err}"
+    );
     assert!(t.container(&new).unwrap().certificates.is_empty());
     // Into the new container: written, new validity dates reported.
     let installed = install_certificate(&mut t, &new, &issued, &check).unwrap();

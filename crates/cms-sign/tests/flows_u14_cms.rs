@@ -342,7 +342,10 @@ fn u14_employee_and_head_of_organisation_sign_one_order() {
         // The report keeps both signers: the employee valid, the head untrusted.
         let report =
             verify_report(&two, detached, &VerifyOptions::trusting(&only_employee)).unwrap();
-        assert_eq!(report.signers.iter().filter(|s| s.result.is_ok()).count(), 1);
+        assert_eq!(
+            report.signers.iter().filter(|s| s.result.is_ok()).count(),
+            1
+        );
         assert!(!report.all_valid());
     }
     let _ = t.containers().unwrap();

@@ -362,11 +362,12 @@ fn u19_several_due_keys_rotate_one_after_another() {
         .collect();
     let decisions = Policy::default().decide_inventory(&keys, now);
     let mut completed = vec![];
-    let mut rot = Rotator::new(dir.path().join("journal"), options(false, dir.path())).on_event(|e| {
-        if let RotationEvent::Completed { old, .. } = e {
-            completed.push(old.clone());
-        }
-    });
+    let mut rot =
+        Rotator::new(dir.path().join("journal"), options(false, dir.path())).on_event(|e| {
+            if let RotationEvent::Completed { old, .. } = e {
+                completed.push(old.clone());
+            }
+        });
     let results = rot.rotate_all(&mut t, &mut ca, &decisions, now).unwrap();
     drop(rot);
     assert_eq!(completed, vec![soon.clone(), late.clone()]);

@@ -127,19 +127,20 @@ pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, TrustError> {
             let mut rest = t;
             while let Some(start) = rest.find("-----BEGIN") {
                 let block = rest.get(start..).unwrap_or_default();
-                let end_marker = block.find("-----END").ok_or_else(|| TrustError::Malformed {
-                    what: "PEM",
-                    reason: "BEGIN without END".into(),
-                })?;
+                let end_marker = block
+                    .find("-----END")
+                    .ok_or_else(|| TrustError::Malformed {
+                        what: "PEM",
+                        reason: "BEGIN without END".into(),
+                    })?;
                 let after = block.get(end_marker..).unwrap_or_default();
                 let line_end = after.find('\n').map_or(after.len(), |i| i + 1);
                 let whole = block.get(..end_marker + line_end).unwrap_or(block);
-                let (label, der) = der::pem::decode_vec(whole.as_bytes()).map_err(|e| {
-                    TrustError::Malformed {
+                let (label, der) =
+                    der::pem::decode_vec(whole.as_bytes()).map_err(|e| TrustError::Malformed {
                         what: "PEM",
                         reason: e.to_string(),
-                    }
-                })?;
+                    })?;
                 if label == "CERTIFICATE" || label == "X509 CERTIFICATE" {
                     out.push(der);
                 }
@@ -209,6 +210,13 @@ pub struct ValidationOptions {
     pub check_extended_key_usage: bool,
     /// What to do when no CRL or OCSP response covers a certificate (default: refuse).
     pub revocation: RevocationPolicy,
+    /// When CRLs and OCSP responses must be current. `None` (the default): at [`Self::time`],
+    /// as `openssl verify -attime` does, and any listed certificate is refused. Set it (to now)
+    /// when `time` is a document's past signing time: the current revocation information is
+    /// then used, and a revocation dated after the signing time spares the signature if its
+    /// reason does (superseded, affiliation changed, cessation of operation, hold); a revocation
+    /// for key compromise, or without a reason, refuses it whatever the claimed signing time.
+    pub revocation_time: Option<SystemTime>,
     /// At most this many certificates between the anchor and the end entity (default 8).
     pub max_intermediates: usize,
 }
@@ -221,6 +229,7 @@ impl ValidationOptions {
             purpose,
             check_extended_key_usage: true,
             revocation: RevocationPolicy::Require,
+            revocation_time: None,
             max_intermediates: 8,
         }
     }

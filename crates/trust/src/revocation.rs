@@ -35,9 +35,9 @@ pub enum RevocationStatus {
     GoodByCrl,
     /// Not revoked according to an OCSP response.
     GoodByOcsp,
-    /// Revoked after the validation time for a reason that spares earlier signatures
-    /// (superseded, affiliation changed, cessation of operation, hold), by an OCSP response.
-    /// A CRL that lists the certificate always refuses it, whatever the entry's date.
+    /// Revoked after the validation time (a past signing time, checked against later revocation
+    /// information, see [`crate::ValidationOptions::revocation_time`]) for a reason that spares
+    /// earlier signatures (superseded, affiliation changed, cessation of operation, hold).
     RevokedLater {
         /// The revocation date.
         since: SystemTime,
@@ -60,8 +60,7 @@ pub trait RevocationSource {
     fn crls(&self, certificate: &[u8], issuer: &[u8]) -> std::io::Result<Vec<Vec<u8>>>;
 
     /// OCSP responses (`OCSPResponse`, DER) that may cover `certificate`.
-    fn ocsp_responses(&self, certificate: &[u8], issuer: &[u8])
-    -> std::io::Result<Vec<Vec<u8>>>;
+    fn ocsp_responses(&self, certificate: &[u8], issuer: &[u8]) -> std::io::Result<Vec<Vec<u8>>>;
 }
 
 /// No revocation information at all (with [`RevocationPolicy::Require`], every path with a
@@ -153,25 +152,35 @@ pub(crate) fn check_revocation(
     options: &ValidationOptions,
 ) -> Result<RevocationStatus, TrustError> {
     let t = options.time;
+    // CRLs and OCSP responses must be current at `rt`: the validation time, or (validating a
+    // past signing time) the time the caller names, usually now.
+    let rt = options.revocation_time.unwrap_or(t);
     let mut looked = Vec::new();
-    let revoked = |since, reason| TrustError::Revoked {
-        subject: cert.subject_text.clone(),
-        since,
-        reason,
+    // A listed certificate is revoked whatever the entry's date when the information is
+    // current at the validation time itself, as in RFC 5280 §6.3.3 and `openssl verify`: an
+    // entry dated after it was listed ahead of time by its issuer. Validating an earlier
+    // signing time against later information, a revocation after the signing time for a
+    // reason that spares earlier signatures leaves the signature valid; key compromise (or no
+    // reason given) refuses it whatever the signing time claims.
+    let listed = |since: SystemTime, reason: RevocationReason| {
+        if rt != t && !revoked_at(since, reason, t) {
+            Ok(RevocationStatus::RevokedLater { since, reason })
+        } else {
+            Err(TrustError::Revoked {
+                subject: cert.subject_text.clone(),
+                since,
+                reason,
+            })
+        }
     };
     match source.ocsp_responses(&cert.der, &issuer.der) {
         Ok(responses) => {
             for resp in &responses {
-                match check_ocsp(resp, cert, issuer, t)? {
+                match check_ocsp(resp, cert, issuer, rt)? {
                     OcspVerdict::NotForThisCertificate => {}
                     OcspVerdict::Unknown => looked.push("the OCSP responder does not know it"),
                     OcspVerdict::Good => return Ok(RevocationStatus::GoodByOcsp),
-                    OcspVerdict::Revoked { since, reason } => {
-                        if revoked_at(since, reason, t) {
-                            return Err(revoked(since, reason));
-                        }
-                        return Ok(RevocationStatus::RevokedLater { since, reason });
-                    }
+                    OcspVerdict::Revoked { since, reason } => return listed(since, reason),
                 }
             }
             if responses.is_empty() {
@@ -184,14 +193,10 @@ pub(crate) fn check_revocation(
         Ok(crls) => {
             let mut good = false;
             for crl in &crls {
-                match check_crl(crl, cert, issuer, t)? {
+                match check_crl(crl, cert, issuer, rt)? {
                     CrlVerdict::NotInScope => {}
                     CrlVerdict::NotListed => good = true,
-                    // A listed certificate is revoked whatever the entry's date, as in RFC
-                    // 5280 §6.3.3 and `openssl verify`: the CRL is current at the validation
-                    // time, so an entry dated after it was listed ahead of time by its issuer,
-                    // and nothing in the CRL says the certificate was good at that time.
-                    CrlVerdict::Revoked { since, reason } => return Err(revoked(since, reason)),
+                    CrlVerdict::Revoked { since, reason } => return listed(since, reason),
                 }
             }
             if good {
