@@ -24,7 +24,8 @@ use token_core::{
     NoProgress, Pin, PinPolicy, Progress, SecretBytes, SignRequest, SignatureScheme, Stage,
 };
 
-const ADMIN: &str = "87654321";
+/// The tests' admin PIN: not a vendor default.
+const ADMIN: &str = "Adm1nQw8";
 const USER: &str = "Rx7mQ2wz";
 
 fn token(dir: &Path) -> SoftToken {

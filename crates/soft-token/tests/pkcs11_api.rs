@@ -26,7 +26,10 @@ use cryptoki_sys::*;
 /// module state: they run one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-const SO_PIN: &str = "87654321";
+/// The vendor default SO PIN tokens are handed out with.
+const VENDOR_SO_PIN: &str = "87654321";
+/// The SO PIN of the tests' tokens (not a vendor default).
+const SO_PIN: &str = "Ad9mQ4kz";
 const USER_PIN: &str = "11223344";
 
 /// Same rule as in `pkcs11_tool.rs`: the fresher of deps/ and the profile directory.
@@ -93,13 +96,18 @@ fn pin(s: &str) -> AuthPin {
     AuthPin::new(s.into())
 }
 
-/// init-token + SO sets the user PIN.
+/// init-token with the tests' SO PIN + SO sets the user PIN.
 fn initialised(p: &Pkcs11) -> cryptoki::slot::Slot {
+    initialised_with(p, SO_PIN)
+}
+
+/// init-token with `so_pin` + SO sets the user PIN.
+fn initialised_with(p: &Pkcs11, so_pin: &str) -> cryptoki::slot::Slot {
     let slot = p.get_slots_with_token().unwrap()[0];
     assert!(!p.get_token_info(slot).unwrap().token_initialized());
-    p.init_token(slot, &pin(SO_PIN), "u08").unwrap();
+    p.init_token(slot, &pin(so_pin), "u08").unwrap();
     let s = p.open_rw_session(slot).unwrap();
-    s.login(UserType::So, Some(&pin(SO_PIN))).unwrap();
+    s.login(UserType::So, Some(&pin(so_pin))).unwrap();
     s.init_pin(&pin(USER_PIN)).unwrap();
     s.logout().unwrap();
     slot
@@ -109,7 +117,7 @@ fn initialised(p: &Pkcs11) -> cryptoki::slot::Slot {
 fn u08_wrong_pins_count_down_block_and_the_so_resets() {
     let _env = env();
     let p = pkcs11();
-    let slot = initialised(&p);
+    let slot = initialised_with(&p, VENDOR_SO_PIN);
     let info = p.get_token_info(slot).unwrap();
     assert!(info.user_pin_initialized() && info.login_required());
     assert!(!info.user_pin_count_low());
@@ -147,9 +155,10 @@ fn u08_wrong_pins_count_down_block_and_the_so_resets() {
     );
 
     // The SO unblocks by setting a new user PIN.
-    s.login(UserType::So, Some(&pin(SO_PIN))).unwrap();
+    s.login(UserType::So, Some(&pin(VENDOR_SO_PIN))).unwrap();
     assert_eq!(
-        rv(s.login(UserType::So, Some(&pin(SO_PIN))).unwrap_err()),
+        rv(s.login(UserType::So, Some(&pin(VENDOR_SO_PIN)))
+            .unwrap_err()),
         RvError::UserAlreadyLoggedIn
     );
     assert_eq!(
@@ -386,7 +395,7 @@ fn u06_raw_calls_buffer_sizes_sensitive_values_and_operation_state() {
 
     let mut label = [b' '; 32];
     label[..3].copy_from_slice(b"raw");
-    let mut so = *b"87654321";
+    let mut so = *b"Ad9mQ4kz";
     assert_eq!(
         call!(r, C_InitToken(slot, so.as_mut_ptr(), 8, label.as_mut_ptr())),
         CKR_OK

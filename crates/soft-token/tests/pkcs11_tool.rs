@@ -107,27 +107,57 @@ impl Fixture {
             .to_owned()
     }
 
-    /// init-token + init-pin.
-    fn initialised(user_pin: &str) -> Self {
+    /// init-token with the vendor default SO PIN + init-pin: a token as the bank hands it out.
+    fn as_handed_out(user_pin: &str) -> Self {
         let f = Self::new();
         let list = f.ok(&["-L"]);
         assert!(list.contains("uninitialized"), "{list}");
-        f.ok(&["--init-token", "--label", "Accounting", "--so-pin", SO_PIN]);
+        f.ok(&[
+            "--init-token",
+            "--label",
+            "Accounting",
+            "--so-pin",
+            VENDOR_SO_PIN,
+        ]);
         f.ok(&[
             "--login",
             "--login-type",
             "so",
             "--so-pin",
-            SO_PIN,
+            VENDOR_SO_PIN,
             "--init-pin",
             "--pin",
             user_pin,
         ]);
         f
     }
+
+    /// The SO changes the SO PIN from `old` to `new` (C_SetPIN in an SO session).
+    fn change_so_pin(&self, old: &str, new: &str) {
+        self.ok(&[
+            "--login",
+            "--login-type",
+            "so",
+            "--so-pin",
+            old,
+            "--change-pin",
+            "--new-pin",
+            new,
+        ]);
+    }
+
+    /// A token as handed out, then the SO PIN changed to [`SO_PIN`].
+    fn initialised(user_pin: &str) -> Self {
+        let f = Self::as_handed_out(user_pin);
+        f.change_so_pin(VENDOR_SO_PIN, SO_PIN);
+        f
+    }
 }
 
-const SO_PIN: &str = "87654321";
+/// The vendor default SO PIN tokens are handed out with.
+const VENDOR_SO_PIN: &str = "87654321";
+/// The SO PIN the tests change it to.
+const SO_PIN: &str = "Ad9mQ4kz";
 
 /// Runs openssl with the gost engine; a missing openssl or engine fails loudly.
 fn openssl(args: &[&str], dir: &Path) -> Output {
