@@ -66,7 +66,10 @@ struct LoggedIn {
 ///
 /// ```
 /// use soft_token::{SoftToken, TokenSettings};
-/// use token_core::{AdminPin, Carrier, FinalTry, Pin, PinPolicy, PinRole};
+/// use token_core::{
+///     AdminPin, CancelToken, Carrier, Error, ErrorCode, FinalTry, GostParamSet, KeyAlgorithm,
+///     NewContainer, NoProgress, Pin, PinPolicy, PinRole,
+/// };
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let settings = TokenSettings { kdf_iterations: 1_000, ..TokenSettings::new("Accounting") };
@@ -74,10 +77,21 @@ struct LoggedIn {
 /// // A token made with the vendor default admin PIN asks for a change.
 /// assert!(token.pin_status(PinRole::Admin).unwrap().must_change);
 ///
-/// let user_pin = PinPolicy::default().approve(Pin::new("Rx7mQ2wz"), None).unwrap();
+/// let policy = PinPolicy::default();
+/// let user_pin = policy.approve(Pin::new("Rx7mQ2wz"), None).unwrap();
 /// token.reset_pin(&AdminPin::new("87654321"), &user_pin, FinalTry::Refuse).unwrap();
 /// token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse).unwrap();
 /// assert_eq!(token.info().unwrap().label.as_deref(), Some("Accounting"));
+///
+/// // No key goes onto the token while its admin PIN is the vendor default...
+/// let spec = NewContainer::new("Signing key", KeyAlgorithm::Gost(GostParamSet::Tc26_256A));
+/// let refused = token.generate(&spec, &mut NoProgress, &CancelToken::new()).unwrap_err();
+/// assert!(matches!(refused, Error::NotAllowed { .. }));
+/// assert_eq!(refused.code(), "KC-NOT-ALLOWED");
+/// // ...until it is changed.
+/// let admin = policy.approve(AdminPin::new("Adm1nQw8"), None).unwrap();
+/// token.change_admin_pin(&AdminPin::new("87654321"), &admin, FinalTry::Refuse).unwrap();
+/// token.generate(&spec, &mut NoProgress, &CancelToken::new()).unwrap();
 /// ```
 pub struct SoftToken {
     store: Store,
@@ -95,6 +109,11 @@ impl core::fmt::Debug for SoftToken {
             .finish_non_exhaustive()
     }
 }
+
+/// The reason of the [`Error::NotAllowed`] that refuses new keys while the admin PIN is a
+/// vendor default.
+const DEFAULT_ADMIN_PIN: &str =
+    "change the vendor default admin PIN before generating or importing keys";
 
 fn octets(v: Vec<u8>) -> Result<OctetString> {
     OctetString::new(v).map_err(|e| Error::malformed_der("soft token value", e))
@@ -306,6 +325,24 @@ impl SoftToken {
                 role: PinRole::User,
             }),
         }
+    }
+
+    /// Whether the admin PIN is still a vendor default (decided when it was set: one of
+    /// [`PinPolicy::default`]'s forbidden PINs, i.e. [`token_core::VENDOR_DEFAULT_PINS`]).
+    fn admin_pin_is_default(&self) -> Result<bool> {
+        Ok(self.read()?.so_pin.is_default)
+    }
+
+    /// The gate before any new private key goes onto the token (generation, import): refused
+    /// with [`Error::NotAllowed`] while the admin PIN is a vendor default, because the admin
+    /// PIN unwraps the token key as the user PIN does.
+    pub(crate) fn require_admin_pin_changed(&self) -> Result<()> {
+        if self.admin_pin_is_default()? {
+            return Err(Error::NotAllowed {
+                reason: DEFAULT_ADMIN_PIN.into(),
+            });
+        }
+        Ok(())
     }
 
     /// Adds objects in one atomic write (nothing is written on error); returns their uids.
@@ -656,6 +693,7 @@ impl Carrier for SoftToken {
             percent: Some(0),
         });
         let token_key = Zeroizing::new(**self.user_key()?);
+        self.require_admin_pin_changed()?;
         cancel.check()?;
         progress.report(Progress {
             stage: Stage::Generating,
@@ -705,6 +743,7 @@ impl Carrier for SoftToken {
 
     fn import(&mut self, key: KeyImport) -> Result<ContainerInfo> {
         let token_key = Zeroizing::new(**self.user_key()?);
+        self.require_admin_pin_changed()?;
         let public_key = keys::public_key_of(key.private_key_pkcs8.expose())?;
         for cert in key.certificates.iter().take(1) {
             let info = CertificateInfo::from_der(cert)?;
@@ -885,9 +924,11 @@ impl SoftToken {
     }
 
     /// Seals PKCS#8 private key material for a private key object with CKA_ID `id`, the way
-    /// generated keys are sealed (the id is bound in). Needs the user logged in.
+    /// generated keys are sealed (the id is bound in). Needs the user logged in and the admin
+    /// PIN changed from a vendor default ([`Self::require_admin_pin_changed`]).
     pub(crate) fn seal_private_key(&self, id: &[u8], pkcs8: &[u8]) -> Result<StoredAttribute> {
         let token_key = self.user_key()?;
+        self.require_admin_pin_changed()?;
         let sealed = crypto::seal(token_key, &aad(&ContainerId::new(id.to_vec())), pkcs8)?;
         Ok(StoredAttribute {
             kind: attr::KC_PKCS8,
@@ -974,6 +1015,7 @@ impl SoftToken {
 
     /// `C_GenerateKeyPair`: generates and stores a key pair (honouring the slow-generation
     /// knob); returns the (private, public) uids. `id` defaults to one derived from the key.
+    /// Needs the user logged in and the admin PIN changed from a vendor default.
     pub(crate) fn generate_key_pair(
         &self,
         algorithm: token_core::KeyAlgorithm,
@@ -983,6 +1025,7 @@ impl SoftToken {
         extractable: bool,
     ) -> Result<(u64, u64)> {
         let token_key = Zeroizing::new(**self.user_key()?);
+        self.require_admin_pin_changed()?;
         if let Some(delay) = self.knobs.slow_generation {
             std::thread::sleep(delay);
         }

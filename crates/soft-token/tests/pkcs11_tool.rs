@@ -146,7 +146,7 @@ impl Fixture {
         ]);
     }
 
-    /// A token as handed out, then the SO PIN changed to [`SO_PIN`].
+    /// A token as handed out, then the SO PIN changed to [`SO_PIN`] (no keys before that).
     fn initialised(user_pin: &str) -> Self {
         let f = Self::as_handed_out(user_pin);
         f.change_so_pin(VENDOR_SO_PIN, SO_PIN);
@@ -301,6 +301,29 @@ fn u01_init_token_pins_change_lock_and_unlock_through_the_so() {
         list.contains("Other") && !list.contains("PIN initialized"),
         "{list}"
     );
+}
+
+#[test]
+fn keygen_waits_for_the_so_to_change_the_vendor_default_so_pin() {
+    let f = Fixture::as_handed_out("11223344");
+    let flags = f.token_flags();
+    assert!(flags.contains("SO PIN to be changed"), "{flags}");
+    let keygen = [
+        "--login",
+        "--pin",
+        "11223344",
+        "--keypairgen",
+        "--key-type",
+        "GOSTR3410-2012-256:B",
+        "--id",
+        "01",
+    ];
+    let err = f.fails(&keygen);
+    assert!(err.contains("CKR_PIN_EXPIRED"), "{err}");
+    f.change_so_pin(VENDOR_SO_PIN, SO_PIN);
+    assert!(!f.token_flags().contains("SO PIN to be changed"));
+    let out = f.ok(&keygen);
+    assert!(out.contains("GOSTR3410-2012-256"), "{out}");
 }
 
 #[test]
