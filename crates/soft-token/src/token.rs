@@ -93,6 +93,54 @@ struct LoggedIn {
 /// token.change_admin_pin(&AdminPin::new("87654321"), &admin, FinalTry::Refuse).unwrap();
 /// token.generate(&spec, &mut NoProgress, &CancelToken::new()).unwrap();
 /// ```
+///
+/// # The admin PIN
+///
+/// The token directory holds one state file. In it, a random 32-byte *token key* is stored
+/// twice: AES-256-GCM-sealed under a key derived from the user PIN, and sealed again under a key
+/// derived from the admin PIN (each PBKDF2-HMAC-Streebog-512 with its own 32-byte random salt
+/// and [`TokenSettings::kdf_iterations`]). Private keys are stored sealed under the token key.
+/// Labels, ids, public keys and certificates are stored in clear.
+///
+/// What the admin PIN is for:
+///
+/// * **administration**: setting a new user PIN ([`Carrier::reset_pin`], PKCS#11 `C_InitPIN`
+///   after an SO login), restoring the user PIN's retry counter ([`Carrier::unblock_pin`],
+///   `C_EX_UnblockUserPIN`), erasing the token ([`Carrier::wipe`], `C_InitToken` on an
+///   initialised token) and changing itself ([`Carrier::change_admin_pin`], `C_SetPIN` as SO);
+/// * **keeping the keys through an unblock (U06)**: the admin PIN opens the token key, so a
+///   new user PIN is set by sealing the *same* token key under it, and every key stays usable.
+///
+/// The admin cannot sign or read keys through this API (both need the user logged in). But
+/// whoever knows the admin PIN can set a new user PIN, and whoever also has a copy of the
+/// files can open the token key with it offline: for the keys' confidentiality the admin PIN
+/// counts as much as the user PIN. That is why, until the admin PIN has been changed from a
+/// vendor default (one of [`token_core::VENDOR_DEFAULT_PINS`], such as the `87654321` banks
+/// hand tokens out with), no private key goes onto the token: [`Carrier::generate`] and
+/// [`Carrier::import`] fail with [`Error::NotAllowed`] (`KC-NOT-ALLOWED`), and the PKCS#11
+/// module answers `C_GenerateKeyPair`, `C_CreateObject` of a private key and `C_CopyObject` of a
+/// session private key onto the token with `CKR_PIN_EXPIRED` (its token info shows
+/// `CKF_SO_PIN_TO_BE_CHANGED`). `C_UnwrapKey` is not supported at all. Whether a PIN is a vendor
+/// default is decided when it is set; [`Carrier::pin_status`] reports it
+/// ([`PinStatus::default_pin`](token_core::PinStatus::default_pin)). Keys already on a token are
+/// not affected, and signing never needs the admin PIN.
+///
+/// What neither PIN protects against:
+///
+/// * **offline guessing**: whoever has a copy of the state file can try PINs against either
+///   sealed copy of the token key at their own pace; the retry counters live in that same file
+///   and count only tries made through this code. The PBKDF2 iterations only make each guess
+///   slower, so a weak PIN (user *or* admin: the weaker one decides) falls;
+/// * **the logged-in process**: while the user is logged in, the token key and the parsed
+///   private keys are in this process's memory, and code running as the same user (malware)
+///   can sign with the token, read that memory, or capture the PIN as it is typed;
+/// * **old copies of the files**: changing a PIN seals the *same* token key under the new PIN;
+///   the token key itself is only replaced by a wipe or re-initialisation. A copy of the state
+///   file taken while the admin PIN was still the vendor default keeps opening the token key,
+///   and with it every key generated later;
+/// * **changes to the files**: only the sealed values are authenticated. Whoever can write the
+///   directory can delete objects, change clear attributes, or put back an older copy of the
+///   state file (and with it older PINs and fuller retry counters).
 pub struct SoftToken {
     store: Store,
     logged_in: Option<LoggedIn>,
@@ -335,7 +383,7 @@ impl SoftToken {
 
     /// The gate before any new private key goes onto the token (generation, import): refused
     /// with [`Error::NotAllowed`] while the admin PIN is a vendor default, because the admin
-    /// PIN unwraps the token key as the user PIN does.
+    /// PIN unwraps the token key (see "The admin PIN" on [`SoftToken`]).
     pub(crate) fn require_admin_pin_changed(&self) -> Result<()> {
         if self.admin_pin_is_default()? {
             return Err(Error::NotAllowed {
