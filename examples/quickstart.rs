@@ -3,12 +3,13 @@
 //!
 //! Run with `cargo run --example quickstart`.
 //!
-//! The story: a new token arrives with the vendor's default PINs; the client sets policy-checked
-//! PINs and generates a GOST R 34.10-2012 key on the token; sends a certificate request with the
-//! act of public key recognition to the bank (an embedded *test* CA stands in for it); installs
-//! the certificate; signs a payment order as CMS, which the bank verifies; 50 days before expiry
-//! the key is rotated; then the client mistypes the PIN until the last attempt, and the
-//! administrator PIN unblocks it with the keys intact.
+//! The story: a new token arrives with the vendor's default PINs and makes no key until the
+//! admin PIN is changed; the client sets policy-checked PINs and generates a GOST R 34.10-2012
+//! key on the token; sends a certificate request with the act of public key recognition to the
+//! bank (an embedded *test* CA stands in for it); installs the certificate; signs a payment
+//! order as CMS, which the bank verifies; 50 days before expiry the key is rotated; then the
+//! client mistypes the PIN until the last attempt, and the administrator PIN unblocks it with
+//! the keys intact.
 #![allow(clippy::print_stdout)] // an example program talks to its user
 
 use std::path::Path;
@@ -67,15 +68,24 @@ fn main() -> Result<(), Error> {
             Err(violations) => println!("   {candidate:<10} refused: {violations}"),
         }
     }
+    let user_pin = policy.approve(Pin::new("Rx7mQ2wz"), None)?;
+    token.reset_pin(&AdminPin::new("87654321"), &user_pin, FinalTry::Refuse)?;
+    token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
+    println!("   user PIN set by the admin; the user logs in");
+    // The admin PIN opens the token's keys too (that is how an unblock keeps them), so the
+    // token makes no key while the admin PIN is a vendor default everybody knows.
+    let spec = NewContainer::new("Signing key", KeyAlgorithm::Gost(GostParamSet::Tc26_256A));
+    if let Err(e) = token.generate(&spec, &mut NoProgress, &CancelToken::new()) {
+        println!("   a key now? refused: {e} [{}]", e.code());
+    }
     let new_admin = policy.approve(AdminPin::new("Adm1nQw8"), None)?;
     token.change_admin_pin(&AdminPin::new("87654321"), &new_admin, FinalTry::Refuse)?;
-    let user_pin = policy.approve(Pin::new("Rx7mQ2wz"), None)?;
-    token.reset_pin(&AdminPin::new("Adm1nQw8"), &user_pin, FinalTry::Refuse)?;
-    println!("   admin PIN changed (U05), user PIN set by the admin");
+    println!(
+        "   admin PIN changed (U05); must be changed: {}",
+        token.pin_status(PinRole::Admin)?.must_change
+    );
 
     println!("\n3. Generating a GOST R 34.10-2012 256 key on the token (U09)");
-    token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
-    let spec = NewContainer::new("Signing key", KeyAlgorithm::Gost(GostParamSet::Tc26_256A));
     let mut report = |p: Progress| {
         if p.stage == Stage::Done {
             println!("   generation finished");

@@ -29,7 +29,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = value("--out").unwrap_or_else(|| "request.pem".into());
 
     let dir = tempfile::tempdir()?;
-    let admin = AdminPin::new("87654321");
+    // A token of our own, so its admin PIN is not the vendor default: the soft token
+    // makes no keys until that is changed (the quickstart shows a token as banks hand
+    // it out).
+    let admin = AdminPin::new("Adm1nQw8");
     let mut token = SoftToken::create(dir.path(), &TokenSettings::new("Example"), &admin)?;
     let pin = PinPolicy::default()
         .approve(Pin::new("Rx7mQ2wz"), None)

@@ -102,7 +102,8 @@ fn cms(c: &mut Criterion) {
         kdf_iterations: 1000,
         ..TokenSettings::new("bench")
     };
-    let admin = AdminPin::new("87654321");
+    // The admin PIN is not the vendor default: the soft token makes no keys until that is changed.
+    let admin = AdminPin::new("Adm1nQw8");
     let mut t = SoftToken::create(dir.path(), &settings, &admin).unwrap();
     let pin = PinPolicy::default()
         .approve(Pin::new("Rx7mQ2wz"), None)

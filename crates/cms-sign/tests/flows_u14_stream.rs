@@ -83,7 +83,8 @@ fn token_with_key(dir: &Path, alg: KeyAlgorithm) -> (SoftToken, ContainerId, Vec
         kdf_iterations: 100,
         ..TokenSettings::new("stream")
     };
-    let admin = AdminPin::new("87654321");
+    // The admin PIN is not the vendor default: the soft token makes no keys until that is changed.
+    let admin = AdminPin::new("Adm1nQw8");
     let mut t = SoftToken::create(dir, &settings, &admin).unwrap();
     let pin = PinPolicy::default()
         .approve(Pin::new("Rx7mQ2wz"), None)

@@ -29,11 +29,12 @@ fn token(dir: &Path) -> SoftToken {
         kdf_iterations: 100,
         ..TokenSettings::new("U10")
     };
-    let mut t = SoftToken::create(dir, &settings, &AdminPin::new("87654321")).unwrap();
+    // The admin PIN is not the vendor default: the soft token makes no keys until that is changed.
+    let mut t = SoftToken::create(dir, &settings, &AdminPin::new("Adm1nQw8")).unwrap();
     let pin = PinPolicy::default()
         .approve(Pin::new("Rx7mQ2wz"), None)
         .unwrap();
-    t.reset_pin(&AdminPin::new("87654321"), &pin, FinalTry::Refuse)
+    t.reset_pin(&AdminPin::new("Adm1nQw8"), &pin, FinalTry::Refuse)
         .unwrap();
     t.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse).unwrap();
     t

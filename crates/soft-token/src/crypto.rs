@@ -4,8 +4,8 @@
 //! * KEK = PBKDF2-HMAC-Streebog-512(PIN, 32-byte random salt, tunable iterations), 32 bytes.
 //! * The random 32-byte token key is stored twice, AES-256-GCM-encrypted under the user KEK and
 //!   under the SO KEK, so the SO can set a new user PIN without losing keys.
-//! * Private key material is AES-256-GCM-encrypted under the token key, with the object's uid and
-//!   attribute type as associated data (a value cannot be moved to another object).
+//! * Private key material is AES-256-GCM-encrypted under the token key, with the object's
+//!   CKA_ID as associated data (a sealed key cannot be moved to another container unnoticed).
 //!
 //! AES-GCM was chosen over Kuznyechik-MGM because the RustCrypto MGM crate is still a
 //! pre-release; this encryption never leaves the token directory, so no interoperability is lost.

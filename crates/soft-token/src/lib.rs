@@ -9,6 +9,10 @@
 //! * private keys encrypted at rest under a random token key that is wrapped once under the
 //!   user PIN and once under the admin PIN (PBKDF2-HMAC-Streebog-512), so the admin can set a
 //!   new user PIN without losing keys;
+//! * no key generation or import while the admin PIN is still a vendor default such as
+//!   `87654321` (`KC-NOT-ALLOWED`; `CKR_PIN_EXPIRED` from the PKCS#11 module): that PIN opens
+//!   the keys too. What the admin PIN protects and what no PIN here protects against is in
+//!   [`SoftToken`]'s section "The admin PIN";
 //! * crash-safe state: every change is one atomic, fsync'd file replacement under a lock, so
 //!   a killed process or a second process never sees a torn token.
 //!

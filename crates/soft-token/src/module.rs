@@ -238,6 +238,26 @@ fn ck<T>(r: token_core::Result<T>) -> R<T> {
     r.map_err(|e| rv(&e))
 }
 
+/// The gate before a new private key (C_GenerateKeyPair, C_CreateObject of a private key, a
+/// private key copied onto the token): refused while the SO PIN is a vendor default
+/// ([`SoftToken::require_admin_pin_changed`]; the token info shows `CKF_SO_PIN_TO_BE_CHANGED`).
+///
+/// `CKR_PIN_EXPIRED`, because the PKCS#11 v2.40 base specification's list of return values
+/// defines it as "the specified PIN has expired, and the requested operation cannot be carried
+/// out unless C_SetPIN is called to change the PIN value", which is exactly the remedy here
+/// (C_SetPIN as the SO; `CKF_SO_PIN_TO_BE_CHANGED` says which PIN). The alternatives mislead:
+/// `CKR_USER_PIN_NOT_INITIALIZED` speaks of the user's PIN, `CKR_TOKEN_WRITE_PROTECTED` of a
+/// permanent state, `CKR_ACTION_PROHIBITED` is for C_CopyObject / C_SetAttributeValue /
+/// C_DestroyObject only, and `CKR_FUNCTION_REJECTED` means a user declined. keycarrier's own
+/// PKCS#11 backend reads `CKR_PIN_EXPIRED` as `Error::NotAllowed`, the error the soft token's
+/// Rust API gives for the same refusal.
+fn new_keys_allowed(token: &SoftToken) -> R<()> {
+    match token.require_admin_pin_changed() {
+        Err(Error::NotAllowed { .. }) => Err(CKR_PIN_EXPIRED),
+        other => ck(other),
+    }
+}
+
 /// The PIN rules of the PKCS#11 interface: length 4..=64, printable ASCII. The bank PIN policy
 /// belongs to the applications above PKCS#11.
 fn pkcs11_policy() -> PinPolicy {
@@ -957,6 +977,9 @@ impl Module {
                 if private_key && !self.user_logged_in(h)? {
                     return Err(CKR_USER_NOT_LOGGED_IN);
                 }
+                if secret.is_some() {
+                    new_keys_allowed(self.token(h)?)?;
+                }
                 attrs.retain(|a| a.kind != CKA_TOKEN);
                 attrs.push(to_stored(CKA_TOKEN, &[1])?);
                 let token = self.token(h)?;
@@ -987,6 +1010,10 @@ impl Module {
             // Private keys belong to the user (and token ones are sealed under the token key,
             // which only the user's login opens).
             return Err(CKR_USER_NOT_LOGGED_IN);
+        }
+        if class == CKO_PRIVATE_KEY {
+            // Session objects too: the rule does not hang on CKA_TOKEN.
+            new_keys_allowed(self.token(h)?)?;
         }
         let new = create::build(template, is_token, private)?;
         if let Some(public) = &new.public {
@@ -1124,6 +1151,8 @@ impl Module {
             }
         }
         self.check_writable(h, public_on_token || private_on_token, true)?;
+        // Session-only pairs too: the rule does not hang on CKA_TOKEN.
+        new_keys_allowed(self.token(h)?)?;
         let id = one(CKA_ID).map(<[u8]>::to_vec);
         let label = |t: &[Attr]| {
             find_attr(t, CKA_LABEL)

@@ -66,7 +66,10 @@ struct LoggedIn {
 ///
 /// ```
 /// use soft_token::{SoftToken, TokenSettings};
-/// use token_core::{AdminPin, Carrier, FinalTry, Pin, PinPolicy, PinRole};
+/// use token_core::{
+///     AdminPin, CancelToken, Carrier, Error, ErrorCode, FinalTry, GostParamSet, KeyAlgorithm,
+///     NewContainer, NoProgress, Pin, PinPolicy, PinRole,
+/// };
 ///
 /// let dir = tempfile::tempdir().unwrap();
 /// let settings = TokenSettings { kdf_iterations: 1_000, ..TokenSettings::new("Accounting") };
@@ -74,11 +77,70 @@ struct LoggedIn {
 /// // A token made with the vendor default admin PIN asks for a change.
 /// assert!(token.pin_status(PinRole::Admin).unwrap().must_change);
 ///
-/// let user_pin = PinPolicy::default().approve(Pin::new("Rx7mQ2wz"), None).unwrap();
+/// let policy = PinPolicy::default();
+/// let user_pin = policy.approve(Pin::new("Rx7mQ2wz"), None).unwrap();
 /// token.reset_pin(&AdminPin::new("87654321"), &user_pin, FinalTry::Refuse).unwrap();
 /// token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse).unwrap();
 /// assert_eq!(token.info().unwrap().label.as_deref(), Some("Accounting"));
+///
+/// // No key goes onto the token while its admin PIN is the vendor default...
+/// let spec = NewContainer::new("Signing key", KeyAlgorithm::Gost(GostParamSet::Tc26_256A));
+/// let refused = token.generate(&spec, &mut NoProgress, &CancelToken::new()).unwrap_err();
+/// assert!(matches!(refused, Error::NotAllowed { .. }));
+/// assert_eq!(refused.code(), "KC-NOT-ALLOWED");
+/// // ...until it is changed.
+/// let admin = policy.approve(AdminPin::new("Adm1nQw8"), None).unwrap();
+/// token.change_admin_pin(&AdminPin::new("87654321"), &admin, FinalTry::Refuse).unwrap();
+/// token.generate(&spec, &mut NoProgress, &CancelToken::new()).unwrap();
 /// ```
+///
+/// # The admin PIN
+///
+/// The token directory holds one state file. In it, a random 32-byte *token key* is stored
+/// twice: AES-256-GCM-sealed under a key derived from the user PIN, and sealed again under a key
+/// derived from the admin PIN (each PBKDF2-HMAC-Streebog-512 with its own 32-byte random salt
+/// and [`TokenSettings::kdf_iterations`]). Private keys are stored sealed under the token key.
+/// Labels, ids, public keys and certificates are stored in clear.
+///
+/// What the admin PIN is for:
+///
+/// * **administration**: setting a new user PIN ([`Carrier::reset_pin`], PKCS#11 `C_InitPIN`
+///   after an SO login), restoring the user PIN's retry counter ([`Carrier::unblock_pin`],
+///   `C_EX_UnblockUserPIN`), erasing the token ([`Carrier::wipe`], `C_InitToken` on an
+///   initialised token) and changing itself ([`Carrier::change_admin_pin`], `C_SetPIN` as SO);
+/// * **keeping the keys through an unblock (U06)**: the admin PIN opens the token key, so a
+///   new user PIN is set by sealing the *same* token key under it, and every key stays usable.
+///
+/// The admin cannot sign or read keys through this API (both need the user logged in). But
+/// whoever knows the admin PIN can set a new user PIN, and whoever also has a copy of the
+/// files can open the token key with it offline: for the keys' confidentiality the admin PIN
+/// counts as much as the user PIN. That is why, until the admin PIN has been changed from a
+/// vendor default (one of [`token_core::VENDOR_DEFAULT_PINS`], such as the `87654321` banks
+/// hand tokens out with), no private key goes onto the token: [`Carrier::generate`] and
+/// [`Carrier::import`] fail with [`Error::NotAllowed`] (`KC-NOT-ALLOWED`), and the PKCS#11
+/// module answers `C_GenerateKeyPair`, `C_CreateObject` of a private key and `C_CopyObject` of a
+/// session private key onto the token with `CKR_PIN_EXPIRED` (its token info shows
+/// `CKF_SO_PIN_TO_BE_CHANGED`). `C_UnwrapKey` is not supported at all. Whether a PIN is a vendor
+/// default is decided when it is set; [`Carrier::pin_status`] reports it
+/// ([`PinStatus::default_pin`](token_core::PinStatus::default_pin)). Keys already on a token are
+/// not affected, and signing never needs the admin PIN.
+///
+/// What neither PIN protects against:
+///
+/// * **offline guessing**: whoever has a copy of the state file can try PINs against either
+///   sealed copy of the token key at their own pace; the retry counters live in that same file
+///   and count only tries made through this code. The PBKDF2 iterations only make each guess
+///   slower, so a weak PIN (user *or* admin: the weaker one decides) falls;
+/// * **the logged-in process**: while the user is logged in, the token key and the parsed
+///   private keys are in this process's memory, and code running as the same user (malware)
+///   can sign with the token, read that memory, or capture the PIN as it is typed;
+/// * **old copies of the files**: changing a PIN seals the *same* token key under the new PIN;
+///   the token key itself is only replaced by a wipe or re-initialisation. A copy of the state
+///   file taken while the admin PIN was still the vendor default keeps opening the token key,
+///   and with it every key generated later;
+/// * **changes to the files**: only the sealed values are authenticated. Whoever can write the
+///   directory can delete objects, change clear attributes, or put back an older copy of the
+///   state file (and with it older PINs and fuller retry counters).
 pub struct SoftToken {
     store: Store,
     logged_in: Option<LoggedIn>,
@@ -95,6 +157,11 @@ impl core::fmt::Debug for SoftToken {
             .finish_non_exhaustive()
     }
 }
+
+/// The reason of the [`Error::NotAllowed`] that refuses new keys while the admin PIN is a
+/// vendor default.
+const DEFAULT_ADMIN_PIN: &str =
+    "change the vendor default admin PIN before generating or importing keys";
 
 fn octets(v: Vec<u8>) -> Result<OctetString> {
     OctetString::new(v).map_err(|e| Error::malformed_der("soft token value", e))
@@ -306,6 +373,24 @@ impl SoftToken {
                 role: PinRole::User,
             }),
         }
+    }
+
+    /// Whether the admin PIN is still a vendor default (decided when it was set: one of
+    /// [`PinPolicy::default`]'s forbidden PINs, i.e. [`token_core::VENDOR_DEFAULT_PINS`]).
+    fn admin_pin_is_default(&self) -> Result<bool> {
+        Ok(self.read()?.so_pin.is_default)
+    }
+
+    /// The gate before any new private key goes onto the token (generation, import): refused
+    /// with [`Error::NotAllowed`] while the admin PIN is a vendor default, because the admin
+    /// PIN unwraps the token key (see "The admin PIN" on [`SoftToken`]).
+    pub(crate) fn require_admin_pin_changed(&self) -> Result<()> {
+        if self.admin_pin_is_default()? {
+            return Err(Error::NotAllowed {
+                reason: DEFAULT_ADMIN_PIN.into(),
+            });
+        }
+        Ok(())
     }
 
     /// Adds objects in one atomic write (nothing is written on error); returns their uids.
@@ -656,6 +741,7 @@ impl Carrier for SoftToken {
             percent: Some(0),
         });
         let token_key = Zeroizing::new(**self.user_key()?);
+        self.require_admin_pin_changed()?;
         cancel.check()?;
         progress.report(Progress {
             stage: Stage::Generating,
@@ -705,6 +791,7 @@ impl Carrier for SoftToken {
 
     fn import(&mut self, key: KeyImport) -> Result<ContainerInfo> {
         let token_key = Zeroizing::new(**self.user_key()?);
+        self.require_admin_pin_changed()?;
         let public_key = keys::public_key_of(key.private_key_pkcs8.expose())?;
         for cert in key.certificates.iter().take(1) {
             let info = CertificateInfo::from_der(cert)?;
@@ -885,9 +972,11 @@ impl SoftToken {
     }
 
     /// Seals PKCS#8 private key material for a private key object with CKA_ID `id`, the way
-    /// generated keys are sealed (the id is bound in). Needs the user logged in.
+    /// generated keys are sealed (the id is bound in). Needs the user logged in and the admin
+    /// PIN changed from a vendor default ([`Self::require_admin_pin_changed`]).
     pub(crate) fn seal_private_key(&self, id: &[u8], pkcs8: &[u8]) -> Result<StoredAttribute> {
         let token_key = self.user_key()?;
+        self.require_admin_pin_changed()?;
         let sealed = crypto::seal(token_key, &aad(&ContainerId::new(id.to_vec())), pkcs8)?;
         Ok(StoredAttribute {
             kind: attr::KC_PKCS8,
@@ -974,6 +1063,7 @@ impl SoftToken {
 
     /// `C_GenerateKeyPair`: generates and stores a key pair (honouring the slow-generation
     /// knob); returns the (private, public) uids. `id` defaults to one derived from the key.
+    /// Needs the user logged in and the admin PIN changed from a vendor default.
     pub(crate) fn generate_key_pair(
         &self,
         algorithm: token_core::KeyAlgorithm,
@@ -983,6 +1073,7 @@ impl SoftToken {
         extractable: bool,
     ) -> Result<(u64, u64)> {
         let token_key = Zeroizing::new(**self.user_key()?);
+        self.require_admin_pin_changed()?;
         if let Some(delay) = self.knobs.slow_generation {
             std::thread::sleep(delay);
         }

@@ -24,7 +24,11 @@ use token_core::{
     NoProgress, Pin, PinPolicy, Progress, SecretBytes, SignRequest, SignatureScheme, Stage,
 };
 
-const ADMIN: &str = "87654321";
+/// The tests' admin PIN: not a vendor default, so keys may be made (see
+/// `keys_wait_for_the_vendor_default_admin_pin_to_be_changed`).
+const ADMIN: &str = "Adm1nQw8";
+/// The vendor default admin PIN tokens are handed out with.
+const VENDOR_ADMIN: &str = "87654321";
 const USER: &str = "Rx7mQ2wz";
 
 fn token(dir: &Path) -> SoftToken {
@@ -615,4 +619,136 @@ fn a_key_deleted_elsewhere_is_not_signed_with_from_memory() {
         ))
         .unwrap_err();
     assert_eq!(err.code(), "KC-LOGIN-REQUIRED");
+}
+
+/// A GOST private key as PKCS#8, made outside the token (for import).
+fn outside_key() -> Vec<u8> {
+    gost::SigningKey::generate(GostParamSet::Tc26_256A)
+        .unwrap()
+        .to_pkcs8_der()
+        .unwrap()
+        .as_bytes()
+        .to_vec()
+}
+
+fn import_of(pkcs8: &[u8]) -> KeyImport {
+    KeyImport {
+        label: "imported".into(),
+        id: None,
+        private_key_pkcs8: SecretBytes::new(pkcs8),
+        certificates: vec![],
+    }
+}
+
+/// Asserts the refusal of a new key on a token whose admin PIN is a vendor default: the typed
+/// error, its code, a reason that says what to do, and no PIN in any rendering of it.
+fn assert_default_admin_refusal(err: &Error) {
+    assert!(matches!(err, Error::NotAllowed { .. }), "{err:?}");
+    assert_eq!(err.code(), "KC-NOT-ALLOWED");
+    let text = err.to_string();
+    assert!(
+        text.contains("change the vendor default admin PIN"),
+        "{text}"
+    );
+    for shown in [text, format!("{err:?}")] {
+        assert!(
+            !shown.contains(VENDOR_ADMIN) && !shown.contains(USER),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn keys_wait_for_the_vendor_default_admin_pin_to_be_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = TokenSettings {
+        kdf_iterations: 100,
+        ..TokenSettings::new("Bank issue")
+    };
+    let mut t = SoftToken::create(dir.path(), &settings, &AdminPin::new(VENDOR_ADMIN)).unwrap();
+    let status = t.pin_status(token_core::PinRole::Admin).unwrap();
+    assert!(status.must_change && status.default_pin == Some(true));
+    let pin = PinPolicy::default().approve(Pin::new(USER), None).unwrap();
+    t.reset_pin(&AdminPin::new(VENDOR_ADMIN), &pin, FinalTry::Refuse)
+        .unwrap();
+    t.login(&Pin::new(USER), FinalTry::Refuse).unwrap();
+
+    // Generation and import are refused, and nothing is written.
+    let before = std::fs::read(dir.path().join("token.der")).unwrap();
+    let spec = NewContainer::new("k", KeyAlgorithm::Gost(GostParamSet::Tc26_256A));
+    let err = t
+        .generate(&spec, &mut NoProgress, &CancelToken::new())
+        .unwrap_err();
+    assert_default_admin_refusal(&err);
+    let pkcs8 = outside_key();
+    let err = t.import(import_of(&pkcs8)).unwrap_err();
+    assert_default_admin_refusal(&err);
+    assert_eq!(std::fs::read(dir.path().join("token.der")).unwrap(), before);
+    assert!(t.containers().unwrap().is_empty());
+
+    // Another vendor default is no change: set through a policy that does not forbid it (as
+    // a PKCS#11 application may), it is flagged and the refusal stays.
+    let lax = PinPolicy {
+        forbidden: Vec::new(),
+        max_sequence: None,
+        ..PinPolicy::default()
+    };
+    let other_default = lax.approve(AdminPin::new("12345678"), None).unwrap();
+    t.change_admin_pin(
+        &AdminPin::new(VENDOR_ADMIN),
+        &other_default,
+        FinalTry::Refuse,
+    )
+    .unwrap();
+    let err = t
+        .generate(&spec, &mut NoProgress, &CancelToken::new())
+        .unwrap_err();
+    assert_default_admin_refusal(&err);
+
+    // A real admin PIN: both work; the user stays logged in through the change.
+    let admin = PinPolicy::default()
+        .approve(AdminPin::new(ADMIN), None)
+        .unwrap();
+    t.change_admin_pin(&AdminPin::new("12345678"), &admin, FinalTry::Refuse)
+        .unwrap();
+    let status = t.pin_status(token_core::PinRole::Admin).unwrap();
+    assert!(!status.must_change && status.default_pin == Some(false));
+    let made = t
+        .generate(&spec, &mut NoProgress, &CancelToken::new())
+        .unwrap();
+    let imported = t.import(import_of(&pkcs8)).unwrap();
+    assert_eq!(t.containers().unwrap().len(), 2);
+    for c in [&made, &imported] {
+        let digest = gost::streebog256(b"x");
+        t.sign(&SignRequest::digest(
+            &c.id,
+            SignatureScheme::Gost256,
+            &digest,
+        ))
+        .unwrap();
+    }
+
+    // Wiping with the admin PIN keeps it (not a default): keys may be made at once.
+    t.wipe(&AdminPin::new(ADMIN), None).unwrap();
+    t.reset_pin(&AdminPin::new(ADMIN), &pin, FinalTry::Refuse)
+        .unwrap();
+    t.login(&Pin::new(USER), FinalTry::Refuse).unwrap();
+    t.generate(&spec, &mut NoProgress, &CancelToken::new())
+        .unwrap();
+}
+
+#[test]
+fn a_token_created_with_its_own_admin_pin_is_not_held_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = token(dir.path());
+    let status = t.pin_status(token_core::PinRole::Admin).unwrap();
+    assert!(!status.must_change && status.default_pin == Some(false));
+    t.generate(
+        &NewContainer::new("k", KeyAlgorithm::Gost(GostParamSet::Tc26_256A)),
+        &mut NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap();
+    t.import(import_of(&outside_key())).unwrap();
+    assert_eq!(t.containers().unwrap().len(), 2);
 }

@@ -26,7 +26,10 @@ use cryptoki_sys::*;
 /// module state: they run one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
-const SO_PIN: &str = "87654321";
+/// The vendor default SO PIN tokens are handed out with: no keys until it is changed.
+const VENDOR_SO_PIN: &str = "87654321";
+/// The SO PIN of the tests' tokens (not a vendor default, so keys may be made).
+const SO_PIN: &str = "Ad9mQ4kz";
 const USER_PIN: &str = "11223344";
 
 /// Same rule as in `pkcs11_tool.rs`: the fresher of deps/ and the profile directory.
@@ -93,13 +96,18 @@ fn pin(s: &str) -> AuthPin {
     AuthPin::new(s.into())
 }
 
-/// init-token + SO sets the user PIN.
+/// init-token with the tests' SO PIN + SO sets the user PIN.
 fn initialised(p: &Pkcs11) -> cryptoki::slot::Slot {
+    initialised_with(p, SO_PIN)
+}
+
+/// init-token with `so_pin` + SO sets the user PIN.
+fn initialised_with(p: &Pkcs11, so_pin: &str) -> cryptoki::slot::Slot {
     let slot = p.get_slots_with_token().unwrap()[0];
     assert!(!p.get_token_info(slot).unwrap().token_initialized());
-    p.init_token(slot, &pin(SO_PIN), "u08").unwrap();
+    p.init_token(slot, &pin(so_pin), "u08").unwrap();
     let s = p.open_rw_session(slot).unwrap();
-    s.login(UserType::So, Some(&pin(SO_PIN))).unwrap();
+    s.login(UserType::So, Some(&pin(so_pin))).unwrap();
     s.init_pin(&pin(USER_PIN)).unwrap();
     s.logout().unwrap();
     slot
@@ -109,7 +117,7 @@ fn initialised(p: &Pkcs11) -> cryptoki::slot::Slot {
 fn u08_wrong_pins_count_down_block_and_the_so_resets() {
     let _env = env();
     let p = pkcs11();
-    let slot = initialised(&p);
+    let slot = initialised_with(&p, VENDOR_SO_PIN);
     let info = p.get_token_info(slot).unwrap();
     assert!(info.user_pin_initialized() && info.login_required());
     assert!(!info.user_pin_count_low());
@@ -147,9 +155,10 @@ fn u08_wrong_pins_count_down_block_and_the_so_resets() {
     );
 
     // The SO unblocks by setting a new user PIN.
-    s.login(UserType::So, Some(&pin(SO_PIN))).unwrap();
+    s.login(UserType::So, Some(&pin(VENDOR_SO_PIN))).unwrap();
     assert_eq!(
-        rv(s.login(UserType::So, Some(&pin(SO_PIN))).unwrap_err()),
+        rv(s.login(UserType::So, Some(&pin(VENDOR_SO_PIN)))
+            .unwrap_err()),
         RvError::UserAlreadyLoggedIn
     );
     assert_eq!(
@@ -386,7 +395,7 @@ fn u06_raw_calls_buffer_sizes_sensitive_values_and_operation_state() {
 
     let mut label = [b' '; 32];
     label[..3].copy_from_slice(b"raw");
-    let mut so = *b"87654321";
+    let mut so = *b"Ad9mQ4kz";
     assert_eq!(
         call!(r, C_InitToken(slot, so.as_mut_ptr(), 8, label.as_mut_ptr())),
         CKR_OK
@@ -1653,5 +1662,104 @@ fn c_get_interface_offers_the_v2_40_list_as_pkcs_11() {
         unsafe { get(ptr::null_mut(), ptr::null_mut(), ptr::null_mut(), 0) },
         CKR_ARGUMENTS_BAD
     );
+    p.finalize().unwrap();
+}
+
+/// While the SO PIN is a vendor default (the token info says `CKF_SO_PIN_TO_BE_CHANGED`), the
+/// module takes no new private key: `CKR_PIN_EXPIRED` for C_GenerateKeyPair, C_CreateObject of
+/// a private key (token or session) and C_CopyObject of a session private key onto the token,
+/// until the SO changes the PIN with C_SetPIN. Keys already there keep signing.
+#[test]
+fn new_keys_wait_for_the_so_pin_to_change_from_the_vendor_default() {
+    use token_core::GostParamSet;
+    let _env = env();
+    let p = pkcs11();
+    let slot = initialised_with(&p, VENDOR_SO_PIN);
+    assert!(p.get_token_info(slot).unwrap().so_pin_to_be_changed());
+    let s = p.open_rw_session(slot).unwrap();
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+
+    let keygen = vendor_mech(0xD432_1005); // CKM_GOSTR3410_512_KEY_PAIR_GEN
+    let sign_mech = vendor_mech(0xD432_1009); // CKM_GOSTR3410_WITH_GOSTR3411_12_512
+    let generate = |public_on_token: bool, private_on_token: bool| {
+        s.generate_key_pair(
+            &keygen,
+            &[
+                Attribute::Token(public_on_token),
+                gost_params(GostParamSet::Tc26_512A),
+            ],
+            &[Attribute::Token(private_on_token), Attribute::Sign(true)],
+        )
+    };
+    let set = GostParamSet::Tc26_256A;
+    let outside = gost::SigningKey::generate(set).unwrap();
+    let private_key = |on_token: bool| {
+        vec![
+            Attribute::Class(ObjectClass::PRIVATE_KEY),
+            Attribute::KeyType(gost_key_type(set)),
+            Attribute::Token(on_token),
+            Attribute::Private(true),
+            Attribute::Sign(true),
+            Attribute::Id(vec![9]),
+            Attribute::Value(outside.to_le_bytes().to_vec()),
+            gost_params(set),
+        ]
+    };
+    let halves = [(true, true), (false, true), (true, false), (false, false)];
+    for (public_on_token, private_on_token) in halves {
+        assert_eq!(
+            rv(generate(public_on_token, private_on_token).unwrap_err()),
+            RvError::PinExpired,
+            "public on token {public_on_token}, private on token {private_on_token}"
+        );
+    }
+    for on_token in [true, false] {
+        assert_eq!(
+            rv(s.create_object(&private_key(on_token)).unwrap_err()),
+            RvError::PinExpired,
+            "on token {on_token}"
+        );
+    }
+    assert!(s.find_objects(&[]).unwrap().is_empty(), "nothing was made");
+    // Objects without private key material are not held back.
+    s.create_object(&[Attribute::Class(ObjectClass::DATA), Attribute::Token(true)])
+        .unwrap();
+
+    // The SO changes the PIN: the flag clears and keys may be made, every way.
+    s.logout().unwrap();
+    s.login(UserType::So, Some(&pin(VENDOR_SO_PIN))).unwrap();
+    s.set_pin(&pin(VENDOR_SO_PIN), &pin(SO_PIN)).unwrap();
+    s.logout().unwrap();
+    assert!(!p.get_token_info(slot).unwrap().so_pin_to_be_changed());
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    for (public_on_token, private_on_token) in halves {
+        generate(public_on_token, private_on_token).unwrap();
+    }
+    for on_token in [true, false] {
+        s.create_object(&private_key(on_token)).unwrap();
+    }
+    let (public, private) = generate(true, true).unwrap();
+    let in_session = s
+        .copy_object(private, &[Attribute::Token(false), Attribute::Id(vec![7])])
+        .unwrap();
+
+    // Back to a vendor default (PKCS#11 applications are not held to the bank's PIN policy):
+    // the existing key signs, but its session copy may not go onto the token.
+    s.logout().unwrap();
+    s.login(UserType::So, Some(&pin(SO_PIN))).unwrap();
+    s.set_pin(&pin(SO_PIN), &pin("12345678")).unwrap();
+    s.logout().unwrap();
+    assert!(p.get_token_info(slot).unwrap().so_pin_to_be_changed());
+    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
+    let msg = b"signed while the SO PIN is a default";
+    let sig = s.sign(&sign_mech, private, msg).unwrap();
+    s.verify(&sign_mech, public, msg, &sig).unwrap();
+    assert_eq!(
+        rv(s.copy_object(in_session, &[Attribute::Token(true)])
+            .unwrap_err()),
+        RvError::PinExpired
+    );
+    assert_eq!(rv(generate(true, true).unwrap_err()), RvError::PinExpired);
+    drop(s);
     p.finalize().unwrap();
 }

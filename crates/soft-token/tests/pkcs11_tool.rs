@@ -107,27 +107,57 @@ impl Fixture {
             .to_owned()
     }
 
-    /// init-token + init-pin.
-    fn initialised(user_pin: &str) -> Self {
+    /// init-token with the vendor default SO PIN + init-pin: a token as the bank hands it out.
+    fn as_handed_out(user_pin: &str) -> Self {
         let f = Self::new();
         let list = f.ok(&["-L"]);
         assert!(list.contains("uninitialized"), "{list}");
-        f.ok(&["--init-token", "--label", "Accounting", "--so-pin", SO_PIN]);
+        f.ok(&[
+            "--init-token",
+            "--label",
+            "Accounting",
+            "--so-pin",
+            VENDOR_SO_PIN,
+        ]);
         f.ok(&[
             "--login",
             "--login-type",
             "so",
             "--so-pin",
-            SO_PIN,
+            VENDOR_SO_PIN,
             "--init-pin",
             "--pin",
             user_pin,
         ]);
         f
     }
+
+    /// The SO changes the SO PIN from `old` to `new` (C_SetPIN in an SO session).
+    fn change_so_pin(&self, old: &str, new: &str) {
+        self.ok(&[
+            "--login",
+            "--login-type",
+            "so",
+            "--so-pin",
+            old,
+            "--change-pin",
+            "--new-pin",
+            new,
+        ]);
+    }
+
+    /// A token as handed out, then the SO PIN changed to [`SO_PIN`] (no keys before that).
+    fn initialised(user_pin: &str) -> Self {
+        let f = Self::as_handed_out(user_pin);
+        f.change_so_pin(VENDOR_SO_PIN, SO_PIN);
+        f
+    }
 }
 
-const SO_PIN: &str = "87654321";
+/// The vendor default SO PIN tokens are handed out with.
+const VENDOR_SO_PIN: &str = "87654321";
+/// The SO PIN the tests change it to.
+const SO_PIN: &str = "Ad9mQ4kz";
 
 /// Runs openssl with the gost engine; a missing openssl or engine fails loudly.
 fn openssl(args: &[&str], dir: &Path) -> Output {
@@ -271,6 +301,29 @@ fn u01_init_token_pins_change_lock_and_unlock_through_the_so() {
         list.contains("Other") && !list.contains("PIN initialized"),
         "{list}"
     );
+}
+
+#[test]
+fn keygen_waits_for_the_so_to_change_the_vendor_default_so_pin() {
+    let f = Fixture::as_handed_out("11223344");
+    let flags = f.token_flags();
+    assert!(flags.contains("SO PIN to be changed"), "{flags}");
+    let keygen = [
+        "--login",
+        "--pin",
+        "11223344",
+        "--keypairgen",
+        "--key-type",
+        "GOSTR3410-2012-256:B",
+        "--id",
+        "01",
+    ];
+    let err = f.fails(&keygen);
+    assert!(err.contains("CKR_PIN_EXPIRED"), "{err}");
+    f.change_so_pin(VENDOR_SO_PIN, SO_PIN);
+    assert!(!f.token_flags().contains("SO PIN to be changed"));
+    let out = f.ok(&keygen);
+    assert!(out.contains("GOSTR3410-2012-256"), "{out}");
 }
 
 #[test]

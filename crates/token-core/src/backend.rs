@@ -209,7 +209,9 @@ pub trait Carrier {
     fn wipe(&mut self, admin: &AdminPin, new_label: Option<&str>) -> Result<()>;
 
     /// Generates a key pair into a new container (flow U09), reporting progress and stopping
-    /// when `cancel` is triggered (leaving no half-made container).
+    /// when `cancel` is triggered (leaving no half-made container). A carrier may refuse new
+    /// keys in its present state with [`Error::NotAllowed`]; the soft token does while its
+    /// admin PIN is a vendor default (so does [`Carrier::import`]).
     fn generate(
         &mut self,
         spec: &NewContainer,

@@ -21,9 +21,10 @@ pub fn token(dir: &Path, label: &str) -> SoftToken {
         kdf_iterations: 100,
         ..TokenSettings::new(label)
     };
-    let mut t = SoftToken::create(dir, &settings, &AdminPin::new("87654321")).unwrap();
+    // The admin PIN is not the vendor default: the soft token makes no keys until that is changed.
+    let mut t = SoftToken::create(dir, &settings, &AdminPin::new("Adm1nQw8")).unwrap();
     let pin = PinPolicy::default().approve(Pin::new(PIN), None).unwrap();
-    t.reset_pin(&AdminPin::new("87654321"), &pin, FinalTry::Refuse)
+    t.reset_pin(&AdminPin::new("Adm1nQw8"), &pin, FinalTry::Refuse)
         .unwrap();
     t.login(&Pin::new(PIN), FinalTry::Refuse).unwrap();
     t
