@@ -59,8 +59,7 @@ pub trait RevocationSource {
     fn crls(&self, certificate: &[u8], issuer: &[u8]) -> std::io::Result<Vec<Vec<u8>>>;
 
     /// OCSP responses (`OCSPResponse`, DER) that may cover `certificate`.
-    fn ocsp_responses(&self, certificate: &[u8], issuer: &[u8])
-    -> std::io::Result<Vec<Vec<u8>>>;
+    fn ocsp_responses(&self, certificate: &[u8], issuer: &[u8]) -> std::io::Result<Vec<Vec<u8>>>;
 }
 
 /// No revocation information at all (with [`RevocationPolicy::Require`], every path with a
@@ -160,8 +159,11 @@ pub(crate) fn check_revocation(
     };
     match source.ocsp_responses(&cert.der, &issuer.der) {
         Ok(responses) => {
+            let mut about = false;
             for resp in &responses {
-                match check_ocsp(resp, cert, issuer, t)? {
+                let verdict = check_ocsp(resp, cert, issuer, t)?;
+                about |= verdict != OcspVerdict::NotForThisCertificate;
+                match verdict {
                     OcspVerdict::NotForThisCertificate => {}
                     OcspVerdict::Unknown => looked.push("the OCSP responder does not know it"),
                     OcspVerdict::Good => return Ok(RevocationStatus::GoodByOcsp),
@@ -175,6 +177,8 @@ pub(crate) fn check_revocation(
             }
             if responses.is_empty() {
                 looked.push("no OCSP response");
+            } else if !about {
+                looked.push("no OCSP response about it");
             }
         }
         Err(_) => looked.push("OCSP responses could not be fetched"),
