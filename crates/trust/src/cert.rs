@@ -63,8 +63,8 @@ const UNDERSTOOD: &[ObjectIdentifier] = &[
 impl Cert {
     /// Parses and checks a DER certificate (untrusted input: typed errors, never a panic).
     pub(crate) fn from_der(der: &[u8]) -> Result<Self, TrustError> {
-        let cert = Certificate::from_der(der)
-            .map_err(|e| TrustError::malformed_der("certificate", e))?;
+        let cert =
+            Certificate::from_der(der).map_err(|e| TrustError::malformed_der("certificate", e))?;
         // Certificates that re-encode differently were not DER; the signature covers the
         // bytes received, so keep those.
         let info = CertificateInfo::from_der(der).map_err(|e| from_core("certificate", e))?;

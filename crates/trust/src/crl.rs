@@ -196,7 +196,11 @@ pub(crate) fn check_crl(
     Ok(CrlVerdict::NotListed)
 }
 
-fn verify_crl_signature(der: &[u8], crl: &CertificateList, issuer: &Cert) -> Result<(), TrustError> {
+fn verify_crl_signature(
+    der: &[u8],
+    crl: &CertificateList,
+    issuer: &Cert,
+) -> Result<(), TrustError> {
     let bad = || TrustError::CrlBadSignature {
         issuer: issuer.subject_text.clone(),
     };

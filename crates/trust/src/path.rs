@@ -126,19 +126,20 @@ pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, TrustError> {
             let mut rest = t;
             while let Some(start) = rest.find("-----BEGIN") {
                 let block = rest.get(start..).unwrap_or_default();
-                let end_marker = block.find("-----END").ok_or_else(|| TrustError::Malformed {
-                    what: "PEM",
-                    reason: "BEGIN without END".into(),
-                })?;
+                let end_marker = block
+                    .find("-----END")
+                    .ok_or_else(|| TrustError::Malformed {
+                        what: "PEM",
+                        reason: "BEGIN without END".into(),
+                    })?;
                 let after = block.get(end_marker..).unwrap_or_default();
                 let line_end = after.find('\n').map_or(after.len(), |i| i + 1);
                 let whole = block.get(..end_marker + line_end).unwrap_or(block);
-                let (label, der) = der::pem::decode_vec(whole.as_bytes()).map_err(|e| {
-                    TrustError::Malformed {
+                let (label, der) =
+                    der::pem::decode_vec(whole.as_bytes()).map_err(|e| TrustError::Malformed {
                         what: "PEM",
                         reason: e.to_string(),
-                    }
-                })?;
+                    })?;
                 if label == "CERTIFICATE" || label == "X509 CERTIFICATE" {
                     out.push(der);
                 }
