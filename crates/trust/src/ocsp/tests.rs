@@ -12,7 +12,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::verify::worse;
 use super::*;
+use der::Encode as _;
 
 const KZ: &str = "/work/shared/vectors/kz/nca";
 
