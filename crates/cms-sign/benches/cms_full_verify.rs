@@ -23,7 +23,9 @@ use trust::{OfflineRevocation, TrustAnchors};
 
 fn full_verify(c: &mut Criterion) {
     let Some(dir) = std::env::var_os("KC_FULL_VERIFY_DIR").map(PathBuf::from) else {
-        eprintln!("KC_FULL_VERIFY_DIR not set: run scripts/bench-full-verify.sh (nothing measured)");
+        eprintln!(
+            "KC_FULL_VERIFY_DIR not set: run scripts/bench-full-verify.sh (nothing measured)"
+        );
         return;
     };
     let cms = std::fs::read(dir.join("order.p7s")).unwrap();

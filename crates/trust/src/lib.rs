@@ -42,7 +42,7 @@ pub mod signature;
 
 pub use crl::Crl;
 pub use error::{RevocationReason, TrustError};
-pub use ocsp::OcspResponse;
+pub use ocsp::{OcspCertStatus, OcspEntry, OcspResponder, OcspResponse};
 pub use path::{
     KeyPurpose, TrustAnchors, ValidatedPath, ValidationOptions, read_certificates, validate,
 };

@@ -58,3 +58,9 @@ pub(crate) const OCSP_NONCE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.2");
 pub(crate) const OCSP_NOCHECK: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.5");
 /// SHA-1 (OCSP CertID hash).
 pub(crate) const SHA1: Oid = Oid::new_unwrap("1.3.14.3.2.26");
+/// id-pkix-ocsp-crl (CrlID).
+pub(crate) const OCSP_CRL_ID: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.3");
+/// id-pkix-ocsp-archive-cutoff.
+pub(crate) const OCSP_ARCHIVE_CUTOFF: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.6");
+/// id-pkix-ocsp-extended-revoke (RFC 6960 §4.4.8).
+pub(crate) const OCSP_EXTENDED_REVOKE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.9");

@@ -175,8 +175,11 @@ pub(crate) fn check_revocation(
     };
     match source.ocsp_responses(&cert.der, &issuer.der) {
         Ok(responses) => {
+            let mut about = false;
             for resp in &responses {
-                match check_ocsp(resp, cert, issuer, rt)? {
+                let verdict = check_ocsp(resp, cert, issuer, rt)?;
+                about |= verdict != OcspVerdict::NotForThisCertificate;
+                match verdict {
                     OcspVerdict::NotForThisCertificate => {}
                     OcspVerdict::Unknown => looked.push("the OCSP responder does not know it"),
                     OcspVerdict::Good => return Ok(RevocationStatus::GoodByOcsp),
@@ -185,6 +188,8 @@ pub(crate) fn check_revocation(
             }
             if responses.is_empty() {
                 looked.push("no OCSP response");
+            } else if !about {
+                looked.push("no OCSP response about it");
             }
         }
         Err(_) => looked.push("OCSP responses could not be fetched"),
