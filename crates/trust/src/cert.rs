@@ -190,6 +190,13 @@ impl Cert {
         let bad = || TrustError::BadSignature {
             subject: self.subject_text.clone(),
         };
+        match crate::signature::x509_scheme_of(self.cert.signature_algorithm()) {
+            Ok(_) => {}
+            Err(token_core::Error::Unsupported { what }) => {
+                return Err(TrustError::Unsupported { what });
+            }
+            Err(_) => return Err(bad()),
+        }
         let signed = crate::signature::signed_part(&self.der).map_err(|_| bad())?;
         let sig = self.cert.signature().as_bytes().ok_or_else(bad)?;
         match crate::signature::verify_message(

@@ -207,6 +207,13 @@ fn verify_crl_signature(
     if crl.tbs_cert_list.signature != crl.signature_algorithm {
         return Err(bad());
     }
+    match crate::signature::x509_scheme_of(&crl.signature_algorithm) {
+        Ok(_) => {}
+        Err(token_core::Error::Unsupported { what }) => {
+            return Err(TrustError::Unsupported { what });
+        }
+        Err(_) => return Err(bad()),
+    }
     let signed = crate::signature::signed_part(der).map_err(|_| bad())?;
     let sig = crl.signature.as_bytes().ok_or_else(bad)?;
     match crate::signature::verify_message(

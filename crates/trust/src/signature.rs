@@ -57,6 +57,19 @@ pub fn scheme_of(alg: &AlgorithmIdentifierOwned) -> Result<SignatureScheme> {
     })
 }
 
+/// The scheme of a certificate's or CRL's `signatureAlgorithm`: the X.509 sign-with-digest OID
+/// only. The bare key OIDs CMS uses (rsaEncryption, the GOST key OIDs) do not name a digest
+/// and are refused here, as OpenSSL refuses them in certificates.
+pub fn x509_scheme_of(alg: &AlgorithmIdentifierOwned) -> Result<SignatureScheme> {
+    let scheme = scheme_of(alg)?;
+    if scheme.x509_oid() != alg.oid {
+        return Err(Error::VerificationFailed {
+            what: format!("{} is not an X.509 signature algorithm", alg.oid),
+        });
+    }
+    Ok(scheme)
+}
+
 /// Verifies `signature` over a precomputed `digest` (the scheme's digest of the message).
 ///
 /// `algorithm` is the signature AlgorithmIdentifier as it appears in the signed object (needed
