@@ -23,7 +23,7 @@ use keycarrier::csr::{
 use keycarrier::rotation::act::RecognitionAct;
 use keycarrier::rotation::ca::TestCa;
 use keycarrier::rotation::{
-    KeyFacts, Outcome, Policy, RotationEvent, RotationOptions, Rotator, UtcOffset,
+    KeyFacts, Policy, RotationEvent, RotationOptions, RotationOutcome, Rotator, UtcOffset,
 };
 use keycarrier::soft_token::{SoftToken, TokenSettings};
 use keycarrier::trust::{OfflineRevocation, TrustAnchors};
@@ -183,10 +183,10 @@ fn main() -> Result<(), Error> {
     let later = installed.not_after - Duration::from_secs(50 * 86_400);
     let certificate = token
         .container(&container.id)?
-        .certificate()
+        .certificate()?
         .ok_or_else(|| Error::NotFound {
             what: "certificate".into(),
-        })??;
+        })?;
     let decision = Policy::default().decide(&KeyFacts::from_certificate(&certificate), later);
     println!("   on {}: {decision:?}", moscow.date_of(later));
     ca.set_now(later);
@@ -202,7 +202,7 @@ fn main() -> Result<(), Error> {
             }
         })
         .start(&mut token, &mut ca, &container.id, &decision, later)?;
-    if let Outcome::Completed {
+    if let RotationOutcome::Completed {
         new, certificate, ..
     } = &outcome
     {

@@ -627,12 +627,26 @@ impl Pkcs11Carrier {
                 Attribute::Id(id.as_bytes().to_vec()),
             ],
         )?;
-        let h = *found.first().ok_or_else(|| {
-            // Private objects are invisible before login.
-            Error::NotFound {
-                what: format!("private key of container {id} (log in first?)"),
-            }
-        })?;
+        let Some(&h) = found.first() else {
+            // Private objects are invisible before login: say so, as the soft token does,
+            // rather than "not found".
+            let logged_in = s.get_session_info().is_ok_and(|i| {
+                !matches!(
+                    i.session_state(),
+                    cryptoki::session::SessionState::RoPublic
+                        | cryptoki::session::SessionState::RwPublic
+                )
+            });
+            return Err(if logged_in {
+                Error::NotFound {
+                    what: format!("private key of container {id}"),
+                }
+            } else {
+                Error::LoginRequired {
+                    role: PinRole::User,
+                }
+            });
+        };
         let a = self.get(s, h, &[AttributeType::KeyType])?;
         let kind = key_type_of(&a)
             .and_then(kind_of)

@@ -185,7 +185,8 @@ fn u02_private_objects_need_login() {
             msg,
         ))
         .unwrap_err();
-    assert_eq!(e.code(), "KC-NOT-FOUND");
+    // The same code as the soft token's: log in, not "not found".
+    assert_eq!(e.code(), "KC-LOGIN-REQUIRED");
     c.login(&common::user_pin(), FinalTry::Refuse).unwrap();
     assert!(c.container(&a.id).unwrap().has_private_key);
 }

@@ -14,7 +14,7 @@ use der::{Decode, Reader, SliceReader, Tag, Tagged};
 use token_core::{Error, Result};
 use x509_cert::time::Time;
 
-use crate::{Decision, KeyFacts, Policy};
+use crate::{KeyFacts, Policy, RotationAdvice};
 
 /// The largest certificate accepted from a stream (real ones are 1–4 KiB).
 pub const MAX_CERTIFICATE: usize = 64 * 1024;
@@ -249,14 +249,14 @@ pub struct FleetSummary {
 }
 
 impl FleetSummary {
-    fn count(&mut self, d: &Decision) {
+    fn count(&mut self, d: &RotationAdvice) {
         self.total += 1;
         match d {
-            Decision::NotDue { .. } => self.not_due += 1,
-            Decision::Remind { .. } | Decision::RotateNow { .. } => self.due += 1,
-            Decision::Blocked { .. } => self.blocked += 1,
-            Decision::OfficeOnly { .. } => self.office_only += 1,
-            Decision::Expired { .. } => self.expired += 1,
+            RotationAdvice::NotDue { .. } => self.not_due += 1,
+            RotationAdvice::Remind { .. } | RotationAdvice::RotateNow { .. } => self.due += 1,
+            RotationAdvice::Blocked { .. } => self.blocked += 1,
+            RotationAdvice::OfficeOnly { .. } => self.office_only += 1,
+            RotationAdvice::Expired { .. } => self.expired += 1,
         }
     }
 }
@@ -267,7 +267,7 @@ pub fn evaluate<I>(
     policy: &Policy,
     certificates: I,
     now: SystemTime,
-    mut sink: impl FnMut(Result<(CertificateDates, Decision)>),
+    mut sink: impl FnMut(Result<(CertificateDates, RotationAdvice)>),
 ) -> FleetSummary
 where
     I: IntoIterator<Item = Result<Vec<u8>>>,

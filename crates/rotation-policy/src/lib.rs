@@ -5,9 +5,9 @@
 //! | flow | here |
 //! | --- | --- |
 //! | U13 act of public key recognition | [`act::RecognitionAct`] (text and printable A4 HTML) |
-//! | U16 reminder, expiry day, expired | [`Policy::decide`], [`Decision`] |
-//! | U17 pending documents | [`PendingDocuments`], [`Decision::Blocked`] |
-//! | U18 office-only cases | [`Circumstances`], [`Decision::OfficeOnly`] |
+//! | U16 reminder, expiry day, expired | [`Policy::decide`], [`RotationAdvice`] |
+//! | U17 pending documents | [`PendingDocuments`], [`RotationAdvice::Blocked`] |
+//! | U18 office-only cases | [`Circumstances`], [`RotationAdvice::OfficeOnly`] |
 //! | U19 resumable rotation | [`Rotator`], [`journal::Journal`], [`RotationEvent`] |
 //! | U19 submit and wait | [`ca::CertificateAuthority`], [`ca::FolderExchange`] (offline), [`ca::TestCa`] (test fixture) |
 //! | U20 backup reminder | [`RotationEvent::BackupReminder`], [`BackupAdvice`] |
@@ -24,17 +24,17 @@
 //! 2. [`Rotator::start`] chooses the new container id, journals it, then runs generate → request
 //!    (pre-filled from the old certificate) → submit → wait → install → verify → retire, with a
 //!    journal write before and after each step.
-//! 3. [`Outcome::Waiting`]: call [`Rotator::resume`] later (the certificate may take hours).
+//! 3. [`RotationOutcome::Waiting`]: call [`Rotator::resume`] later (the certificate may take hours).
 //!    After a crash, a pulled token or a lost connection, `start` or `resume` continues from the
 //!    journal; the old key is never touched before the new one is installed and verified, and
 //!    is kept (marked retired in the journal) unless [`RotationOptions::retire_old`] is set.
 //!    A rotation already in progress is not re-checked against the policy on resume: the
 //!    bank has the request.
-//! 4. [`Outcome::Completed`]; for a soft (flash) container a [`RotationEvent::BackupReminder`].
+//! 4. [`RotationOutcome::Completed`]; for a soft (flash) container a [`RotationEvent::BackupReminder`].
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use rotation_policy::{Decision, KeyFacts, Policy};
+//! use rotation_policy::{RotationAdvice, KeyFacts, Policy};
 //!
 //! let not_after = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
 //! let facts = KeyFacts {
@@ -46,7 +46,7 @@
 //! };
 //! let now = not_after - Duration::from_secs(30 * 86_400);
 //! let d = Policy::default().decide(&facts, now);
-//! assert!(matches!(d, Decision::Remind { days_left: 30, .. }));
+//! assert!(matches!(d, RotationAdvice::Remind { days_left: 30, .. }));
 //! assert!(d.allows_remote_rotation());
 //! ```
 
@@ -61,7 +61,9 @@ mod rotate;
 mod test_ca;
 
 pub use policy::{
-    Circumstances, CivilDate, Decision, KeyFacts, NothingPending, OfficeReason, PendingDocuments,
-    Policy, UtcOffset,
+    Circumstances, CivilDate, KeyFacts, NothingPending, OfficeReason, PendingDocuments, Policy,
+    RotationAdvice, UtcOffset,
 };
-pub use rotate::{BackupAdvice, Outcome, RotationEvent, RotationOptions, Rotator, forget_finished};
+pub use rotate::{
+    BackupAdvice, RotationEvent, RotationOptions, RotationOutcome, Rotator, forget_finished,
+};

@@ -194,52 +194,52 @@ impl Policy {
     /// Precedence: a compromised key or changed organisation details send the client to the
     /// office whatever the dates; then an expired certificate; then the expiry day; then the
     /// reminder window, where documents still encrypted to the old key block the rotation.
-    pub fn decide(&self, key: &KeyFacts, now: SystemTime) -> Decision {
+    pub fn decide(&self, key: &KeyFacts, now: SystemTime) -> RotationAdvice {
         let expiry_day = self.zone.date_of(key.not_after);
         let today = self.zone.date_of(now);
         let days_left = expiry_day.days_since(today);
         if key.compromised {
-            return Decision::OfficeOnly {
+            return RotationAdvice::OfficeOnly {
                 reason: OfficeReason::Compromised,
                 expiry_day,
             };
         }
         if key.organisation_changed {
-            return Decision::OfficeOnly {
+            return RotationAdvice::OfficeOnly {
                 reason: OfficeReason::OrganisationChanged,
                 expiry_day,
             };
         }
         if now > key.not_after {
-            return Decision::Expired {
+            return RotationAdvice::Expired {
                 expiry_day,
                 days_ago: (-days_left).max(0),
             };
         }
         if days_left <= 0 {
-            return Decision::OfficeOnly {
+            return RotationAdvice::OfficeOnly {
                 reason: OfficeReason::ExpiryDay,
                 expiry_day,
             };
         }
         if days_left > i64::from(self.reminder_days) {
-            return Decision::NotDue {
+            return RotationAdvice::NotDue {
                 days_left,
                 expiry_day,
                 remind_from: expiry_day.add_days(-i64::from(self.reminder_days)),
             };
         }
         if key.pending_documents > 0 {
-            return Decision::Blocked {
+            return RotationAdvice::Blocked {
                 pending: key.pending_documents,
                 days_left,
                 expiry_day,
             };
         }
         if days_left == 1 {
-            Decision::RotateNow { expiry_day }
+            RotationAdvice::RotateNow { expiry_day }
         } else {
-            Decision::Remind {
+            RotationAdvice::Remind {
                 days_left,
                 expiry_day,
             }
@@ -254,7 +254,7 @@ impl Policy {
         circumstances: Circumstances,
         pending: &dyn PendingDocuments,
         now: SystemTime,
-    ) -> Result<Decision> {
+    ) -> Result<RotationAdvice> {
         let facts = KeyFacts {
             not_before: certificate.not_before,
             not_after: certificate.not_after,
@@ -273,8 +273,8 @@ impl Policy {
         &self,
         keys: &[(K, KeyFacts)],
         now: SystemTime,
-    ) -> Vec<(K, Decision)> {
-        let mut out: Vec<(K, Decision)> = keys
+    ) -> Vec<(K, RotationAdvice)> {
+        let mut out: Vec<(K, RotationAdvice)> = keys
             .iter()
             .map(|(k, facts)| (k.clone(), self.decide(facts, now)))
             .collect();
@@ -383,7 +383,7 @@ impl fmt::Display for OfficeReason {
 /// What the application should do about one key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Decision {
+pub enum RotationAdvice {
     /// More than the reminder window is left. Nothing to show.
     NotDue {
         /// Calendar days until the expiry day.
@@ -430,7 +430,7 @@ pub enum Decision {
     },
 }
 
-impl Decision {
+impl RotationAdvice {
     /// Whether the remote rotation workflow may start: not due (early rotation at the user's
     /// request), in the window, or on the last day; never when blocked, office-only or
     /// expired.
@@ -481,7 +481,7 @@ impl Decision {
     }
 }
 
-impl fmt::Display for Decision {
+impl fmt::Display for RotationAdvice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotDue {

@@ -9,7 +9,7 @@ use token_core::{
     KeyAlgorithm, NewContainer, Progress, Result, signature_algorithm_identifier,
 };
 
-use crate::Decision;
+use crate::RotationAdvice;
 use crate::ca::{CertificateAuthority, Poll, RequestId};
 use crate::fsutil::{hex, read_optional, write_atomic};
 use crate::journal::{Journal, Step, StepState};
@@ -96,7 +96,7 @@ pub enum RotationEvent {
 /// How a call to [`Rotator::start`] or [`Rotator::resume`] ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Outcome {
+pub enum RotationOutcome {
     /// Rotated: the new key is certified and verified.
     Completed {
         /// The new container.
@@ -206,9 +206,9 @@ impl<'e> Rotator<'e> {
         carrier: &mut C,
         ca: &mut A,
         old: &ContainerId,
-        decision: &Decision,
+        decision: &RotationAdvice,
         now: SystemTime,
-    ) -> Result<Outcome> {
+    ) -> Result<RotationOutcome> {
         if let Some(j) = self.journal(old)?
             && j.step != Step::Rejected
         {
@@ -257,7 +257,7 @@ impl<'e> Rotator<'e> {
         ca: &mut A,
         old: &ContainerId,
         now: SystemTime,
-    ) -> Result<Outcome> {
+    ) -> Result<RotationOutcome> {
         let journal = self.journal(old)?.ok_or_else(|| Error::NotFound {
             what: format!("rotation journal for container {old}"),
         })?;
@@ -271,27 +271,29 @@ impl<'e> Rotator<'e> {
 
     /// Rotates several keys one after another (flow U19, seed 003 step 12): first every
     /// unfinished rotation in the journal directory, then each key of `keys` whose decision
-    /// says it is due ([`Decision::is_due`]), in the given order (use
+    /// says it is due ([`RotationAdvice::is_due`]), in the given order (use
     /// [`crate::Policy::decide_inventory`]). Stops at the first rotation that must wait for
     /// the CA, or at the first error.
     pub fn rotate_all<C: Carrier + ?Sized, A: CertificateAuthority + ?Sized>(
         &mut self,
         carrier: &mut C,
         ca: &mut A,
-        keys: &[(ContainerId, Decision)],
+        keys: &[(ContainerId, RotationAdvice)],
         now: SystemTime,
-    ) -> Result<Vec<(ContainerId, Outcome)>> {
+    ) -> Result<Vec<(ContainerId, RotationOutcome)>> {
         let mut out = vec![];
-        let mut run =
-            |this: &mut Self, id: &ContainerId, start: Option<&Decision>, out: &mut Vec<_>| {
-                let outcome = match start {
-                    Some(d) => this.start(carrier, ca, id, d, now)?,
-                    None => this.resume(carrier, ca, id, now)?,
-                };
-                let waiting = matches!(outcome, Outcome::Waiting { .. });
-                out.push((id.clone(), outcome));
-                Ok::<bool, Error>(waiting)
+        let mut run = |this: &mut Self,
+                       id: &ContainerId,
+                       start: Option<&RotationAdvice>,
+                       out: &mut Vec<_>| {
+            let outcome = match start {
+                Some(d) => this.start(carrier, ca, id, d, now)?,
+                None => this.resume(carrier, ca, id, now)?,
             };
+            let waiting = matches!(outcome, RotationOutcome::Waiting { .. });
+            out.push((id.clone(), outcome));
+            Ok::<bool, Error>(waiting)
+        };
         for j in self.unfinished()? {
             if run(self, &j.old, None, &mut out)? {
                 return Ok(out);
@@ -330,7 +332,7 @@ impl<'e> Rotator<'e> {
         ca: &mut A,
         mut j: Journal,
         now: SystemTime,
-    ) -> Result<Outcome> {
+    ) -> Result<RotationOutcome> {
         loop {
             // Each arm: journal "begun" (if not yet), act idempotently, journal "done".
             if j.state == StepState::Done {
@@ -377,7 +379,7 @@ impl<'e> Rotator<'e> {
                                 request_id: id.clone(),
                                 retry_after,
                             });
-                            return Ok(Outcome::Waiting {
+                            return Ok(RotationOutcome::Waiting {
                                 request_id: id,
                                 retry_after,
                             });
@@ -388,7 +390,7 @@ impl<'e> Rotator<'e> {
                                 carrier.delete_container(&j.new)?;
                             }
                             self.save(&mut j, Step::Rejected, StepState::Done)?;
-                            return Ok(Outcome::Rejected { reason });
+                            return Ok(RotationOutcome::Rejected { reason });
                         }
                     }
                 }
@@ -487,7 +489,11 @@ impl<'e> Rotator<'e> {
         )
     }
 
-    fn finished<C: Carrier + ?Sized>(&mut self, carrier: &mut C, j: &Journal) -> Result<Outcome> {
+    fn finished<C: Carrier + ?Sized>(
+        &mut self,
+        carrier: &mut C,
+        j: &Journal,
+    ) -> Result<RotationOutcome> {
         if j.step == Step::Rejected {
             return Err(Error::NotAllowed {
                 reason: format!("the rotation of container {} was refused by the CA", j.old),
@@ -519,7 +525,7 @@ impl<'e> Rotator<'e> {
                 carrier_label: carrier_info.label,
             });
         }
-        Ok(Outcome::Completed {
+        Ok(RotationOutcome::Completed {
             new: j.new.clone(),
             certificate,
             backup_reminder: remind,

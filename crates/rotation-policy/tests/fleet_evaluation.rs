@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use common::*;
 use csr::{RequestTemplate, RequestedExtensions, Subject};
 use rotation_policy::fleet::{self, CertificateDates, FleetSummary, PemCertificates};
-use rotation_policy::{Decision, Policy};
+use rotation_policy::{Policy, RotationAdvice};
 use token_core::{CertificateInfo, ContainerSigner, GostParamSet, KeyAlgorithm};
 
 const ALG: KeyAlgorithm = KeyAlgorithm::Gost(GostParamSet::Tc26_256A);
@@ -93,17 +93,20 @@ fn fleet_pem_bundle_and_directory() {
     );
     assert!(matches!(
         decisions[0],
-        Ok(Decision::NotDue { days_left: 200, .. })
+        Ok(RotationAdvice::NotDue { days_left: 200, .. })
     ));
     assert!(matches!(
         decisions[1],
-        Ok(Decision::Remind { days_left: 45, .. })
+        Ok(RotationAdvice::Remind { days_left: 45, .. })
     ));
-    assert!(matches!(decisions[2], Ok(Decision::RotateNow { .. })));
-    assert!(matches!(decisions[3], Ok(Decision::OfficeOnly { .. })));
+    assert!(matches!(decisions[2], Ok(RotationAdvice::RotateNow { .. })));
+    assert!(matches!(
+        decisions[3],
+        Ok(RotationAdvice::OfficeOnly { .. })
+    ));
     assert!(matches!(
         decisions[4],
-        Ok(Decision::Expired { days_ago: 10, .. })
+        Ok(RotationAdvice::Expired { days_ago: 10, .. })
     ));
     assert!(decisions[6].is_err());
 

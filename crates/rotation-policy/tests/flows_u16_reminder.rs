@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rotation_policy::{CivilDate, Decision, KeyFacts, OfficeReason, Policy, UtcOffset};
+use rotation_policy::{CivilDate, KeyFacts, OfficeReason, Policy, RotationAdvice, UtcOffset};
 
 /// A UTC instant.
 fn utc(y: i32, mo: u8, d: u8, h: u64, mi: u64, s: u64) -> SystemTime {
@@ -37,10 +37,10 @@ fn u16_day_boundaries_moscow() {
         let d = expiry.add_days(-days_before);
         utc(d.year, d.month, d.day, 9, 0, 0)
     };
-    let table: Vec<(i64, Decision)> = vec![
+    let table: Vec<(i64, RotationAdvice)> = vec![
         (
             61,
-            Decision::NotDue {
+            RotationAdvice::NotDue {
                 days_left: 61,
                 expiry_day: expiry,
                 remind_from: date(2027, 1, 14),
@@ -48,36 +48,36 @@ fn u16_day_boundaries_moscow() {
         ),
         (
             60,
-            Decision::Remind {
+            RotationAdvice::Remind {
                 days_left: 60,
                 expiry_day: expiry,
             },
         ),
         (
             2,
-            Decision::Remind {
+            RotationAdvice::Remind {
                 days_left: 2,
                 expiry_day: expiry,
             },
         ),
-        (1, Decision::RotateNow { expiry_day: expiry }),
+        (1, RotationAdvice::RotateNow { expiry_day: expiry }),
         (
             0,
-            Decision::OfficeOnly {
+            RotationAdvice::OfficeOnly {
                 reason: OfficeReason::ExpiryDay,
                 expiry_day: expiry,
             },
         ),
         (
             -1,
-            Decision::Expired {
+            RotationAdvice::Expired {
                 expiry_day: expiry,
                 days_ago: 1,
             },
         ),
         (
             -30,
-            Decision::Expired {
+            RotationAdvice::Expired {
                 expiry_day: expiry,
                 days_ago: 30,
             },
@@ -103,13 +103,13 @@ fn u16_window_opens_at_moscow_midnight_not_utc_midnight() {
     let before = utc(2027, 1, 13, 20, 59, 59);
     assert!(matches!(
         p.decide(&facts(not_after), before),
-        Decision::NotDue { days_left: 61, .. }
+        RotationAdvice::NotDue { days_left: 61, .. }
     ));
     // One second later it is 14.01 in Moscow (still 13.01 in UTC): the window is open.
     let after = utc(2027, 1, 13, 21, 0, 0);
     assert!(matches!(
         p.decide(&facts(not_after), after),
-        Decision::Remind { days_left: 60, .. }
+        RotationAdvice::Remind { days_left: 60, .. }
     ));
     // In UTC the same instant is still 61 days out.
     let utc_policy = Policy {
@@ -118,7 +118,7 @@ fn u16_window_opens_at_moscow_midnight_not_utc_midnight() {
     };
     assert!(matches!(
         utc_policy.decide(&facts(not_after), after),
-        Decision::NotDue { days_left: 61, .. }
+        RotationAdvice::NotDue { days_left: 61, .. }
     ));
 }
 
@@ -138,19 +138,19 @@ fn u16_expiry_day_depends_on_the_zone() {
     };
     assert_eq!(
         moscow.decide(&facts(not_after), now),
-        Decision::RotateNow {
+        RotationAdvice::RotateNow {
             expiry_day: date(2027, 3, 16)
         }
     );
     assert_eq!(
         almaty.decide(&facts(not_after), now),
-        Decision::RotateNow {
+        RotationAdvice::RotateNow {
             expiry_day: date(2027, 3, 16)
         }
     );
     assert_eq!(
         utc_p.decide(&facts(not_after), now),
-        Decision::OfficeOnly {
+        RotationAdvice::OfficeOnly {
             reason: OfficeReason::ExpiryDay,
             expiry_day: date(2027, 3, 15)
         }
@@ -159,14 +159,14 @@ fn u16_expiry_day_depends_on_the_zone() {
     let late = utc(2027, 3, 15, 19, 0, 0);
     assert!(matches!(
         almaty.decide(&facts(not_after), late),
-        Decision::OfficeOnly {
+        RotationAdvice::OfficeOnly {
             reason: OfficeReason::ExpiryDay,
             ..
         }
     ));
     assert!(matches!(
         moscow.decide(&facts(not_after), late),
-        Decision::RotateNow { .. }
+        RotationAdvice::RotateNow { .. }
     ));
 }
 
@@ -178,19 +178,19 @@ fn u16_on_the_expiry_day_before_and_after_not_after() {
     let morning = utc(2027, 3, 14, 21, 0, 0); // 00:00 Moscow on 15.03
     assert!(matches!(
         p.decide(&facts(not_after), morning),
-        Decision::OfficeOnly {
+        RotationAdvice::OfficeOnly {
             reason: OfficeReason::ExpiryDay,
             ..
         }
     ));
     assert!(matches!(
         p.decide(&facts(not_after), not_after),
-        Decision::OfficeOnly { .. }
+        RotationAdvice::OfficeOnly { .. }
     ));
     let just_after = not_after + Duration::from_secs(1);
     assert_eq!(
         p.decide(&facts(not_after), just_after),
-        Decision::Expired {
+        RotationAdvice::Expired {
             expiry_day: date(2027, 3, 15),
             days_ago: 0
         }
@@ -199,7 +199,7 @@ fn u16_on_the_expiry_day_before_and_after_not_after() {
     let eve = utc(2027, 3, 14, 20, 59, 59);
     assert!(matches!(
         p.decide(&facts(not_after), eve),
-        Decision::RotateNow { .. }
+        RotationAdvice::RotateNow { .. }
     ));
 }
 
@@ -213,7 +213,7 @@ fn u16_custom_window_and_messages() {
     let d = p.decide(&facts(not_after), utc(2027, 2, 1, 9, 0, 0));
     assert_eq!(
         d,
-        Decision::NotDue {
+        RotationAdvice::NotDue {
             days_left: 42,
             expiry_day: date(2027, 3, 15),
             remind_from: date(2027, 2, 13)

@@ -7,7 +7,7 @@ mod common;
 use std::cell::Cell;
 use std::time::{Duration, UNIX_EPOCH};
 
-use rotation_policy::{Decision, KeyFacts, NothingPending, PendingDocuments, Policy};
+use rotation_policy::{KeyFacts, NothingPending, PendingDocuments, Policy, RotationAdvice};
 use token_core::{ContainerId, Error};
 
 struct Mailbox(Cell<u32>);
@@ -38,7 +38,7 @@ fn u17_pending_documents_block_then_release() {
     assert!(
         matches!(
             blocked,
-            Decision::Blocked {
+            RotationAdvice::Blocked {
                 pending: 3,
                 days_left: 20,
                 ..
@@ -53,19 +53,22 @@ fn u17_pending_documents_block_then_release() {
     mailbox.0.set(1);
     assert!(matches!(
         decide(&mailbox),
-        Decision::Blocked { pending: 1, .. }
+        RotationAdvice::Blocked { pending: 1, .. }
     ));
     mailbox.0.set(0);
     assert!(matches!(
         decide(&mailbox),
-        Decision::Remind { days_left: 20, .. }
+        RotationAdvice::Remind { days_left: 20, .. }
     ));
-    assert!(matches!(decide(&NothingPending), Decision::Remind { .. }));
+    assert!(matches!(
+        decide(&NothingPending),
+        RotationAdvice::Remind { .. }
+    ));
     // A closure is a PendingDocuments too.
     let closure = |_: &ContainerId| Ok(7);
     assert!(matches!(
         decide(&closure),
-        Decision::Blocked { pending: 7, .. }
+        RotationAdvice::Blocked { pending: 7, .. }
     ));
 }
 
@@ -82,11 +85,11 @@ fn u17_pending_documents_do_not_matter_before_the_window_or_after_expiry() {
     };
     assert!(matches!(
         p.decide(&facts, not_after - Duration::from_secs(100 * 86_400)),
-        Decision::NotDue { .. }
+        RotationAdvice::NotDue { .. }
     ));
     assert!(matches!(
         p.decide(&facts, not_after + Duration::from_secs(86_400)),
-        Decision::Expired { .. }
+        RotationAdvice::Expired { .. }
     ));
 }
 
@@ -116,12 +119,15 @@ fn u17_real_certificate_on_the_soft_token_with_a_mailbox() {
     let d = p
         .decide_certificate(&old, &cert, Circumstances::default(), &mailbox, now)
         .unwrap();
-    assert!(matches!(d, Decision::Blocked { pending: 2, .. }), "{d:?}");
+    assert!(
+        matches!(d, RotationAdvice::Blocked { pending: 2, .. }),
+        "{d:?}"
+    );
     mailbox.0.set(0);
     let d = p
         .decide_certificate(&old, &cert, Circumstances::default(), &mailbox, now)
         .unwrap();
-    assert!(matches!(d, Decision::Remind { .. }), "{d:?}");
+    assert!(matches!(d, RotationAdvice::Remind { .. }), "{d:?}");
     let changed = Circumstances {
         organisation_changed: true,
         ..Circumstances::default()
@@ -129,5 +135,5 @@ fn u17_real_certificate_on_the_soft_token_with_a_mailbox() {
     let d = p
         .decide_certificate(&old, &cert, changed, &NothingPending, now)
         .unwrap();
-    assert!(matches!(d, Decision::OfficeOnly { .. }), "{d:?}");
+    assert!(matches!(d, RotationAdvice::OfficeOnly { .. }), "{d:?}");
 }

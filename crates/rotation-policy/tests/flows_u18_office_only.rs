@@ -3,7 +3,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use rotation_policy::{Decision, KeyFacts, OfficeReason, Policy};
+use rotation_policy::{KeyFacts, OfficeReason, Policy, RotationAdvice};
 
 #[test]
 fn u18_office_only_at_any_distance_from_expiry() {
@@ -25,7 +25,7 @@ fn u18_office_only_at_any_distance_from_expiry() {
             };
             let d = p.decide(&facts, now);
             assert!(
-                matches!(d, Decision::OfficeOnly { reason: r, .. } if r == reason),
+                matches!(d, RotationAdvice::OfficeOnly { reason: r, .. } if r == reason),
                 "{days_before}: {d:?}"
             );
             assert!(!d.allows_remote_rotation());
@@ -51,7 +51,7 @@ fn u18_compromise_also_wins_over_expiry_and_pending() {
     ] {
         assert!(matches!(
             p.decide(&facts, now),
-            Decision::OfficeOnly {
+            RotationAdvice::OfficeOnly {
                 reason: OfficeReason::Compromised,
                 ..
             }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 use common::*;
 use rotation_policy::journal::{Journal, Step, StepState};
 use rotation_policy::{
-    Decision, KeyFacts, Outcome, Policy, RotationEvent, RotationOptions, Rotator,
+    KeyFacts, Policy, RotationAdvice, RotationEvent, RotationOptions, RotationOutcome, Rotator,
 };
 use soft_token::{FailPoint, SoftToken, TestKnobs};
 use token_core::{Carrier, CertificateInfo, ContainerId, Error, GostParamSet, KeyAlgorithm};
@@ -28,7 +28,7 @@ fn setup(dir: &Path, now: SystemTime) -> ContainerId {
     old
 }
 
-fn decision(t: &SoftToken, old: &ContainerId, now: SystemTime) -> Decision {
+fn decision(t: &SoftToken, old: &ContainerId, now: SystemTime) -> RotationAdvice {
     let cert = t.container(old).unwrap().certificate().unwrap().unwrap();
     Policy::default().decide(&KeyFacts::from_certificate(&cert), now)
 }
@@ -40,7 +40,7 @@ fn drive(
     ca: &mut rotation_policy::ca::TestCa<SoftToken>,
     old: &ContainerId,
     now: SystemTime,
-) -> Outcome {
+) -> RotationOutcome {
     let mut outcome = match rot.journal(old).unwrap() {
         Some(j) if j.step != Step::Rejected => rot.resume(t, ca, old, now).unwrap(),
         _ => {
@@ -49,7 +49,7 @@ fn drive(
         }
     };
     for _ in 0..10 {
-        if !matches!(outcome, Outcome::Waiting { .. }) {
+        if !matches!(outcome, RotationOutcome::Waiting { .. }) {
             break;
         }
         outcome = rot.resume(t, ca, old, now).unwrap();
@@ -100,7 +100,10 @@ fn child_worker() {
         }
     });
     let outcome = drive(&mut rot, &mut t, &mut ca, &old, now);
-    assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, RotationOutcome::Completed { .. }),
+        "{outcome:?}"
+    );
     std::fs::write(dir.join("finished"), b"").unwrap();
 }
 
@@ -169,7 +172,7 @@ fn u19_sigkill_at_every_journal_step_then_resume() {
         // Resume in this process.
         let mut ca = reopen_ca(&dir.path().join("ca"), now).with_delay(1);
         let outcome = drive(&mut rot, &mut t, &mut ca, &old, now);
-        let Outcome::Completed {
+        let RotationOutcome::Completed {
             new, certificate, ..
         } = outcome
         else {
@@ -221,7 +224,7 @@ fn u19_soft_token_write_failure_during_generation_then_resume() {
         t.set_test_knobs(TestKnobs::default());
         // "Rotate" again: the unfinished rotation is resumed, not started afresh.
         let outcome = rot.start(&mut t, &mut ca, &old, &d, now).unwrap();
-        let Outcome::Completed { new, .. } = outcome else {
+        let RotationOutcome::Completed { new, .. } = outcome else {
             panic!("{outcome:?}")
         };
         assert_eq!(new, j.new);
@@ -240,17 +243,20 @@ fn u19_waits_for_the_ca_and_the_old_key_stays_until_verified() {
     let mut rot = Rotator::new(dir.path().join("journal"), options(true, dir.path()))
         .on_event(|e| events.push(e.clone()));
     let d = decision(&t, &old, now);
-    assert!(matches!(d, Decision::Remind { days_left: 30, .. }), "{d:?}");
+    assert!(
+        matches!(d, RotationAdvice::Remind { days_left: 30, .. }),
+        "{d:?}"
+    );
     let mut outcome = rot.start(&mut t, &mut ca, &old, &d, now).unwrap();
     let mut waits = 0;
-    while let Outcome::Waiting { retry_after, .. } = outcome {
+    while let RotationOutcome::Waiting { retry_after, .. } = outcome {
         assert!(retry_after > Duration::ZERO);
         waits += 1;
         assert!(t.container(&old).is_ok(), "old key kept while waiting");
         outcome = rot.resume(&mut t, &mut ca, &old, now).unwrap();
     }
     assert_eq!(waits, 3);
-    assert!(matches!(outcome, Outcome::Completed { .. }));
+    assert!(matches!(outcome, RotationOutcome::Completed { .. }));
     assert!(
         t.container(&old).is_err(),
         "retired (deleted) as configured"
@@ -313,7 +319,8 @@ fn u19_refused_decisions_and_ca_rejection() {
     assert_eq!(t.containers().unwrap().len(), 1);
     // The CA refuses: the uncertified new key goes, the old stays.
     let d = decision(&t, &old, now);
-    let Outcome::Waiting { request_id, .. } = rot.start(&mut t, &mut ca, &old, &d, now).unwrap()
+    let RotationOutcome::Waiting { request_id, .. } =
+        rot.start(&mut t, &mut ca, &old, &d, now).unwrap()
     else {
         panic!("expected a wait")
     };
@@ -328,7 +335,7 @@ fn u19_refused_decisions_and_ca_rejection() {
     let outcome = rot.resume(&mut t, &mut ca, &old, now).unwrap();
     assert_eq!(
         outcome,
-        Outcome::Rejected {
+        RotationOutcome::Rejected {
             reason: "организация изменила реквизиты".into()
         }
     );
@@ -339,7 +346,7 @@ fn u19_refused_decisions_and_ca_rejection() {
     ca = ca.with_delay(0);
     assert!(matches!(
         rot.start(&mut t, &mut ca, &old, &d, now).unwrap(),
-        Outcome::Completed { .. }
+        RotationOutcome::Completed { .. }
     ));
 }
 
@@ -375,7 +382,7 @@ fn u19_several_due_keys_rotate_one_after_another() {
     assert!(
         results
             .iter()
-            .all(|(_, o)| matches!(o, Outcome::Completed { .. }))
+            .all(|(_, o)| matches!(o, RotationOutcome::Completed { .. }))
     );
     assert_eq!(t.containers().unwrap().len(), 5);
     // Journal text round-trips.
@@ -417,7 +424,10 @@ fn u19_pulled_token_and_lost_connection_at_each_operation_then_resume() {
             assert!(t.container(&old).is_ok());
         }
         let outcome = rot.start(&mut t, &mut ca, &old, &d, now).unwrap();
-        assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+        assert!(
+            matches!(outcome, RotationOutcome::Completed { .. }),
+            "{outcome:?}"
+        );
         let ids: Vec<_> = t.containers().unwrap().into_iter().map(|c| c.id).collect();
         assert_eq!(ids.len(), 1, "{token_op:?} {ca_op:?}: {ids:?}");
         assert_ne!(ids[0], old);

@@ -86,7 +86,7 @@ fn u19_certificate_from_another_ca_is_not_installed_and_the_old_key_stays() {
     let mut rot = Rotator::new(dir.path().join("journal"), options(bank.certificate()));
     let outcome = rot.resume(&mut t, &mut bank, &old, now).unwrap();
     assert!(
-        matches!(outcome, rotation_policy::Outcome::Completed { .. }),
+        matches!(outcome, rotation_policy::RotationOutcome::Completed { .. }),
         "{outcome:?}"
     );
 }

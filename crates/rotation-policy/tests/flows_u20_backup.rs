@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use common::*;
 use rotation_policy::{
-    BackupAdvice, KeyFacts, Outcome, Policy, RotationEvent, RotationOptions, Rotator,
+    BackupAdvice, KeyFacts, Policy, RotationEvent, RotationOptions, RotationOutcome, Rotator,
 };
 use token_core::{Carrier, CarrierFamily, ContainerId, GostParamSet, KeyAlgorithm};
 
@@ -20,7 +20,7 @@ fn rotate<C: Carrier>(
     dir: &std::path::Path,
     backup: BackupAdvice,
     now: SystemTime,
-) -> (Outcome, Vec<RotationEvent>) {
+) -> (RotationOutcome, Vec<RotationEvent>) {
     let mut ca = reopen_ca(&dir.join("ca"), now);
     let cert = carrier
         .container(old)
@@ -65,7 +65,7 @@ fn u20_backup_reminder_after_rotating_a_flash_container() {
     let mut t = token(&dir.path().join("client"), "Flash E:");
     let (old, _) = client_key(&mut t, &ca, "key", ALG, now, 20);
     let (outcome, events) = rotate(&mut t, &old, dir.path(), BackupAdvice::Auto, now);
-    let Outcome::Completed {
+    let RotationOutcome::Completed {
         new,
         backup_reminder,
         ..
@@ -91,7 +91,7 @@ fn u20_backup_reminder_after_rotating_a_flash_container() {
     let (outcome, events) = rotate(&mut t, &old2, dir.path(), BackupAdvice::Never, now);
     assert!(matches!(
         outcome,
-        Outcome::Completed {
+        RotationOutcome::Completed {
             backup_reminder: false,
             ..
         }

@@ -360,6 +360,16 @@ impl DigestAlgorithm {
 /// assert_eq!(alg.signature_scheme().digest(), DigestAlgorithm::Streebog512);
 /// assert_eq!(alg.to_string(), "GOST R 34.10-2012 512 (TC26-512-A)");
 /// ```
+///
+/// Short names parse with the default parameter sets (see [`KeyAlgorithm::GOST_256`]):
+///
+/// ```
+/// use token_core::KeyAlgorithm;
+/// assert_eq!("GOST-256".parse::<KeyAlgorithm>().unwrap(), KeyAlgorithm::GOST_256);
+/// assert_eq!("gost512".parse::<KeyAlgorithm>().unwrap(), KeyAlgorithm::GOST_512);
+/// assert_eq!("RSA-3072".parse::<KeyAlgorithm>().unwrap(), KeyAlgorithm::Rsa { bits: 3072 });
+/// assert!("DSA".parse::<KeyAlgorithm>().is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyAlgorithm {
@@ -375,6 +385,14 @@ pub enum KeyAlgorithm {
 }
 
 impl KeyAlgorithm {
+    /// "GOST-256": GOST R 34.10-2012 with a 256-bit key on TC26-256-A, the parameter set
+    /// OpenSSL's gost engine (`paramset:A`) and current TC26 profiles use by default.
+    pub const GOST_256: Self = Self::Gost(GostParamSet::Tc26_256A);
+    /// "GOST-512": GOST R 34.10-2012 with a 512-bit key on TC26-512-A.
+    pub const GOST_512: Self = Self::Gost(GostParamSet::Tc26_512A);
+    /// RSA with a 2048-bit modulus.
+    pub const RSA_2048: Self = Self::Rsa { bits: 2048 };
+
     /// The SubjectPublicKeyInfo algorithm OID.
     pub const fn key_oid(self) -> ObjectIdentifier {
         match self {
@@ -519,6 +537,34 @@ impl SignatureScheme {
     /// Whether the scheme is ECDSA.
     pub const fn is_ecdsa(self) -> bool {
         matches!(self, Self::EcdsaSha256 | Self::EcdsaSha384)
+    }
+}
+
+impl core::str::FromStr for KeyAlgorithm {
+    type Err = crate::Error;
+
+    /// `GOST-256`, `GOST-512` (default parameter sets), `RSA-2048`/`3072`/`4096`, `P-256`,
+    /// `P-384`; case and dashes do not matter (`gost256`, `rsa2048`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let folded: String = s
+            .chars()
+            .filter(|c| *c != '-' && *c != '_' && !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect();
+        match folded.as_str() {
+            "gost256" | "gost2012256" => Ok(Self::GOST_256),
+            "gost512" | "gost2012512" => Ok(Self::GOST_512),
+            "p256" | "ecdsap256" => Ok(Self::Ec(EcCurve::P256)),
+            "p384" | "ecdsap384" => Ok(Self::Ec(EcCurve::P384)),
+            other => match other.strip_prefix("rsa").map(str::parse::<u32>) {
+                Some(Ok(bits @ (2048 | 3072 | 4096))) => Ok(Self::Rsa { bits }),
+                _ => Err(crate::Error::Unsupported {
+                    what: format!(
+                        "key algorithm {s:?} (GOST-256, GOST-512, RSA-2048/3072/4096, P-256, P-384)"
+                    ),
+                }),
+            },
+        }
     }
 }
 

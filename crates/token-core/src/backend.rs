@@ -219,6 +219,20 @@ pub trait Carrier {
         cancel: &CancelToken,
     ) -> Result<ContainerInfo>;
 
+    /// [`Carrier::generate`] without progress reports and without a way to cancel: for
+    /// programs that simply wait.
+    ///
+    /// ```no_run
+    /// # fn f(token: &mut dyn token_core::Carrier) -> token_core::Result<()> {
+    /// use token_core::{GostParamSet, KeyAlgorithm, NewContainer};
+    /// let spec = NewContainer::new("Signing key", KeyAlgorithm::Gost(GostParamSet::Tc26_256A));
+    /// let container = token.generate_key(&spec)?;
+    /// # let _ = container; Ok(()) }
+    /// ```
+    fn generate_key(&mut self, spec: &NewContainer) -> Result<ContainerInfo> {
+        self.generate(spec, &mut crate::NoProgress, &CancelToken::new())
+    }
+
     /// Imports a private key with its certificates into a new container (flow U03). Either
     /// everything is written or nothing.
     fn import(&mut self, key: KeyImport) -> Result<ContainerInfo>;

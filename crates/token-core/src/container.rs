@@ -377,11 +377,13 @@ pub struct ContainerInfo {
 }
 
 impl ContainerInfo {
-    /// The end-entity certificate parsed, when there is one.
-    pub fn certificate(&self) -> Option<Result<CertificateInfo>> {
+    /// The end-entity certificate parsed: `Ok(None)` when the container has none, an error
+    /// when the one it has does not parse.
+    pub fn certificate(&self) -> Result<Option<CertificateInfo>> {
         self.certificates
             .first()
             .map(|der| CertificateInfo::from_der(der))
+            .transpose()
     }
 }
 

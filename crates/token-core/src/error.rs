@@ -257,6 +257,17 @@ impl Error {
     }
 }
 
+/// An I/O failure without more context (prefer [`Error::storage`], which names what was being
+/// done).
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Self {
+        Self::Storage {
+            context: "input/output".into(),
+            source,
+        }
+    }
+}
+
 impl From<PolicyViolations> for Error {
     fn from(v: PolicyViolations) -> Self {
         Self::PinPolicy(v)
