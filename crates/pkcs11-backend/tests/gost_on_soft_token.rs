@@ -1,6 +1,7 @@
 //! GOST R 34.10-2012 through `pkcs11-backend` against a real PKCS#11 module that has GOST:
-//! keycarrier's soft-token module (`libsoft_token_pkcs11.so`, built with the workspace). Debian's
-//! SoftHSM2 has no GOST, so this is where the raw 0x1200 / 0x1201 / TC26 vendor paths run.
+//! keycarrier's soft-token module (`libsoft_token_pkcs11.so`, which the dev-dependency on
+//! `soft-token-pkcs11` builds with these tests). Debian's SoftHSM2 has no GOST, so this is
+//! where the raw 0x1200 / 0x1201 / TC26 vendor paths run.
 //! Signatures are checked with the `gost` crate and with OpenSSL's gost engine; keys made by
 //! OpenSC's pkcs11-tool are listed as containers. Also the U08 final-try guard on a module that
 //! reports CKF_USER_PIN_FINAL_TRY.
@@ -29,8 +30,8 @@ struct Env {
 static ENV: OnceLock<Env> = OnceLock::new();
 static LOCK: Mutex<()> = Mutex::new(());
 
-/// `libsoft_token_pkcs11.so` next to the test executables (`target/<profile>/deps`) or one level
-/// up.
+/// `libsoft_token_pkcs11.so` next to the test executables (`target/<profile>/deps`, where cargo
+/// puts the dev-dependency's cdylib) or one level up.
 fn module_path() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let deps = exe.parent().unwrap();
