@@ -18,6 +18,10 @@
 //! | [`cms`] | `cms-sign` | CMS SignedData: sign, add a signer, strict verification (U14), PKCS#12 import (U03) |
 //! | [`rotation`] | `rotation-policy` | expiry-driven rotation (U13, U16–U20): policy, CA interface, resumable journaled rotation, act of key recognition, fleet evaluation |
 //!
+//! Not re-exported: `soft-token-pkcs11`, the soft token as a PKCS#11 module
+//! (`libsoft_token_pkcs11.so`) for C and other PKCS#11 applications; Rust code uses
+//! [`soft_token`] directly, and this facade never builds the module.
+//!
 //! ```
 //! use keycarrier::{Pin, PinPolicy};
 //! assert!(PinPolicy::default().check(&Pin::new("Rx7mQ2wz"), None).is_ok());

@@ -2,7 +2,7 @@
 //! CKM_GOSTR3410 with the 32-byte digest) or on the token (CKM_GOSTR3410_WITH_GOSTR3411_12_256
 //! fed the whole document). 1 MiB, GOST R 34.10-2012 256, on keycarrier's soft-token module.
 //!
-//! `cargo build --release -p soft-token && cargo bench -p pkcs11-backend --bench hash_location`
+//! `cargo build --release -p soft-token-pkcs11 && cargo bench -p pkcs11-backend --bench hash_location`
 #![allow(
     missing_docs,
     unsafe_code,
@@ -27,14 +27,14 @@ fn module_path() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let deps = exe.parent().unwrap();
     [
-        deps.join("libsoft_token.so"),
-        deps.parent().unwrap().join("libsoft_token.so"),
+        deps.join("libsoft_token_pkcs11.so"),
+        deps.parent().unwrap().join("libsoft_token_pkcs11.so"),
     ]
     .into_iter()
     .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
     .max()
     .map(|(_, p)| p)
-    .expect("libsoft_token.so is missing: cargo build --release -p soft-token")
+    .expect("libsoft_token_pkcs11.so is missing: cargo build --release -p soft-token-pkcs11")
 }
 
 fn bench(c: &mut Criterion) {

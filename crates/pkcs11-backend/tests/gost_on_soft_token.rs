@@ -1,6 +1,7 @@
 //! GOST R 34.10-2012 through `pkcs11-backend` against a real PKCS#11 module that has GOST:
-//! keycarrier's soft-token module (`libsoft_token.so`, built with the workspace). Debian's
-//! SoftHSM2 has no GOST, so this is where the raw 0x1200 / 0x1201 / TC26 vendor paths run.
+//! keycarrier's soft-token module (`libsoft_token_pkcs11.so`, which the dev-dependency on
+//! `soft-token-pkcs11` builds with these tests). Debian's SoftHSM2 has no GOST, so this is
+//! where the raw 0x1200 / 0x1201 / TC26 vendor paths run.
 //! Signatures are checked with the `gost` crate and with OpenSSL's gost engine; keys made by
 //! OpenSC's pkcs11-tool are listed as containers. Also the U08 final-try guard on a module that
 //! reports CKF_USER_PIN_FINAL_TRY.
@@ -29,14 +30,15 @@ struct Env {
 static ENV: OnceLock<Env> = OnceLock::new();
 static LOCK: Mutex<()> = Mutex::new(());
 
-/// `libsoft_token.so` next to the test executables (`target/<profile>/deps`) or one level up.
+/// `libsoft_token_pkcs11.so` next to the test executables (`target/<profile>/deps`, where cargo
+/// puts the dev-dependency's cdylib) or one level up.
 fn module_path() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let deps = exe.parent().unwrap();
-    [deps.join("libsoft_token.so"), deps.parent().unwrap().join("libsoft_token.so")]
+    [deps.join("libsoft_token_pkcs11.so"), deps.parent().unwrap().join("libsoft_token_pkcs11.so")]
         .into_iter()
         .find(|p| p.is_file())
-        .expect("libsoft_token.so is missing: run the workspace tests (`cargo test --workspace`) or `cargo build -p soft-token` first")
+        .expect("libsoft_token_pkcs11.so is missing: run the workspace tests (`cargo test --workspace`) or `cargo build -p soft-token-pkcs11` first")
 }
 
 fn env() -> (&'static Env, MutexGuard<'static, ()>) {
@@ -271,7 +273,7 @@ fn u06_vendor_unblock_keeps_the_user_pin() {
     let mut c = fresh(env, false);
     assert!(
         c.can_unblock_pin(),
-        "libsoft_token.so has no C_EX_GetFunctionListExtended / C_EX_UnblockUserPIN"
+        "libsoft_token_pkcs11.so has no C_EX_GetFunctionListExtended / C_EX_UnblockUserPIN"
     );
     let key = c
         .generate(

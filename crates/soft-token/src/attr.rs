@@ -38,9 +38,9 @@ pub(crate) const GOSTR3410_PARAMS: u64 = 0x250;
 /// CKA_GOSTR3411_PARAMS.
 pub(crate) const GOSTR3411_PARAMS: u64 = 0x251;
 /// Vendor attribute: the key's SubjectPublicKeyInfo DER (on public and private key objects).
-pub(crate) const KC_SPKI: u64 = 0x8000_0000 | 0x4B43_0001;
+pub const KC_SPKI: u64 = 0x8000_0000 | 0x4B43_0001;
 /// Vendor attribute: the private key as PKCS#8 DER, always sealed.
-pub(crate) const KC_PKCS8: u64 = 0x8000_0000 | 0x4B43_0002;
+pub const KC_PKCS8: u64 = 0x8000_0000 | 0x4B43_0002;
 
 /// CKO_CERTIFICATE.
 pub(crate) const CKO_CERTIFICATE: u64 = 1;

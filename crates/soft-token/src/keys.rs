@@ -4,6 +4,7 @@
 use der::asn1::OctetString;
 use der::{Decode, Encode};
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use rsa::traits::PublicKeyParts;
 use sha2::Digest;
 use token_core::{
     DigestAlgorithm, Error, GostKeySize, KeyAlgorithm, PublicKey, Result, SecretBytes,
@@ -59,30 +60,76 @@ pub(crate) fn generate(algorithm: KeyAlgorithm) -> Result<Generated> {
     }
 }
 
-/// A private key read from PKCS#8.
-pub(crate) enum Private {
+/// A parsed private key of the soft token: GOST R 34.10-2012 or RSA.
+///
+/// For the PKCS#11 module (`soft-token-pkcs11`), whose mechanisms sign with the key itself
+/// ([`crate::SoftToken::private_key`]); applications sign through
+/// [`token_core::Carrier::sign`]. The key is zeroized when dropped (by the `gost` and `rsa`
+/// key types).
+#[doc(hidden)]
+pub struct PrivateKey(Private);
+
+enum Private {
     Gost(Box<gost::SigningKey>),
     Rsa(Box<rsa::RsaPrivateKey>),
 }
 
-pub(crate) fn private_key(pkcs8: &[u8]) -> Result<Private> {
-    let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8)
-        .map_err(|e| Error::malformed_der("private key", e))?;
-    let alg = info.algorithm.oid;
-    if alg == oid::RSA_ENCRYPTION {
-        let key = rsa::RsaPrivateKey::from_pkcs8_der(pkcs8).map_err(|e| Error::Malformed {
-            what: "RSA private key",
-            at: None,
-            reason: e.to_string(),
-        })?;
-        return Ok(Private::Rsa(Box::new(key)));
+impl core::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let kind = match &self.0 {
+            Private::Gost(k) => format!("GOST {:?}", k.param_set()),
+            Private::Rsa(k) => format!("RSA-{}", k.size() * 8),
+        };
+        f.debug_tuple("PrivateKey").field(&kind).finish()
     }
-    gost::SigningKey::from_pkcs8_der(pkcs8).map(|k| Private::Gost(Box::new(k)))
+}
+
+impl PrivateKey {
+    /// Parses a PKCS#8 private key: RSA (`rsaEncryption`) or GOST R 34.10-2012.
+    pub fn from_pkcs8_der(pkcs8: &[u8]) -> Result<Self> {
+        let info = pkcs8::PrivateKeyInfoRef::from_der(pkcs8)
+            .map_err(|e| Error::malformed_der("private key", e))?;
+        let alg = info.algorithm.oid;
+        if alg == oid::RSA_ENCRYPTION {
+            let key = rsa::RsaPrivateKey::from_pkcs8_der(pkcs8).map_err(|e| Error::Malformed {
+                what: "RSA private key",
+                at: None,
+                reason: e.to_string(),
+            })?;
+            return Ok(Self(Private::Rsa(Box::new(key))));
+        }
+        gost::SigningKey::from_pkcs8_der(pkcs8).map(|k| Self(Private::Gost(Box::new(k))))
+    }
+
+    /// The GOST key, if this is one.
+    pub fn as_gost(&self) -> Option<&gost::SigningKey> {
+        match &self.0 {
+            Private::Gost(k) => Some(k),
+            Private::Rsa(_) => None,
+        }
+    }
+
+    /// The RSA key, if this is one.
+    pub fn as_rsa(&self) -> Option<&rsa::RsaPrivateKey> {
+        match &self.0 {
+            Private::Rsa(k) => Some(k),
+            Private::Gost(_) => None,
+        }
+    }
+
+    /// The length of its signatures: 2L bytes for GOST (L = 32 or 64), the modulus length for
+    /// RSA.
+    pub fn signature_len(&self) -> usize {
+        match &self.0 {
+            Private::Gost(k) => 2 * k.param_set().key_size().coordinate_len(),
+            Private::Rsa(k) => k.size(),
+        }
+    }
 }
 
 /// The public key of a PKCS#8 private key.
 pub(crate) fn public_key_of(pkcs8: &[u8]) -> Result<PublicKey> {
-    match private_key(pkcs8)? {
+    match PrivateKey::from_pkcs8_der(pkcs8)?.0 {
         Private::Gost(key) => key.verifying_key().to_public_key(),
         Private::Rsa(key) => {
             let spki = key.to_public_key().to_public_key_der().map_err(rsa_error)?;
@@ -98,8 +145,8 @@ fn mismatch(scheme: SignatureScheme) -> Error {
 }
 
 /// Whether a parsed key can sign with `scheme`.
-fn fits(key: &Private, scheme: SignatureScheme) -> bool {
-    match key {
+fn fits(key: &PrivateKey, scheme: SignatureScheme) -> bool {
+    match &key.0 {
         Private::Gost(k) => KeyAlgorithm::Gost(k.param_set()).signature_scheme() == scheme,
         Private::Rsa(_) => !scheme.is_gost(),
     }
@@ -107,14 +154,14 @@ fn fits(key: &Private, scheme: SignatureScheme) -> bool {
 
 /// Signs a message with the scheme's digest.
 pub(crate) fn sign_message(
-    key: &Private,
+    key: &PrivateKey,
     scheme: SignatureScheme,
     message: &[u8],
 ) -> Result<Vec<u8>> {
     if !fits(key, scheme) {
         return Err(mismatch(scheme));
     }
-    match key {
+    match &key.0 {
         Private::Gost(k) => Ok(k.sign_message(message)?.to_vec()),
         Private::Rsa(_) => sign_digest(key, scheme, &sha2::Sha256::digest(message)),
     }
@@ -122,11 +169,11 @@ pub(crate) fn sign_message(
 
 /// Signs a digest computed with the scheme's digest algorithm.
 pub(crate) fn sign_digest(
-    key: &Private,
+    key: &PrivateKey,
     scheme: SignatureScheme,
     digest: &[u8],
 ) -> Result<Vec<u8>> {
-    match (key, scheme) {
+    match (&key.0, scheme) {
         (Private::Gost(k), _) if fits(key, scheme) => Ok(k.sign_prehash(digest)?.to_vec()),
         (Private::Rsa(k), SignatureScheme::RsaPkcs1Sha256) => k
             .sign_with_rng(&mut rng(), rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), digest)
@@ -179,7 +226,6 @@ pub(crate) fn pkcs11_key_attributes(key: &PublicKey) -> Result<(u64, Vec<StoredA
         }
         KeyAlgorithm::Rsa { .. } => {
             use rsa::pkcs8::DecodePublicKey;
-            use rsa::traits::PublicKeyParts;
             let rsa = rsa::RsaPublicKey::from_public_key_der(&key.to_der()?).map_err(rsa_error)?;
             let bits = u64::from(rsa.n().bits());
             let clear = |kind, value: Vec<u8>| -> Result<StoredAttribute> {

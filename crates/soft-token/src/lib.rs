@@ -16,26 +16,18 @@
 //! * crash-safe state: every change is one atomic, fsync'd file replacement under a lock, so
 //!   a killed process or a second process never sees a torn token.
 //!
-//! It implements [`token_core::Carrier`]; see [`SoftToken`].
+//! It implements [`token_core::Carrier`]; see [`SoftToken`]. The token's contents at the
+//! PKCS#11 level (objects and attributes) are in [`objects`].
 //!
-//! The same crate builds `libsoft_token.so`, a PKCS#11 v2.40 module over the same token
-//! directories (see [`ffi`]; configuration in the `config` module's docs: the environment
-//! variable `KEYCARRIER_SOFTTOKEN_CONF` names a file of `slot.N = /dir` lines). Besides key
-//! generation it imports GOST and RSA private keys (`C_CreateObject`, sealed like generated
-//! ones), keeps session objects (`CKA_TOKEN = false`) in memory, answers PKCS#11 v3.0's
-//! `C_GetInterface` with its v2.40 table, and offers Rutoken's `C_EX_GetFunctionListExtended`
-//! with `C_EX_UnblockUserPIN` ([`ffi::FunctionListExtended`]).
+//! The PKCS#11 v2.40 module over the same token directories, `libsoft_token_pkcs11.so`, is a
+//! separate crate, `soft-token-pkcs11`: a Rust application that uses this crate never builds
+//! it.
 
 mod attr;
-mod config;
-mod consts;
-mod create;
 mod crypto;
-#[allow(unsafe_code)]
-pub mod ffi;
 mod keys;
-mod mech;
-mod module;
+mod layout;
+pub mod objects;
 mod store;
 mod token;
 

@@ -32,6 +32,8 @@ use der::asn1::OctetString;
 use der::{Decode, Encode, Sequence};
 use token_core::{Error, Result};
 
+use crate::attr;
+
 /// Current file format version.
 pub(crate) const VERSION: u8 = 1;
 const STATE_FILE: &str = "token.der";
@@ -50,19 +52,107 @@ pub(crate) struct PinRecord {
     pub(crate) is_default: bool,
 }
 
-/// One attribute of an object.
+/// One attribute of an object: a `CKA_*` type and its value as stored (`CK_ULONG` values as 8
+/// little-endian bytes, `CK_BBOOL` values as one byte). A sealed value is AES-GCM ciphertext
+/// under the token key and never leaves the token in clear through this type.
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
-pub(crate) struct StoredAttribute {
+pub struct StoredAttribute {
     pub(crate) kind: u64,
     pub(crate) value: OctetString,
     pub(crate) sealed: bool,
 }
 
-/// One object: key, certificate or data.
+impl StoredAttribute {
+    /// A clear attribute with these value bytes.
+    pub fn clear(kind: u64, value: Vec<u8>) -> Result<Self> {
+        Ok(Self {
+            kind,
+            value: OctetString::new(value)
+                .map_err(|e| Error::malformed_der("soft token value", e))?,
+            sealed: false,
+        })
+    }
+
+    /// A clear `CK_ULONG` attribute (stored as 8 little-endian bytes).
+    pub fn ulong(kind: u64, value: u64) -> Result<Self> {
+        Self::clear(kind, attr::ulong(value))
+    }
+
+    /// The attribute type (`CKA_*`).
+    pub fn kind(&self) -> u64 {
+        self.kind
+    }
+
+    /// Whether the value is sealed under the token key.
+    pub fn is_sealed(&self) -> bool {
+        self.sealed
+    }
+
+    /// The value bytes if the value is clear; `None` for a sealed value.
+    pub fn clear_value(&self) -> Option<&[u8]> {
+        (!self.sealed).then(|| self.value.as_bytes())
+    }
+
+    /// A clear value read as a stored `CK_ULONG`; `None` if sealed or not 8 bytes.
+    pub fn as_ulong(&self) -> Option<u64> {
+        self.clear_value().and_then(attr::read_ulong)
+    }
+}
+
+/// One object (key, certificate or data): its uid, which the PKCS#11 module uses as the object
+/// handle, and its attributes.
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
-pub(crate) struct StoredObject {
+pub struct StoredObject {
     pub(crate) uid: u64,
     pub(crate) attributes: Vec<StoredAttribute>,
+}
+
+impl StoredObject {
+    /// An object with these attributes, for objects held outside the token (the PKCS#11
+    /// module's session objects). Token objects get their uid from the token.
+    pub fn new(uid: u64, attributes: Vec<StoredAttribute>) -> Self {
+        Self { uid, attributes }
+    }
+
+    /// The uid: counts up from 1 on a token and is never reused there.
+    pub fn uid(&self) -> u64 {
+        self.uid
+    }
+
+    /// The attributes, in no particular order; each type at most once.
+    pub fn attributes(&self) -> &[StoredAttribute] {
+        &self.attributes
+    }
+
+    /// The attributes, to change an object held outside the token.
+    pub fn attributes_mut(&mut self) -> &mut Vec<StoredAttribute> {
+        &mut self.attributes
+    }
+
+    /// The attributes, taking the object apart.
+    pub fn into_attributes(self) -> Vec<StoredAttribute> {
+        self.attributes
+    }
+
+    /// The attribute of type `kind`, if the object has it.
+    pub fn attribute(&self, kind: u64) -> Option<&StoredAttribute> {
+        self.attributes.iter().find(|a| a.kind == kind)
+    }
+
+    /// The clear value of attribute `kind`; `None` if absent or sealed.
+    pub fn clear_value(&self, kind: u64) -> Option<&[u8]> {
+        self.attribute(kind).and_then(StoredAttribute::clear_value)
+    }
+
+    /// The `CK_ULONG` value of attribute `kind` (clear, 8 bytes), if any.
+    pub fn ulong(&self, kind: u64) -> Option<u64> {
+        self.attribute(kind).and_then(StoredAttribute::as_ulong)
+    }
+
+    /// The `CK_BBOOL` value of attribute `kind`: `Some(true)` only for the stored byte 1.
+    pub fn flag(&self, kind: u64) -> Option<bool> {
+        self.clear_value(kind).map(|v| v == [1])
+    }
 }
 
 /// The whole token state.

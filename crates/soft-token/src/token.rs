@@ -1,25 +1,25 @@
 //! [`SoftToken`]: the token directory with token-like PIN semantics, implementing
 //! [`token_core::Carrier`].
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use der::asn1::OctetString;
-use token_core::{
-    AdminPin, Approved, BackendEvidence, CancelToken, Carrier, CarrierFamily, CarrierInfo,
-    CertificateInfo, ContainerId, ContainerInfo, Error, FinalTry, KeyImport, NewContainer, Pin,
-    PinPolicy, PinRole, PinStatus, Progress, ProgressSink, PublicKey, Result, SignInput,
-    SignRequest, Stage,
-};
+#[cfg(doc)]
+use token_core::Carrier;
+use token_core::{AdminPin, Approved, Error, FinalTry, Pin, PinPolicy, PinRole, PinStatus, Result};
 use zeroize::Zeroizing;
 
-use crate::attr;
 use crate::crypto::{self, Key};
-use crate::keys;
+use crate::layout::octets;
 use crate::store::{
     FailPoint, FileStamp, Lock, PinRecord, Store, StoredAttribute, StoredObject, TokenFile,
 };
+
+mod cache;
+mod carrier;
+mod objects;
+
+use cache::KeyCache;
 
 /// Settings for a new soft token.
 #[derive(Debug, Clone)]
@@ -162,10 +162,6 @@ impl core::fmt::Debug for SoftToken {
 /// vendor default.
 const DEFAULT_ADMIN_PIN: &str =
     "change the vendor default admin PIN before generating or importing keys";
-
-fn octets(v: Vec<u8>) -> Result<OctetString> {
-    OctetString::new(v).map_err(|e| Error::malformed_der("soft token value", e))
-}
 
 fn new_pin_record(pin: &[u8], token_key: &Key, retries: u8, iterations: u32) -> Result<PinRecord> {
     let mut salt = vec![0u8; 32];
@@ -381,10 +377,11 @@ impl SoftToken {
         Ok(self.read()?.so_pin.is_default)
     }
 
-    /// The gate before any new private key goes onto the token (generation, import): refused
-    /// with [`Error::NotAllowed`] while the admin PIN is a vendor default, because the admin
-    /// PIN unwraps the token key (see "The admin PIN" on [`SoftToken`]).
-    pub(crate) fn require_admin_pin_changed(&self) -> Result<()> {
+    /// The gate before any new private key goes onto the token (generation, import, the PKCS#11
+    /// module's key creation): refused with [`Error::NotAllowed`] while the admin PIN is a
+    /// vendor default, because the admin PIN unwraps the token key (see "The admin PIN" on
+    /// [`SoftToken`]).
+    pub fn require_admin_pin_changed(&self) -> Result<()> {
         if self.admin_pin_is_default()? {
             return Err(Error::NotAllowed {
                 reason: DEFAULT_ADMIN_PIN.into(),
@@ -410,497 +407,22 @@ impl SoftToken {
     }
 }
 
-/// Reads an attribute's clear value.
-fn get(obj: &StoredObject, kind: u64) -> Option<&[u8]> {
-    obj.attributes
-        .iter()
-        .find(|a| a.kind == kind && !a.sealed)
-        .map(|a| a.value.as_bytes())
-}
-
-fn class_of(obj: &StoredObject) -> Option<u64> {
-    get(obj, attr::CLASS).and_then(attr::read_ulong)
-}
-
-fn clear(kind: u64, value: Vec<u8>) -> Result<StoredAttribute> {
-    Ok(StoredAttribute {
-        kind,
-        value: octets(value)?,
-        sealed: false,
-    })
-}
-
-fn containers_of(state: &TokenFile) -> Result<Vec<ContainerInfo>> {
-    let mut out: Vec<ContainerInfo> = Vec::new();
-    for obj in &state.objects {
-        let (Some(class), Some(id)) = (class_of(obj), get(obj, attr::ID)) else {
-            continue;
-        };
-        let id = ContainerId::new(id.to_vec());
-        let label = get(obj, attr::LABEL).map(|l| String::from_utf8_lossy(l).into_owned());
-        if class == attr::CKO_PRIVATE_KEY || class == attr::CKO_PUBLIC_KEY {
-            let Some(spki) = get(obj, attr::KC_SPKI) else {
-                continue;
-            };
-            let public_key = PublicKey::from_spki_der(spki)?;
-            let flag = |kind| get(obj, kind).is_some_and(|v| v == [1]);
-            let entry = match out.iter_mut().find(|c| c.id == id) {
-                Some(entry) => entry,
-                None => {
-                    out.push(ContainerInfo {
-                        id: id.clone(),
-                        label: label.clone(),
-                        algorithm: public_key.algorithm(),
-                        public_key,
-                        certificates: Vec::new(),
-                        has_private_key: false,
-                        extractable: false,
-                        sensitive: false,
-                    });
-                    out.last_mut().ok_or_else(|| Error::NotFound {
-                        what: "container".into(),
-                    })?
-                }
-            };
-            if class == attr::CKO_PRIVATE_KEY {
-                entry.has_private_key = true;
-                entry.extractable = flag(attr::EXTRACTABLE);
-                entry.sensitive = flag(attr::SENSITIVE);
-                if label.is_some() {
-                    entry.label = label;
-                }
-            }
-        }
-    }
-    for obj in &state.objects {
-        if class_of(obj) != Some(attr::CKO_CERTIFICATE) {
-            continue;
-        }
-        let (Some(id), Some(der)) = (get(obj, attr::ID), get(obj, attr::VALUE)) else {
-            continue;
-        };
-        if let Some(entry) = out.iter_mut().find(|c| c.id.as_bytes() == id) {
-            entry.certificates.push(der.to_vec());
-        }
-    }
-    Ok(out)
-}
-
-/// The attributes of a new key pair's two objects.
-fn key_pair_objects(
-    id: &ContainerId,
-    label: &str,
-    spki: &PublicKey,
-    sealed_pkcs8: Vec<u8>,
-    extractable: bool,
-    local: bool,
-) -> Result<Vec<Vec<StoredAttribute>>> {
-    let spki_der = spki.to_der()?;
-    let (key_type, mut algorithm_attrs) = keys::pkcs11_key_attributes(spki)?;
-    let mut common = vec![
-        clear(attr::KEY_TYPE, attr::ulong(key_type))?,
-        clear(attr::ID, id.as_bytes().to_vec())?,
-        clear(attr::LABEL, label.as_bytes().to_vec())?,
-        clear(attr::TOKEN, attr::bool(true))?,
-        clear(attr::LOCAL, attr::bool(local))?,
-        clear(attr::KC_SPKI, spki_der)?,
-    ];
-    common.append(&mut algorithm_attrs);
-    let mut private = common.clone();
-    private.extend([
-        clear(attr::CLASS, attr::ulong(attr::CKO_PRIVATE_KEY))?,
-        clear(attr::PRIVATE, attr::bool(true))?,
-        clear(attr::SENSITIVE, attr::bool(!extractable))?,
-        clear(attr::EXTRACTABLE, attr::bool(extractable))?,
-        clear(attr::SIGN, attr::bool(true))?,
-        StoredAttribute {
-            kind: attr::KC_PKCS8,
-            value: octets(sealed_pkcs8)?,
-            sealed: true,
-        },
-    ]);
-    let mut public = common;
-    public.extend([
-        clear(attr::CLASS, attr::ulong(attr::CKO_PUBLIC_KEY))?,
-        clear(attr::PRIVATE, attr::bool(false))?,
-        clear(attr::VERIFY, attr::bool(true))?,
-    ]);
-    if let Some(value) = keys::gost_public_value(spki) {
-        public.push(clear(attr::VALUE, value)?);
-    }
-    Ok(vec![private, public])
-}
-
-fn aad(id: &ContainerId) -> Vec<u8> {
-    let mut aad = b"keycarrier private key ".to_vec();
-    aad.extend_from_slice(id.as_bytes());
-    aad
-}
-
-/// Private keys of the logged-in user, parsed once and reused while the state file is the
-/// one they were read from. Signing is the hot path: without this, every signature would read
-/// and parse the state, decrypt the key and re-derive its public key. Cleared on every change
-/// of the login state, so no key outlives a logout.
-#[derive(Default)]
-struct KeyCache {
-    stamp: Option<FileStamp>,
-    by_id: HashMap<ContainerId, u64>,
-    keys: HashMap<u64, Arc<keys::Private>>,
-}
-
+/// PIN administration with PKCS#11 semantics (`C_InitToken`, `C_InitPIN`, the vendor unblock),
+/// beyond the [`Carrier`] API.
 impl SoftToken {
-    fn clear_key_cache(&self) {
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        *cache = KeyCache::default();
-    }
-
-    /// The cache, emptied first when the state file changed since it was filled.
-    fn fresh_cache(&self) -> Result<MutexGuard<'_, KeyCache>> {
-        let stamp = self.store.stamp()?;
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if cache.stamp != Some(stamp) {
-            *cache = KeyCache {
-                stamp: Some(stamp),
-                ..KeyCache::default()
-            };
-        }
-        Ok(cache)
-    }
-
-    /// The uid of the private key object in container `id`.
-    fn private_key_uid(&self, id: &ContainerId) -> Result<u64> {
-        if let Some(uid) = self.fresh_cache()?.by_id.get(id) {
-            return Ok(*uid);
-        }
-        let state = self.read()?;
-        let uid = state
-            .objects
-            .iter()
-            .find(|o| {
-                class_of(o) == Some(attr::CKO_PRIVATE_KEY)
-                    && get(o, attr::ID) == Some(id.as_bytes())
-            })
-            .map(|o| o.uid)
-            .ok_or_else(|| Error::NotFound {
-                what: format!("private key in container {id}"),
-            })?;
-        self.fresh_cache()?.by_id.insert(id.clone(), uid);
-        Ok(uid)
-    }
-
-    /// The parsed private key of object `uid` (user login required).
-    pub(crate) fn private_key(&self, uid: u64) -> Result<Arc<keys::Private>> {
-        self.user_key()?;
-        if let Some(key) = self.fresh_cache()?.keys.get(&uid) {
-            return Ok(Arc::clone(key));
-        }
-        let key = Arc::new(keys::private_key(&self.private_key_der(uid)?)?);
-        self.fresh_cache()?.keys.insert(uid, Arc::clone(&key));
-        Ok(key)
-    }
-}
-
-impl Carrier for SoftToken {
-    fn info(&self) -> Result<CarrierInfo> {
-        let state = match self.read() {
-            Ok(state) => Some(state),
-            Err(Error::CarrierNotInitialized) => None,
-            Err(e) => return Err(e),
-        };
-        Ok(CarrierInfo {
-            family: CarrierFamily::SoftToken,
-            manufacturer: "keycarrier".into(),
-            model: "keycarrier soft token".into(),
-            serial: state.as_ref().map(|s| s.serial.clone()).unwrap_or_default(),
-            label: state
-                .as_ref()
-                .map(|s| s.label.clone())
-                .filter(|l| !l.is_empty()),
-            initialized: state.is_some(),
-            free_memory: None,
-            total_memory: None,
-        })
-    }
-
-    fn pin_status(&self, role: PinRole) -> Result<PinStatus> {
-        let state = self.read()?;
-        Ok(match role {
-            PinRole::Admin => status_of(role, Some(&state.so_pin)),
-            PinRole::User => status_of(role, state.user_pin.as_ref()),
-        })
-    }
-
-    fn login(&mut self, pin: &Pin, final_try: FinalTry) -> Result<()> {
-        let token_key = self.verify_pin(PinRole::User, pin.expose(), final_try)?;
-        self.clear_key_cache();
-        self.logged_in = Some(LoggedIn {
-            role: PinRole::User,
-            token_key,
-        });
-        Ok(())
-    }
-
-    fn login_admin(&mut self, pin: &AdminPin, final_try: FinalTry) -> Result<()> {
-        let token_key = self.verify_pin(PinRole::Admin, pin.expose(), final_try)?;
-        self.clear_key_cache();
-        self.logged_in = Some(LoggedIn {
-            role: PinRole::Admin,
-            token_key,
-        });
-        Ok(())
-    }
-
-    fn logout(&mut self) -> Result<()> {
-        self.clear_key_cache();
-        self.logged_in = None;
-        Ok(())
-    }
-
-    fn change_pin(&mut self, old: &Pin, new: &Approved<Pin>, final_try: FinalTry) -> Result<()> {
-        let token_key = self.verify_pin(PinRole::User, old.expose(), final_try)?;
-        self.set_pin_record(PinRole::User, new.expose(), &token_key)
-    }
-
-    fn change_admin_pin(
-        &mut self,
-        old: &AdminPin,
-        new: &Approved<AdminPin>,
-        final_try: FinalTry,
-    ) -> Result<()> {
-        let token_key = self.verify_pin(PinRole::Admin, old.expose(), final_try)?;
-        self.set_pin_record(PinRole::Admin, new.expose(), &token_key)
-    }
-
-    fn reset_pin(
-        &mut self,
-        admin: &AdminPin,
-        new_user_pin: &Approved<Pin>,
-        final_try: FinalTry,
-    ) -> Result<()> {
-        let token_key = self.verify_pin(PinRole::Admin, admin.expose(), final_try)?;
-        self.set_pin_record(PinRole::User, new_user_pin.expose(), &token_key)
-    }
-
-    /// The soft token offers the vendor unblock (it exports Rutoken's `C_EX_UnblockUserPIN`
-    /// from its PKCS#11 module too).
-    fn can_unblock_pin(&self) -> bool {
-        true
-    }
-
-    /// Verifies the administrator PIN, then restores the user PIN's retry counter and keeps
-    /// the user PIN (what `C_EX_UnblockUserPIN` does after an SO login).
-    fn unblock_pin(&mut self, admin: &AdminPin, final_try: FinalTry) -> Result<()> {
-        self.verify_pin(PinRole::Admin, admin.expose(), final_try)?;
-        self.restore_user_retries()
-    }
-
-    fn containers(&self) -> Result<Vec<ContainerInfo>> {
-        containers_of(&*self.read()?)
-    }
-
-    fn delete_container(&mut self, id: &ContainerId) -> Result<()> {
-        self.user_key()?;
-        self.update(|state| {
-            let before = state.objects.len();
-            state
-                .objects
-                .retain(|o| get(o, attr::ID) != Some(id.as_bytes()));
-            if state.objects.len() == before {
-                return Err(Error::NotFound {
-                    what: format!("container {id}"),
-                });
-            }
-            Ok(())
-        })
-    }
-
-    fn wipe(&mut self, admin: &AdminPin, new_label: Option<&str>) -> Result<()> {
-        self.verify_pin(PinRole::Admin, admin.expose(), FinalTry::Refuse)?;
-        let lock = self.store.lock()?;
-        let state = self.store.load(&lock)?;
-        let settings = TokenSettings {
-            label: new_label.map_or(state.label.clone(), str::to_owned),
-            user_retries: state.user_pin.as_ref().map_or(10, |r| r.max_retries),
-            admin_retries: state.so_pin.max_retries,
-            kdf_iterations: state.so_pin.iterations,
-        };
-        self.initialise(&lock, settings.label.clone(), &settings, admin)?;
-        self.clear_key_cache();
-        self.logged_in = None;
-        Ok(())
-    }
-
-    fn generate(
-        &mut self,
-        spec: &NewContainer,
-        progress: &mut dyn ProgressSink,
-        cancel: &CancelToken,
-    ) -> Result<ContainerInfo> {
-        progress.report(Progress {
-            stage: Stage::Preparing,
-            percent: Some(0),
-        });
-        let token_key = Zeroizing::new(**self.user_key()?);
-        self.require_admin_pin_changed()?;
-        cancel.check()?;
-        progress.report(Progress {
-            stage: Stage::Generating,
-            percent: Some(5),
-        });
-        if let Some(delay) = self.knobs.slow_generation {
-            let steps = 20u32;
-            for step in 1..=steps {
-                std::thread::sleep(delay / steps);
-                cancel.check()?;
-                progress.report(Progress {
-                    stage: Stage::Generating,
-                    percent: u8::try_from(5 + step * 85 / steps).ok(),
-                });
-            }
-        }
-        let generated = keys::generate(spec.algorithm)?;
-        cancel.check()?;
-        progress.report(Progress {
-            stage: Stage::Storing,
-            percent: Some(95),
-        });
-        let id = spec
-            .id
-            .clone()
-            .unwrap_or_else(|| ContainerId::derived_from(&generated.public_key));
-        if self.containers()?.iter().any(|c| c.id == id) {
-            return Err(Error::AlreadyExists {
-                what: format!("container {id}"),
-            });
-        }
-        let sealed = crypto::seal(&token_key, &aad(&id), generated.pkcs8.expose())?;
-        self.add_objects(key_pair_objects(
-            &id,
-            &spec.label,
-            &generated.public_key,
-            sealed,
-            spec.extractable,
-            true,
-        )?)?;
-        progress.report(Progress {
-            stage: Stage::Done,
-            percent: Some(100),
-        });
-        self.container(&id)
-    }
-
-    fn import(&mut self, key: KeyImport) -> Result<ContainerInfo> {
-        let token_key = Zeroizing::new(**self.user_key()?);
-        self.require_admin_pin_changed()?;
-        let public_key = keys::public_key_of(key.private_key_pkcs8.expose())?;
-        for cert in key.certificates.iter().take(1) {
-            let info = CertificateInfo::from_der(cert)?;
-            if !info.public_key.same_key(&public_key) {
-                return Err(Error::CertificateMismatch);
-            }
-        }
-        let id = key
-            .id
-            .clone()
-            .unwrap_or_else(|| ContainerId::derived_from(&public_key));
-        if self.containers()?.iter().any(|c| c.id == id) {
-            return Err(Error::AlreadyExists {
-                what: format!("container {id}"),
-            });
-        }
-        let sealed = crypto::seal(&token_key, &aad(&id), key.private_key_pkcs8.expose())?;
-        let mut objects = key_pair_objects(&id, &key.label, &public_key, sealed, false, false)?;
-        for cert in &key.certificates {
-            objects.push(certificate_object(&id, &key.label, cert)?);
-        }
-        self.add_objects(objects)?;
-        self.container(&id)
-    }
-
-    fn write_certificate(&mut self, id: &ContainerId, certificate_der: &[u8]) -> Result<()> {
-        self.user_key()?;
-        let container = self.container(id)?;
-        let info = CertificateInfo::from_der(certificate_der)?;
-        if !info.public_key.same_key(&container.public_key) {
-            return Err(Error::CertificateMismatch);
-        }
-        let label = container.label.unwrap_or_default();
-        self.add_objects(vec![certificate_object(id, &label, certificate_der)?])
-            .map(drop)
-    }
-
-    fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>> {
-        request.check_digest_len()?;
-        self.user_key()?;
-        let uid = self.private_key_uid(request.container)?;
-        // U15: ask before the key is touched.
-        request.confirm()?;
-        let key = self.private_key(uid)?;
-        match request.input {
-            SignInput::Message(m) => keys::sign_message(&key, request.scheme, m),
-            SignInput::Digest(d) => keys::sign_digest(&key, request.scheme, d),
-        }
-    }
-}
-
-/// Applies clear attribute values to an object; a new `CKA_ID` re-seals its key material
-/// under the new id (needs the token key, i.e. the user logged in).
-fn apply_values(
-    obj: &mut StoredObject,
-    values: Vec<(u64, Vec<u8>)>,
-    token_key: Option<&crypto::Key>,
-) -> Result<()> {
-    for (kind, value) in values {
-        if kind == attr::ID {
-            let old_id = ContainerId::new(get(obj, attr::ID).unwrap_or_default().to_vec());
-            let new_id = ContainerId::new(value.clone());
-            if let Some(sealed) = obj
-                .attributes
-                .iter_mut()
-                .find(|a| a.kind == attr::KC_PKCS8 && a.sealed)
-            {
-                let key = token_key.ok_or(Error::LoginRequired {
-                    role: PinRole::User,
-                })?;
-                let plain = crypto::open(key, &aad(&old_id), sealed.value.as_bytes())
-                    .ok_or_else(damaged_key)?;
-                sealed.value = octets(crypto::seal(key, &aad(&new_id), &plain)?)?;
-            }
-        }
-        obj.attributes.retain(|a| a.kind != kind);
-        obj.attributes.push(clear(kind, value)?);
-    }
-    Ok(())
-}
-
-fn certificate_object(id: &ContainerId, label: &str, der: &[u8]) -> Result<Vec<StoredAttribute>> {
-    Ok(vec![
-        clear(attr::CLASS, attr::ulong(attr::CKO_CERTIFICATE))?,
-        clear(attr::CERTIFICATE_TYPE, attr::ulong(attr::CKC_X_509))?,
-        clear(attr::ID, id.as_bytes().to_vec())?,
-        clear(attr::LABEL, label.as_bytes().to_vec())?,
-        clear(attr::TOKEN, attr::bool(true))?,
-        clear(attr::PRIVATE, attr::bool(false))?,
-        clear(attr::VALUE, der.to_vec())?,
-    ])
-}
-
-/// What the PKCS#11 module (`crate::module`) needs beyond the [`Carrier`] API. PIN checks and
-/// key sealing stay in this file: the module never compares a PIN or touches a token key.
-impl SoftToken {
-    /// The whole state, read under the lock.
-    pub(crate) fn state(&self) -> Result<Arc<TokenFile>> {
-        self.read()
-    }
-
-    /// Who is logged in on this token, if anyone.
-    pub(crate) fn role(&self) -> Option<PinRole> {
+    /// Who is logged in through this handle, if anyone (a login belongs to the [`SoftToken`]
+    /// value, not to the directory).
+    pub fn role(&self) -> Option<PinRole> {
         self.logged_in.as_ref().map(|l| l.role)
     }
 
-    /// `C_InitToken`: a blank token is created; an initialised one is re-initialised (all objects
-    /// erased, user PIN unset) after its SO PIN is checked like any other PIN check.
-    pub(crate) fn init_token(
+    /// PKCS#11 `C_InitToken`: a blank directory gets a new token with this admin PIN and label;
+    /// an initialised token is re-initialised (all objects erased, user PIN unset, retry
+    /// maximums kept) after `admin_pin` is checked like any other PIN check. Logs out.
+    ///
+    /// Unlike [`SoftToken::create`], the admin PIN of an existing token must be given; unlike
+    /// [`Carrier::wipe`], the PBKDF2 iterations of the new PINs are chosen here.
+    pub fn init_token(
         &mut self,
         admin_pin: &AdminPin,
         label: &str,
@@ -926,8 +448,9 @@ impl SoftToken {
         self.initialise(&lock, label.to_owned(), &settings, admin_pin)
     }
 
-    /// `C_InitPIN`: the logged-in SO sets the user PIN (also unblocking it).
-    pub(crate) fn init_user_pin(&self, new: &Approved<Pin>) -> Result<()> {
+    /// PKCS#11 `C_InitPIN`: with the admin logged in through this handle, sets the user PIN
+    /// (also unblocking it); keys stay usable. [`Error::LoginRequired`] otherwise.
+    pub fn init_user_pin(&self, new: &Approved<Pin>) -> Result<()> {
         match &self.logged_in {
             Some(LoggedIn {
                 role: PinRole::Admin,
@@ -941,8 +464,10 @@ impl SoftToken {
 
     /// Rutoken's `C_EX_UnblockUserPIN`: the logged-in SO restores the user PIN's retry counter
     /// (clearing locked / count-low / final-try) and **keeps** the user PIN, so keys stay
-    /// usable with it. One atomic write, like every counter change.
-    pub(crate) fn unblock_user_pin(&self) -> Result<()> {
+    /// usable with it. One atomic write, like every counter change. Needs the admin logged in
+    /// through this handle ([`Error::LoginRequired`] otherwise); [`Carrier::unblock_pin`] is
+    /// the same with the admin PIN given.
+    pub fn unblock_user_pin(&self) -> Result<()> {
         if self.role() != Some(PinRole::Admin) {
             return Err(Error::LoginRequired {
                 role: PinRole::Admin,
@@ -960,199 +485,4 @@ impl SoftToken {
             Ok(())
         })
     }
-
-    /// Adds one object; returns its uid.
-    pub(crate) fn add_object(&self, attributes: Vec<StoredAttribute>) -> Result<u64> {
-        self.add_objects(vec![attributes])?
-            .first()
-            .copied()
-            .ok_or_else(|| Error::NotFound {
-                what: "new object".into(),
-            })
-    }
-
-    /// Seals PKCS#8 private key material for a private key object with CKA_ID `id`, the way
-    /// generated keys are sealed (the id is bound in). Needs the user logged in and the admin
-    /// PIN changed from a vendor default ([`Self::require_admin_pin_changed`]).
-    pub(crate) fn seal_private_key(&self, id: &[u8], pkcs8: &[u8]) -> Result<StoredAttribute> {
-        let token_key = self.user_key()?;
-        self.require_admin_pin_changed()?;
-        let sealed = crypto::seal(token_key, &aad(&ContainerId::new(id.to_vec())), pkcs8)?;
-        Ok(StoredAttribute {
-            kind: attr::KC_PKCS8,
-            value: octets(sealed)?,
-            sealed: true,
-        })
-    }
-
-    /// Removes one object.
-    pub(crate) fn destroy_object(&self, uid: u64) -> Result<()> {
-        self.update(|state| {
-            let before = state.objects.len();
-            state.objects.retain(|o| o.uid != uid);
-            if state.objects.len() == before {
-                return Err(Error::NotFound {
-                    what: format!("object {uid}"),
-                });
-            }
-            Ok(())
-        })
-    }
-
-    /// Sets clear attributes of one object. A new `CKA_ID` on a private key re-seals its key
-    /// material (the sealing binds the id), which needs the user logged in.
-    pub(crate) fn set_attributes(&self, uid: u64, values: Vec<(u64, Vec<u8>)>) -> Result<()> {
-        let token_key = self.user_key().ok().map(|k| Zeroizing::new(**k));
-        self.update(|state| {
-            let obj = state
-                .objects
-                .iter_mut()
-                .find(|o| o.uid == uid)
-                .ok_or_else(|| Error::NotFound {
-                    what: format!("object {uid}"),
-                })?;
-            apply_values(obj, values, token_key.as_ref())
-        })
-    }
-
-    /// Copies object `uid` with `values` applied (as [`Self::set_attributes`] would), in one
-    /// write; returns the copy's uid. Key material is copied sealed, re-sealed on a new id.
-    pub(crate) fn copy_object(&self, uid: u64, values: Vec<(u64, Vec<u8>)>) -> Result<u64> {
-        let token_key = self.user_key().ok().map(|k| Zeroizing::new(**k));
-        self.update(|state| {
-            let mut copy = state
-                .objects
-                .iter()
-                .find(|o| o.uid == uid)
-                .cloned()
-                .ok_or_else(|| Error::NotFound {
-                    what: format!("object {uid}"),
-                })?;
-            apply_values(&mut copy, values, token_key.as_ref())?;
-            copy.uid = state.next_uid;
-            state.next_uid = copy.uid.checked_add(1).ok_or_else(|| Error::NotAllowed {
-                reason: "object counter exhausted".into(),
-            })?;
-            let new_uid = copy.uid;
-            state.objects.push(copy);
-            Ok(new_uid)
-        })
-    }
-
-    /// The PKCS#8 DER of the private key object `uid`; needs the user logged in.
-    pub(crate) fn private_key_der(&self, uid: u64) -> Result<Zeroizing<Vec<u8>>> {
-        let token_key = self.user_key()?;
-        let state = self.read()?;
-        let obj = state
-            .objects
-            .iter()
-            .find(|o| o.uid == uid)
-            .ok_or_else(|| Error::NotFound {
-                what: format!("object {uid}"),
-            })?;
-        let sealed = obj
-            .attributes
-            .iter()
-            .find(|a| a.kind == attr::KC_PKCS8 && a.sealed)
-            .ok_or_else(|| Error::NotFound {
-                what: "private key material".into(),
-            })?;
-        let id = ContainerId::new(get(obj, attr::ID).unwrap_or_default().to_vec());
-        crypto::open(token_key, &aad(&id), sealed.value.as_bytes()).ok_or_else(damaged_key)
-    }
-
-    /// `C_GenerateKeyPair`: generates and stores a key pair (honouring the slow-generation
-    /// knob); returns the (private, public) uids. `id` defaults to one derived from the key.
-    /// Needs the user logged in and the admin PIN changed from a vendor default.
-    pub(crate) fn generate_key_pair(
-        &self,
-        algorithm: token_core::KeyAlgorithm,
-        id: Option<Vec<u8>>,
-        private_label: &str,
-        public_label: &str,
-        extractable: bool,
-    ) -> Result<(u64, u64)> {
-        let token_key = Zeroizing::new(**self.user_key()?);
-        self.require_admin_pin_changed()?;
-        if let Some(delay) = self.knobs.slow_generation {
-            std::thread::sleep(delay);
-        }
-        let generated = keys::generate(algorithm)?;
-        let id = id.map_or_else(
-            || ContainerId::derived_from(&generated.public_key),
-            ContainerId::new,
-        );
-        let sealed = crypto::seal(&token_key, &aad(&id), generated.pkcs8.expose())?;
-        let mut objects = key_pair_objects(
-            &id,
-            private_label,
-            &generated.public_key,
-            sealed,
-            extractable,
-            true,
-        )?;
-        if let Some(public) = objects.get_mut(1) {
-            public.retain(|a| a.kind != attr::LABEL);
-            public.push(clear(attr::LABEL, public_label.as_bytes().to_vec())?);
-        }
-        let uids = self.add_objects(objects)?;
-        match uids.as_slice() {
-            [private, public] => Ok((*private, *public)),
-            _ => Err(damaged_key()),
-        }
-    }
-}
-
-/// A generated key pair not yet stored: both objects' attributes (the private one without key
-/// material) and the private key's PKCS#8 DER.
-pub(crate) struct NewKeyPair {
-    /// CKA_ID of both objects.
-    pub(crate) id: Vec<u8>,
-    /// The private key object's clear attributes.
-    pub(crate) private: Vec<StoredAttribute>,
-    /// The public key object's attributes.
-    pub(crate) public: Vec<StoredAttribute>,
-    /// The private key, PKCS#8 DER.
-    pub(crate) pkcs8: Zeroizing<Vec<u8>>,
-}
-
-/// Generates a key pair for `C_GenerateKeyPair` with session halves: the same attributes as
-/// [`SoftToken::generate_key_pair`] gives its objects, nothing stored, nothing sealed.
-pub(crate) fn new_key_pair(
-    algorithm: token_core::KeyAlgorithm,
-    id: Option<Vec<u8>>,
-    private_label: &str,
-    public_label: &str,
-    extractable: bool,
-) -> Result<NewKeyPair> {
-    let generated = keys::generate(algorithm)?;
-    let id = id.map_or_else(
-        || ContainerId::derived_from(&generated.public_key),
-        ContainerId::new,
-    );
-    let objects = key_pair_objects(
-        &id,
-        private_label,
-        &generated.public_key,
-        Vec::new(),
-        extractable,
-        true,
-    )?;
-    let [mut private, mut public]: [Vec<StoredAttribute>; 2] =
-        objects.try_into().map_err(|_| damaged_key())?;
-    private.retain(|a| a.kind != attr::KC_PKCS8);
-    public.retain(|a| a.kind != attr::LABEL);
-    public.push(clear(attr::LABEL, public_label.as_bytes().to_vec())?);
-    Ok(NewKeyPair {
-        id: id.as_bytes().to_vec(),
-        private,
-        public,
-        pkcs8: Zeroizing::new(generated.pkcs8.expose().to_vec()),
-    })
-}
-
-fn damaged_key() -> Error {
-    Error::Backend(BackendEvidence::Other(
-        "soft token: stored private key does not decrypt (damaged store)".into(),
-    ))
 }

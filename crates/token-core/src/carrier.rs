@@ -73,7 +73,7 @@ impl CarrierFamily {
             Self::EToken => &["libeTPkcs11.so"],
             Self::YubiKey => &["libykcs11.so"],
             Self::SoftHsm => &["libsofthsm2.so"],
-            Self::SoftToken => &["libsoft_token.so"],
+            Self::SoftToken => &["libsoft_token_pkcs11.so"],
             Self::Other => &["opensc-pkcs11.so"],
         }
     }

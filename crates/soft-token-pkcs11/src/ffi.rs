@@ -10,9 +10,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use cryptoki_sys::*;
 
+use crate::attributes::{Attr, Lookup};
 use crate::consts::{MAX_PIN_LEN, MIN_PIN_LEN};
+use crate::errors::R;
 use crate::mech::{MECHANISMS, PssParams};
-use crate::module::{self, Attr, Lookup, Out, R};
+use crate::module::{self, Out};
 
 /// Runs an entry point: a panic becomes `CKR_GENERAL_ERROR`, an `Err` its return value.
 fn entry(f: impl FnOnce() -> R<CK_RV>) -> CK_RV {

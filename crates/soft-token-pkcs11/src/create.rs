@@ -1,8 +1,8 @@
 //! C_CreateObject's templates turned into stored objects: data objects, certificates, GOST and
 //! RSA public keys, and GOST and RSA private keys (PKCS#11 v2.40 §2.3 and §2.4 attributes), with
 //! the key material validated. Private key material leaves this module as PKCS#8 DER in a
-//! zeroizing buffer plus the parsed key; `module` seals it (token objects) or keeps it in memory
-//! (session objects).
+//! zeroizing buffer plus the parsed key; `module` has the soft token seal it (token objects) or
+//! keeps it in memory (session objects). Template helpers come from `attributes`.
 
 use std::sync::Arc;
 
@@ -14,21 +14,31 @@ use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey};
 use token_core::{ContainerId, GostKeySize, GostParamSet, PublicKey};
 use zeroize::Zeroizing;
 
-use crate::attr;
-use crate::consts::CKK_GOSTR3410_512;
-use crate::keys::{self, Private};
-use crate::module::{
-    Attr, R, SENSITIVE_PRIVATE_PARTS, digest_oid_der, find_attr, gost_set_from, native_ulong,
+use soft_token::objects::{self, KC_PKCS8, KC_SPKI, PrivateKey, StoredAttribute};
+
+use crate::attributes::{
+    Attr, SENSITIVE_PRIVATE_PARTS, digest_oid_der, find_attr, gost_set_from, native_ulong,
     template_bool, template_ulong, to_stored,
 };
-use crate::store::StoredAttribute;
+use crate::consts::CKK_GOSTR3410_512;
+use crate::errors::R;
 
 /// Private key material of a new object.
 pub(crate) struct Secret {
     /// PKCS#8 DER.
     pub(crate) pkcs8: Zeroizing<Vec<u8>>,
     /// The parsed key (for session objects, which are never sealed).
-    pub(crate) key: Arc<Private>,
+    pub(crate) key: Arc<PrivateKey>,
+}
+
+impl Secret {
+    /// The key material of PKCS#8 DER, parsed the way the soft token parses its own keys.
+    pub(crate) fn from_pkcs8(pkcs8: &[u8]) -> R<Self> {
+        Ok(Self {
+            key: Arc::new(PrivateKey::from_pkcs8_der(pkcs8).map_err(|_| CKR_GENERAL_ERROR)?),
+            pkcs8: Zeroizing::new(pkcs8.to_vec()),
+        })
+    }
 }
 
 /// A new object: its clear attributes and, for a private key, its key material.
@@ -63,12 +73,12 @@ fn strip(v: &[u8]) -> &[u8] {
 }
 
 fn replace(attrs: &mut Vec<StoredAttribute>, new: StoredAttribute) {
-    attrs.retain(|a| a.kind != new.kind);
+    attrs.retain(|a| a.kind() != new.kind());
     attrs.push(new);
 }
 
 fn add_default(attrs: &mut Vec<StoredAttribute>, kind: CK_ATTRIBUTE_TYPE, value: &[u8]) -> R<()> {
-    if !attrs.iter().any(|a| a.kind == kind) {
+    if !attrs.iter().any(|a| a.kind() == kind) {
         attrs.push(to_stored(kind, value)?);
     }
     Ok(())
@@ -103,11 +113,7 @@ fn gost_private(key_type: CK_KEY_TYPE, template: &[Attr]) -> R<(PublicKey, Secre
         .to_public_key()
         .map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
     let pkcs8 = key.to_pkcs8_der().map_err(|_| CKR_GENERAL_ERROR)?;
-    let secret = Secret {
-        pkcs8: Zeroizing::new(pkcs8.as_bytes().to_vec()),
-        key: Arc::new(Private::Gost(Box::new(key))),
-    };
-    Ok((public, secret))
+    Ok((public, Secret::from_pkcs8(pkcs8.as_bytes())?))
 }
 
 /// RSA modulus sizes the module accepts (as in its mechanism information).
@@ -185,11 +191,7 @@ fn rsa_private(template: &[Attr]) -> R<(PublicKey, Secret)> {
         .map_err(|_| CKR_GENERAL_ERROR)?;
     let public = PublicKey::from_spki_der(spki.as_bytes()).map_err(|_| CKR_GENERAL_ERROR)?;
     let pkcs8 = key.to_pkcs8_der().map_err(|_| CKR_GENERAL_ERROR)?;
-    let secret = Secret {
-        pkcs8: Zeroizing::new(pkcs8.as_bytes().to_vec()),
-        key: Arc::new(Private::Rsa(Box::new(key))),
-    };
-    Ok((public, secret))
+    Ok((public, Secret::from_pkcs8(pkcs8.as_bytes())?))
 }
 
 /// An RSA public key from CKA_MODULUS and CKA_PUBLIC_EXPONENT.
@@ -222,7 +224,7 @@ pub(crate) fn build(template: &[Attr], is_token: bool, private: bool) -> R<NewOb
     let mut attrs: Vec<StoredAttribute> = Vec::new();
     let mut seen: Vec<CK_ATTRIBUTE_TYPE> = Vec::new();
     for (kind, value) in template {
-        if *kind == attr::KC_PKCS8 || *kind == attr::KC_SPKI {
+        if *kind == KC_PKCS8 || *kind == KC_SPKI {
             return Err(CKR_ATTRIBUTE_TYPE_INVALID);
         }
         if seen.contains(kind) {
@@ -310,11 +312,11 @@ fn key_attributes(
     public: &PublicKey,
     template: &[Attr],
 ) -> R<()> {
-    let (_, computed) = keys::pkcs11_key_attributes(public).map_err(|_| CKR_GENERAL_ERROR)?;
+    let (_, computed) = objects::key_attributes(public).map_err(|_| CKR_GENERAL_ERROR)?;
     for a in computed {
         // A GOST public key keeps the digest OID it was given (as before).
         if class == CKO_PUBLIC_KEY
-            && a.kind == CKA_GOSTR3411_PARAMS
+            && a.kind() == CKA_GOSTR3411_PARAMS
             && find_attr(template, CKA_GOSTR3411_PARAMS).is_some()
         {
             continue;
@@ -322,7 +324,7 @@ fn key_attributes(
         replace(attrs, a);
     }
     let spki = public.to_der().map_err(|_| CKR_GENERAL_ERROR)?;
-    replace(attrs, to_stored(attr::KC_SPKI, &spki)?);
+    replace(attrs, to_stored(KC_SPKI, &spki)?);
     add_default(attrs, CKA_LOCAL, &[0])?;
     if class == CKO_PRIVATE_KEY {
         let sensitive = template_bool(template, CKA_SENSITIVE)?.unwrap_or(true);

@@ -1,5 +1,5 @@
-//! The PKCS#11 module through the Rust `cryptoki` crate (loading `libsoft_token.so`) and through
-//! its raw function list (in process): PIN lifecycle and the return codes of misuse.
+//! The PKCS#11 module through the Rust `cryptoki` crate (loading `libsoft_token_pkcs11.so`) and
+//! through its raw function list (in process): PIN lifecycle and the return codes of misuse.
 #![allow(unsafe_code)] // raw CK_FUNCTION_LIST calls; each block says why it is sound
 #![allow(
     clippy::unwrap_used,
@@ -37,14 +37,14 @@ fn module_path() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let deps = exe.parent().unwrap();
     [
-        deps.join("libsoft_token.so"),
-        deps.parent().unwrap().join("libsoft_token.so"),
+        deps.join("libsoft_token_pkcs11.so"),
+        deps.parent().unwrap().join("libsoft_token_pkcs11.so"),
     ]
     .into_iter()
     .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
     .max()
     .map(|(_, p)| p)
-    .expect("libsoft_token.so is missing: build it with `cargo build -p soft-token`")
+    .expect("libsoft_token_pkcs11.so is missing: build it with `cargo build -p soft-token-pkcs11`")
 }
 
 /// A fresh one-slot configuration; holds the serialising lock.
@@ -355,7 +355,7 @@ fn raw() -> Raw {
     let mut list: *mut CK_FUNCTION_LIST = ptr::null_mut();
     // SAFETY: `list` is a valid place for one pointer.
     assert_eq!(
-        unsafe { soft_token::ffi::C_GetFunctionList(&mut list) },
+        unsafe { soft_token_pkcs11::ffi::C_GetFunctionList(&mut list) },
         CKR_OK
     );
     // SAFETY: the module returns a pointer to its static table.
@@ -375,7 +375,7 @@ fn u06_raw_calls_buffer_sizes_sensitive_values_and_operation_state() {
     let _env = env();
     // SAFETY: NULL is the documented misuse being tested.
     assert_eq!(
-        unsafe { soft_token::ffi::C_GetFunctionList(ptr::null_mut()) },
+        unsafe { soft_token_pkcs11::ffi::C_GetFunctionList(ptr::null_mut()) },
         CKR_ARGUMENTS_BAD
     );
     let r = raw();
@@ -814,11 +814,13 @@ fn c_copy_object_copies_keys_under_a_new_id_and_refuses_read_only_attributes() {
 
 /// The Rutoken vendor table of the loaded module (the same library `cryptoki` opened, so the
 /// same module state), looked up with dlsym.
-fn extended_list(lib: &libloading::Library) -> &'static soft_token::ffi::FunctionListExtended {
-    // SAFETY: the symbol has the declared C type (soft_token::ffi).
-    let get: libloading::Symbol<soft_token::ffi::ExGetFunctionListExtended> =
+fn extended_list(
+    lib: &libloading::Library,
+) -> &'static soft_token_pkcs11::ffi::FunctionListExtended {
+    // SAFETY: the symbol has the declared C type (soft_token_pkcs11::ffi).
+    let get: libloading::Symbol<soft_token_pkcs11::ffi::ExGetFunctionListExtended> =
         unsafe { lib.get(b"C_EX_GetFunctionListExtended\0") }.unwrap();
-    let mut list: *mut soft_token::ffi::FunctionListExtended = ptr::null_mut();
+    let mut list: *mut soft_token_pkcs11::ffi::FunctionListExtended = ptr::null_mut();
     // SAFETY: `list` is a valid place for one pointer.
     assert_eq!(unsafe { get(&mut list) }, CKR_OK);
     // SAFETY: NULL is the documented misuse.

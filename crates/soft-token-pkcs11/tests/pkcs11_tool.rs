@@ -1,4 +1,4 @@
-//! The PKCS#11 module (`libsoft_token.so`) driven by OpenSC's `pkcs11-tool`, with GOST
+//! The PKCS#11 module (`libsoft_token_pkcs11.so`) driven by OpenSC's `pkcs11-tool`, with GOST
 //! signatures checked by OpenSSL's gost engine. Missing tools fail the tests loudly.
 #![allow(
     clippy::unwrap_used,
@@ -12,15 +12,15 @@ use std::process::{Command, Output};
 
 use token_core::GostParamSet;
 
-/// The module built with this test: `cargo test -p soft-token` builds the cdylib next to the
-/// test executables (`target/<profile>/deps/libsoft_token.so`); `cargo build` copies it to
-/// `target/<profile>/`. The fresher of the two is used.
+/// The module built with this test: `cargo test -p soft-token-pkcs11` builds the cdylib next to
+/// the test executables (`target/<profile>/deps/libsoft_token_pkcs11.so`); `cargo build` copies
+/// it to `target/<profile>/`. The fresher of the two is used.
 pub fn module_path() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let deps = exe.parent().unwrap();
     let candidates = [
-        deps.join("libsoft_token.so"),
-        deps.parent().unwrap().join("libsoft_token.so"),
+        deps.join("libsoft_token_pkcs11.so"),
+        deps.parent().unwrap().join("libsoft_token_pkcs11.so"),
     ];
     let newest = candidates
         .iter()
@@ -29,7 +29,7 @@ pub fn module_path() -> PathBuf {
         .map(|(_, p)| p.clone());
     newest.unwrap_or_else(|| {
         panic!(
-            "libsoft_token.so is missing next to {}: build it with `cargo build -p soft-token`",
+            "libsoft_token_pkcs11.so is missing next to {}: build it with `cargo build -p soft-token-pkcs11`",
             exe.display()
         )
     })

@@ -12,6 +12,7 @@ use cryptoki_sys::{
 use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
 use sha2::Digest;
+use soft_token::objects::PrivateKey;
 use token_core::{DigestAlgorithm, GostKeySize};
 
 use crate::consts::{
@@ -19,7 +20,6 @@ use crate::consts::{
     CKM_GOSTR3410_WITH_GOSTR3411_12_256, CKM_GOSTR3410_WITH_GOSTR3411_12_512, CKM_GOSTR3411_12_256,
     CKM_GOSTR3411_12_512,
 };
-use crate::keys::{self, Private};
 
 /// (mechanism, min key size, max key size, flags) — C_GetMechanismList / C_GetMechanismInfo.
 /// GOST sizes are in bits of the key (256/512), RSA sizes in modulus bits.
@@ -145,37 +145,43 @@ impl SignMech {
         if ok { Ok(()) } else { Err(CKR_DATA_LEN_RANGE) }
     }
 
-    /// Signs `data` with the PKCS#8 private key.
-    pub(crate) fn sign(self, key: &Private, data: &[u8]) -> Result<Vec<u8>, CK_RV> {
-        match (key, self) {
-            (Private::Gost(k), Self::GostRaw(_)) => k
-                .sign_prehash(data)
-                .map(|s| s.to_vec())
+    /// Signs `data` with the token's private key.
+    pub(crate) fn sign(self, key: &PrivateKey, data: &[u8]) -> Result<Vec<u8>, CK_RV> {
+        if let Some(k) = key.as_gost() {
+            return match self {
+                Self::GostRaw(_) => k
+                    .sign_prehash(data)
+                    .map(|s| s.to_vec())
+                    .map_err(|_| CKR_DATA_LEN_RANGE),
+                Self::GostHash(_) => k
+                    .sign_message(data)
+                    .map(|s| s.to_vec())
+                    .map_err(|_| CKR_DEVICE_ERROR),
+                _ => Err(CKR_KEY_TYPE_INCONSISTENT),
+            };
+        }
+        let k = key.as_rsa().ok_or(CKR_KEY_TYPE_INCONSISTENT)?;
+        match self {
+            Self::RsaPkcs => k
+                .sign_with_rng(&mut rng(), rsa::Pkcs1v15Sign::new_unprefixed(), data)
                 .map_err(|_| CKR_DATA_LEN_RANGE),
-            (Private::Gost(k), Self::GostHash(_)) => k
-                .sign_message(data)
-                .map(|s| s.to_vec())
-                .map_err(|_| CKR_DEVICE_ERROR),
-            (Private::Rsa(k), Self::RsaPkcs) => k
-                .sign_with_rng(&mut keys::rng(), rsa::Pkcs1v15Sign::new_unprefixed(), data)
-                .map_err(|_| CKR_DATA_LEN_RANGE),
-            (Private::Rsa(k), Self::Sha256RsaPkcs) => k
+            Self::Sha256RsaPkcs => k
                 .sign_with_rng(
-                    &mut keys::rng(),
+                    &mut rng(),
                     rsa::Pkcs1v15Sign::new::<sha2::Sha256>(),
                     &sha2::Sha256::digest(data),
                 )
                 .map_err(|_| CKR_DEVICE_ERROR),
-            (Private::Rsa(k), Self::RsaPss { salt_len }) => k
+            Self::RsaPss { salt_len } => k
                 .sign_with_rng(
-                    &mut keys::rng(),
+                    &mut rng(),
                     rsa::Pss::<sha2::Sha256>::new_with_salt(salt_len),
                     data,
                 )
                 .map_err(|_| CKR_DATA_LEN_RANGE),
-            (Private::Rsa(k), Self::Sha256RsaPss { salt_len }) => k
+            Self::Sha256RsaPss { salt_len } => k
                 .sign_with_rng(
-                    &mut keys::rng(),
+                    &mut rng(),
                     rsa::Pss::<sha2::Sha256>::new_with_salt(salt_len),
                     &sha2::Sha256::digest(data),
                 )
@@ -234,12 +240,9 @@ impl SignMech {
     }
 }
 
-/// The signature length of a parsed private key: 2L for GOST, the modulus length for RSA.
-pub(crate) fn signature_len_of(key: &Private) -> usize {
-    match key {
-        Private::Gost(k) => 2 * k.param_set().key_size().coordinate_len(),
-        Private::Rsa(k) => k.size(),
-    }
+/// A fresh random source for RSA blinding and PSS salts.
+fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+    rand_core::UnwrapErr(getrandom::SysRng)
 }
 
 /// The signature length for a key, from its SubjectPublicKeyInfo.

@@ -1,26 +1,11 @@
-//! The PKCS#11 module's configuration file.
-//!
-//! The environment variable `KEYCARRIER_SOFTTOKEN_CONF` names a UTF-8 text file. Each line is
-//! one of (blank lines and lines starting with `#` are ignored):
-//!
-//! ```text
-//! slot.0 = /home/user/.keycarrier/token0   # slot 0 is the token in this directory
-//! /home/user/.keycarrier/token1            # a bare directory: the next free slot number
-//! kdf_iterations = 100000                  # PBKDF2 iterations C_InitToken uses for new PINs
-//! test.slow_keygen_ms = 3000               # TEST KNOB: key generation sleeps this long
-//! test.fail_writes = mid-write             # TEST KNOB: state writes fail (mid-write | before-rename)
-//! ```
-//!
-//! A slot's directory need not exist or hold a token: then the slot shows a present but
-//! uninitialised token, which `C_InitToken` initialises. Without the variable the module has no
-//! slots. The test knobs are off unless set and are meant for keycarrier's own tests only.
+//! The PKCS#11 module's configuration file (format in the crate documentation).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use soft_token::{FailPoint, TestKnobs};
+
 use crate::consts::DEFAULT_KDF_ITERATIONS;
-use crate::store::FailPoint;
-use crate::token::TestKnobs;
 
 /// The environment variable naming the configuration file.
 pub(crate) const ENV: &str = "KEYCARRIER_SOFTTOKEN_CONF";
