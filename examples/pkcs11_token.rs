@@ -195,8 +195,20 @@ pub(crate) fn run(args: &[String]) -> Result<String, AnyError> {
 }
 
 #[allow(dead_code)] // the test includes this file as a module and calls `run`
-fn main() -> Result<(), AnyError> {
+fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    print!("{}", run(&args)?);
-    Ok(())
+    match run(&args) {
+        Ok(report) => {
+            print!("{report}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            // keycarrier errors carry a stable code a support desk can search for.
+            match e.downcast_ref::<keycarrier::Error>() {
+                Some(k) => eprintln!("error [{}]: {k}", keycarrier::ErrorCode::code(k)),
+                None => eprintln!("error: {e}"),
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
