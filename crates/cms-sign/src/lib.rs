@@ -1,7 +1,66 @@
-//! CMS SignedData (RFC 5652) signed on a key carrier: GOST R 34.10-2012 256/512 with Streebog
-//! and RSA (PKCS#1 v1.5 and PSS with SHA-256), attached or detached, several signers on one
-//! document, and verification with a typed report per signer (flow U14). The re-issue request
-//! of flow U11 lives in [`reissue`].
+//! Signed documents for client-bank applications: CMS SignedData (RFC 5652) signed on a key
+//! carrier — GOST R 34.10-2012 256/512 with Streebog and RSA (PKCS#1 v1.5 and PSS with
+//! SHA-256), attached or detached, several signers on one document — and strict verification
+//! with a typed report per signer (flow U14). The re-issue request of flow U11 lives in
+//! [`reissue`], the PKCS#12 import of flow U03 in [`pfx`].
+//!
+//! A payment order signed on the built-in soft token and verified against the signer's
+//! (here self-signed) certificate as trust anchor:
+//!
+//! ```
+//! # use std::str::FromStr;
+//! # use soft_token::{SoftToken, TokenSettings};
+//! # use token_core::der::{Decode, Encode};
+//! # use token_core::x509_cert::builder::{Builder, CertificateBuilder, profile::BuilderProfile};
+//! # use token_core::x509_cert::{TbsCertificate, ext::Extension, name::Name};
+//! # use token_core::x509_cert::serial_number::SerialNumber;
+//! # use token_core::x509_cert::spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
+//! # use token_core::x509_cert::time::Validity;
+//! # use token_core::{AdminPin, CarrierSignature, ContainerSigner, FinalTry, Pin, PinPolicy};
+//! # use token_core::{CancelToken, Carrier, GostParamSet, KeyAlgorithm, NewContainer, NoProgress};
+//! # struct SelfSigned(Name);
+//! # impl BuilderProfile for SelfSigned {
+//! #     fn get_issuer(&self, subject: &Name) -> Name { subject.clone() }
+//! #     fn get_subject(&self) -> Name { self.0.clone() }
+//! #     fn build_extensions(&self, _: SubjectPublicKeyInfoRef<'_>, _: SubjectPublicKeyInfoRef<'_>,
+//! #         _: &TbsCertificate) -> token_core::x509_cert::builder::Result<Vec<Extension>> {
+//! #         Ok(vec![])
+//! #     }
+//! # }
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let dir = tempfile::tempdir()?;
+//! # let settings = TokenSettings { kdf_iterations: 1000, ..TokenSettings::new("Example") };
+//! # let admin = AdminPin::new("Adm1nQw8");
+//! # let mut token = SoftToken::create(dir.path(), &settings, &admin)?;
+//! # let pin = PinPolicy::default().approve(Pin::new("Rx7mQ2wz"), None).map_err(token_core::Error::from)?;
+//! # token.reset_pin(&admin, &pin, FinalTry::Refuse)?;
+//! # token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
+//! # let spec = NewContainer::new("Signing key", KeyAlgorithm::Gost(GostParamSet::Tc26_256A));
+//! # let id = token.generate(&spec, &mut NoProgress, &CancelToken::new())?.id;
+//! # let signer = ContainerSigner::new(&token, &id)?;
+//! # let spki = SubjectPublicKeyInfoOwned::from_der(&signer.public_key().to_der()?)?;
+//! # let profile = SelfSigned(Name::from_str("CN=Ivanov Ivan,O=Romashka,C=RU")?);
+//! # let validity = Validity::from_now(std::time::Duration::from_secs(365 * 86_400))?;
+//! # let certificate = CertificateBuilder::new(profile, SerialNumber::from(1u32), validity, spki)?
+//! #     .build::<_, CarrierSignature>(&signer)?
+//! #     .to_der()?;
+//! use cms_sign::{CmsSigner, Content, VerifyOptions};
+//! use trust::TrustAnchors;
+//!
+//! // `token` is any logged-in carrier, `id` a container on it, `certificate` its DER.
+//! let order = "Payment order No. 118: 15 000.00 RUB".as_bytes();
+//! let signer = CmsSigner::new(&token, &id, &certificate)?;
+//! let signed = cms_sign::sign(order, &signer, Content::Attached)?;
+//!
+//! let anchors = TrustAnchors::from_der([certificate.as_slice()])?;
+//! let verified = cms_sign::verify(&signed, None, &VerifyOptions::trusting(&anchors))?;
+//! assert_eq!(verified.content, order);
+//! assert!(verified.all_valid());
+//! # Ok(()) }
+//! ```
+//!
+//! Flow ids (U01–U24) refer to the bank flows described in `docs/flows.md` in the keycarrier
+//! repository.
 //!
 //! What is written, as OpenSSL 3 with the gost engine writes it:
 //! * `SignerInfo.digestAlgorithm` = Streebog-256/512 (NULL parameters) or SHA-256;

@@ -1,5 +1,5 @@
-//! Flow U11: a re-issue request signed by the *current* key and certificate (seed 002: "request
-//! signed by the signer of the re-issue request").
+//! Flow U11: a re-issue request signed by the *current* key and certificate (the bank
+//! asks for a request "signed by the signer of the re-issue request").
 //!
 //! The new PKCS#10 request (signed by the new key, proof of possession) travels as the
 //! attached content of a CMS SignedData signed by the current key. **The certificate it

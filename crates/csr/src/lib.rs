@@ -7,6 +7,9 @@
 //! 256/512 and RSA alike. X.509 signature algorithm identifiers are the sign-with-digest OIDs
 //! (1.2.643.7.1.1.3.2/.3.3), the signature BIT STRING holds `s ‖ r`.
 //!
+//! Flow ids (U01–U24) refer to the bank flows described in `docs/flows.md` in the keycarrier
+//! repository.
+//!
 //! | flow | here |
 //! | --- | --- |
 //! | U10 request pre-filled from the current certificate | [`RequestTemplate::from_certificate`], [`RequestTemplate::sign`] |

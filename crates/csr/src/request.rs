@@ -219,7 +219,7 @@ impl RequestTemplate {
 
     /// Pre-fills subject (Russian profile) and extensions (key usage, extended key usage,
     /// certificate policies, subjectSignTool, subjectKeyIdentifier) from the current
-    /// certificate (flow U10, seed 003 step 4).
+    /// certificate (flow U10).
     pub fn from_certificate(der: &[u8]) -> Result<Self> {
         let cert =
             Certificate::from_der(der).map_err(|e| Error::malformed_der("certificate", e))?;

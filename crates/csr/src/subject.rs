@@ -127,7 +127,8 @@ pub fn attribute_text(value: &Any) -> Option<String> {
     }
 }
 
-/// A subject in the Russian profile (seed 003 step 4; RFC 9215; order No. 795 practice).
+/// A subject in the Russian profile (the fields a bank's request form shows; RFC 9215;
+/// order No. 795 practice).
 ///
 /// Identifiers are checked with their check digits when the name is built; the error names
 /// the field.
@@ -274,7 +275,7 @@ impl RussianSubject {
         s
     }
 
-    /// Pre-fills the subject from the current certificate (flow U10, seed 003 step 4).
+    /// Pre-fills the subject from the current certificate (flow U10).
     pub fn from_certificate(der: &[u8]) -> Result<Self> {
         let cert =
             Certificate::from_der(der).map_err(|e| Error::malformed_der("certificate", e))?;

@@ -3,6 +3,31 @@
 //! ([`Transport`] / [`CardTransaction`]) with a PC/SC implementation behind the `pcsc` cargo
 //! feature.
 //!
+//! The bank's side of the support-desk unblock (U07) needs no card: the customer dictates the
+//! request code the token shows, support answers with the response code. A misheard character
+//! is caught by the check character before anything reaches a card.
+//!
+//! ```
+//! use pcsc_apdu::unblock::{AdminKey, BankResponder, UnblockScheme, decode_code, encode_code};
+//!
+//! # fn main() -> Result<(), token_core::Error> {
+//! let card_admin_key = AdminKey::new(UnblockScheme::Tdes, &[0x5A; 24])?;
+//! let support = BankResponder::new(card_admin_key);
+//! // The token turned its challenge into a request code; the customer reads it out, and
+//! // support types it as heard: lower case, "o" for zero.
+//! let request = encode_code(&[0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF]);
+//! let heard = request.to_lowercase().replace('0', "o");
+//! let response = support.respond(&heard)?;
+//! assert_eq!(decode_code(&response, 8)?.len(), 8);
+//! // One wrong character: refused before any card is involved.
+//! let misheard = format!("{}{}", if heard.starts_with('x') { 'y' } else { 'x' }, &heard[1..]);
+//! assert!(support.respond(&misheard).is_err());
+//! # Ok(()) }
+//! ```
+//!
+//! Flow ids (U01–U24) refer to the bank flows described in `docs/flows.md` in the keycarrier
+//! repository.
+//!
 //! | module | what |
 //! | --- | --- |
 //! | [`apdu`] | [`Command`] (cases 1–4, short and extended), [`Response`], sensitive payloads |

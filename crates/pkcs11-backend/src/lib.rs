@@ -46,6 +46,9 @@
 //!
 //! # Flows
 //!
+//! Flow ids (U01–U24) refer to the bank flows described in `docs/flows.md` in the keycarrier
+//! repository.
+//!
 //! | flow | here |
 //! | --- | --- |
 //! | U01 discovery | [`discover_modules`], [`Module::slots`], [`Module::carriers`], [`Module::carrier_by_serial`], [`Module::wait_for_change`] |

@@ -228,7 +228,7 @@ impl Module {
         Pkcs11Carrier::open(self.clone(), slot_of(slot)?)
     }
 
-    /// Opens the carrier with this serial number (seed 003 step 5: pick one of several).
+    /// Opens the carrier with this serial number (flow U09: pick one of several).
     pub fn carrier_by_serial(&self, serial: &str) -> Result<Pkcs11Carrier> {
         let slot = self
             .carriers()?

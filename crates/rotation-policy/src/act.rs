@@ -1,4 +1,4 @@
-//! The act of public key recognition (flow U13, seed 000 §IV): the printable document the
+//! The act of public key recognition (flow U13): the printable document the
 //! client signs twice (the authorised employee and the head of the organisation), seals and
 //! brings to the bank in two copies.
 

@@ -2,6 +2,9 @@
 //! certificate authority interface, a resumable journaled rotation, the act of public key
 //! recognition, and the bank side's fleet evaluation.
 //!
+//! Flow ids (U01–U24) refer to the bank flows described in `docs/flows.md` in the keycarrier
+//! repository.
+//!
 //! | flow | here |
 //! | --- | --- |
 //! | U13 act of public key recognition | [`act::RecognitionAct`] (text and printable A4 HTML) |

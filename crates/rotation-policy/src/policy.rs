@@ -175,11 +175,11 @@ impl fmt::Display for CivilDate {
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
-    /// How long a new key's certificate is valid (seed 003: one year). Used to plan the next
-    /// rotation and by the test CA.
+    /// How long a new key's certificate is valid (one year in the banks' practice). Used to
+    /// plan the next rotation and by the test CA.
     pub validity: Duration,
-    /// From how many days before the expiry day the application is told to rotate (seed 002:
-    /// 60).
+    /// From how many days before the expiry day the application is told to rotate (60 in the
+    /// banks' practice).
     pub reminder_days: u32,
     /// The zone whose calendar decides the expiry day.
     pub zone: UtcOffset,
@@ -335,8 +335,8 @@ pub struct Circumstances {
     pub compromised: bool,
 }
 
-/// How many documents encrypted to a key have not yet been received and decrypted (flow U17,
-/// seed 003: the new key cannot read them, so rotation waits).
+/// How many documents encrypted to a key have not yet been received and decrypted (flow U17:
+/// the new key cannot read them, so rotation waits).
 pub trait PendingDocuments {
     /// Documents still encrypted to the key in container `old`.
     fn pending(&self, old: &ContainerId) -> Result<u32>;
@@ -362,11 +362,11 @@ impl<F: Fn(&ContainerId) -> Result<u32>> PendingDocuments for F {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OfficeReason {
-    /// Today is the expiry day: remote rotation is refused (seed 002).
+    /// Today is the expiry day: remote rotation is refused.
     ExpiryDay,
-    /// The organisation's details changed (seed 003).
+    /// The organisation's details changed.
     OrganisationChanged,
-    /// The key is compromised (seed 003).
+    /// The key is compromised.
     Compromised,
 }
 

@@ -14,7 +14,7 @@ use crate::ca::{CertificateAuthority, Poll, RequestId};
 use crate::fsutil::{hex, read_optional, write_atomic};
 use crate::journal::{Journal, Step, StepState};
 
-/// When to tell the user to back up the new container (flow U20, seed 003 step 14).
+/// When to tell the user to back up the new container (flow U20).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum BackupAdvice {
     /// For the soft token (a container on a flash drive or disk), not for hardware tokens.
@@ -269,7 +269,7 @@ impl<'e> Rotator<'e> {
         self.run(carrier, ca, journal, now)
     }
 
-    /// Rotates several keys one after another (flow U19, seed 003 step 12): first every
+    /// Rotates several keys one after another (flow U19): first every
     /// unfinished rotation in the journal directory, then each key of `keys` whose decision
     /// says it is due ([`RotationAdvice::is_due`]), in the given order (use
     /// [`crate::Policy::decide_inventory`]). Stops at the first rotation that must wait for

@@ -130,7 +130,7 @@ pub struct CarrierInfo {
 
 impl CarrierInfo {
     /// A blank carrier: not initialised, or without a label. Such a carrier can be registered
-    /// from scratch (seed 001: "`KAZTOKEN <no label>` means the token is empty").
+    /// from scratch (a KAZTOKEN listed as `KAZTOKEN <no label>` is empty).
     pub fn is_blank(&self) -> bool {
         !self.initialized || self.label.is_none()
     }

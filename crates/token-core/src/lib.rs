@@ -4,6 +4,9 @@
 //!
 //! # Where the bank flows live
 //!
+//! Flow ids (U01–U24) refer to the bank flows described in `docs/flows.md` in the keycarrier
+//! repository. Here:
+//!
 //! | flow | here |
 //! | --- | --- |
 //! | U01 carrier discovery | [`CarrierInfo`], [`CarrierFamily`], [`Carrier::info`] |

@@ -1,5 +1,6 @@
 //! Trust decisions for keycarrier: is this signature, this certificate, this document to be
-//! believed?
+//! believed? (Flow U23 of the bank flows described in `docs/flows.md` in the keycarrier
+//! repository.)
 //!
 //! * [`signature`]: GOST R 34.10-2012 (through the `gost` crate) and RSA signature checks with a
 //!   public key alone, for certificates, CRLs, OCSP responses, requests and CMS signer infos;
