@@ -18,7 +18,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use keycarrier::rotation::{Circumstances, CivilDate, RotationAdvice, Policy, UtcOffset};
+use keycarrier::rotation::{Circumstances, CivilDate, Policy, RotationAdvice, UtcOffset};
 use keycarrier::{CertificateInfo, ContainerId};
 
 type AnyError = Box<dyn std::error::Error>;
