@@ -20,7 +20,8 @@
 //! | [`pcsc`] | `pcsc-apdu` | smart cards over PC/SC: ATR identification, ISO PIN commands, challenge-response unblock (U07) |
 //! | [`trust`] | `trust` | trust decisions: signature checks, RFC 5280 path validation, CRL and OCSP revocation (U23) |
 //! | [`csr`] | `csr` | PKCS#10 requests (U10), verified certificate install (U12) |
-//! | [`cms`] | `cms-sign` | CMS SignedData: sign, add a signer, strict verification (U14), re-issue requests (U11), PKCS#12 import (U03) |
+//! | [`cms`] | `cms-sign` | CMS SignedData: sign, add a signer, strict verification (U14), re-issue requests (U11) |
+//! | [`pkcs12`] | `cms-sign` (`pfx`) | PKCS#12 import (U03): GOST TC26 and RSA files, transactional |
 //! | [`rotation`] | `rotation-policy` | expiry-driven rotation (U13, U16–U20): policy, CA interface, resumable journaled rotation, act of key recognition, fleet evaluation |
 //!
 //! Not re-exported: `soft-token-pkcs11`, the soft token as a PKCS#11 module
@@ -45,6 +46,8 @@ extern crate self as keycarrier;
 pub mod flows {}
 
 pub use cms_sign as cms;
+/// PKCS#12 (`.pfx`, `.p12`) import (flow U03): `cms_sign::pfx` under its own name.
+pub use cms_sign::pfx as pkcs12;
 pub use csr;
 pub use gost;
 pub use pcsc_apdu as pcsc;

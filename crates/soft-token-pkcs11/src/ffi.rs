@@ -146,8 +146,19 @@ unsafe fn write_out(result: Out, buf: *mut u8, len: *mut CK_ULONG) -> R<CK_RV> {
             Ok(CKR_BUFFER_TOO_SMALL)
         }
         Out::Data(d) => {
-            // SAFETY: the module produced `Data` only after checking that `d` fits the
-            // caller's capacity `*len`; `buf` is valid for that many bytes (contract).
+            // The module produces `Data` only after checking the caller's capacity; checked
+            // again here so that this function alone keeps the copy in bounds.
+            let capacity = usize::try_from(*len).unwrap_or(usize::MAX);
+            if buf.is_null() || d.len() > capacity {
+                *len = to_ulong(d.len());
+                return Ok(if buf.is_null() {
+                    CKR_OK
+                } else {
+                    CKR_BUFFER_TOO_SMALL
+                });
+            }
+            // SAFETY: `buf` is non-null and, by the caller's contract, valid for `capacity`
+            // bytes; `d.len() <= capacity` was checked just above.
             unsafe { std::ptr::copy_nonoverlapping(d.as_ptr(), buf, d.len()) };
             *len = to_ulong(d.len());
             Ok(CKR_OK)
