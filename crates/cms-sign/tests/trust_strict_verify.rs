@@ -211,36 +211,32 @@ fn bank_crl_config(dir: &Path, alg: &Alg) {
     .unwrap();
 }
 
-/// A CRL of the bank (openssl ca), listing `revoked` (a PEM file, key compromise) when given.
-fn bank_crl(dir: &Path, alg: &Alg, revoked: Option<&str>) -> Vec<u8> {
+/// A CRL of the bank (openssl ca), listing `revoked` (a PEM file and a reason) when given.
+fn bank_crl(dir: &Path, alg: &Alg, revoked: Option<(&str, &str)>) -> Vec<u8> {
     std::fs::write(dir.join("index.txt"), "").unwrap();
     std::fs::write(dir.join("crlnumber"), "01\n").unwrap();
     bank_crl_config(dir, alg);
-    if let Some(r) = revoked {
-        ok(
-            dir,
-            &[
-                "ca",
-                "-config",
-                "ca.cnf",
-                "-cert",
-                "bank.pem",
-                "-keyfile",
-                "bank.key",
-                "-revoke",
-                r,
-                "-crl_reason",
-                "keyCompromise",
-            ],
-        );
+    if let Some((r, reason)) = revoked {
+        let revoke = [
+            "ca",
+            "-config",
+            "ca.cnf",
+            "-cert",
+            "bank.pem",
+            "-keyfile",
+            "bank.key",
+            "-revoke",
+            r,
+            "-crl_reason",
+            reason,
+        ];
+        ok(dir, &revoke);
     }
-    ok(
-        dir,
-        &[
-            "ca", "-config", "ca.cnf", "-gencrl", "-cert", "bank.pem", "-keyfile", "bank.key",
-            "-out", "crl.pem",
-        ],
-    );
+    let gencrl = [
+        "ca", "-config", "ca.cnf", "-gencrl", "-cert", "bank.pem", "-keyfile", "bank.key", "-out",
+        "crl.pem",
+    ];
+    ok(dir, &gencrl);
     std::fs::read(dir.join("crl.pem")).unwrap()
 }
 
@@ -362,7 +358,7 @@ fn honest_head_of_bank_is_accepted_with_the_banks_crl_and_refused_when_revoked()
         assert_eq!(path.revocation, vec![trust::RevocationStatus::GoodByCrl]);
 
         // Revoked for key compromise: both refuse.
-        let crl = bank_crl(dir, alg, Some("head.pem"));
+        let crl = bank_crl(dir, alg, Some(("head.pem", "keyCompromise")));
         assert!(
             !openssl_cms_verifies(dir, "bank.pem", Some("crl.pem")),
             "{name}"
@@ -422,35 +418,9 @@ fn revocation_after_the_signing_time_spares_the_signature_only_for_benign_reason
     std::thread::sleep(std::time::Duration::from_secs(2));
     let anchors = TrustAnchors::from_der([der_of(dir, "bank.pem").as_slice()]).unwrap();
     for (reason, spared) in [("superseded", true), ("keyCompromise", false)] {
-        std::fs::write(dir.join("index.txt"), "").unwrap();
-        std::fs::write(dir.join("crlnumber"), "01\n").unwrap();
-        bank_crl_config(dir, alg);
-        ok(
-            dir,
-            &[
-                "ca",
-                "-config",
-                "ca.cnf",
-                "-cert",
-                "bank.pem",
-                "-keyfile",
-                "bank.key",
-                "-revoke",
-                "head.pem",
-                "-crl_reason",
-                reason,
-            ],
-        );
-        ok(
-            dir,
-            &[
-                "ca", "-config", "ca.cnf", "-gencrl", "-cert", "bank.pem", "-keyfile", "bank.key",
-                "-out", "crl.pem",
-            ],
-        );
+        let crl = bank_crl(dir, alg, Some(("head.pem", reason)));
         let mut crls = OfflineRevocation::new();
-        crls.add_crl(&std::fs::read(dir.join("crl.pem")).unwrap())
-            .unwrap();
+        crls.add_crl(&crl).unwrap();
         let now = VerifyOptions::trusting(&anchors).with_revocation(&crls);
         assert_eq!(
             verify(&cms, None, &now).unwrap_err().code(),
