@@ -154,6 +154,49 @@ pub const KP_CLIENT_AUTH: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.2");
 /// id-kp-emailProtection.
 pub const KP_EMAIL_PROTECTION: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.4");
 
+// --- CRLs, OCSP and more certificate extensions (RFC 5280, RFC 6960), for the `trust` crate --
+
+/// privateKeyUsagePeriod.
+pub const CE_PRIVATE_KEY_USAGE_PERIOD: Oid = Oid::new_unwrap("2.5.29.16");
+/// subjectAltName.
+pub const CE_SUBJECT_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.17");
+/// issuerAltName.
+pub const CE_ISSUER_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.18");
+/// cRLNumber.
+pub const CE_CRL_NUMBER: Oid = Oid::new_unwrap("2.5.29.20");
+/// reasonCode (CRL entry).
+pub const CE_CRL_REASON: Oid = Oid::new_unwrap("2.5.29.21");
+/// invalidityDate (CRL entry).
+pub const CE_INVALIDITY_DATE: Oid = Oid::new_unwrap("2.5.29.24");
+/// deltaCRLIndicator.
+pub const CE_DELTA_CRL_INDICATOR: Oid = Oid::new_unwrap("2.5.29.27");
+/// issuingDistributionPoint.
+pub const CE_ISSUING_DISTRIBUTION_POINT: Oid = Oid::new_unwrap("2.5.29.28");
+/// cRLDistributionPoints.
+pub const CE_CRL_DISTRIBUTION_POINTS: Oid = Oid::new_unwrap("2.5.29.31");
+/// authorityKeyIdentifier.
+pub const CE_AUTHORITY_KEY_ID: Oid = Oid::new_unwrap("2.5.29.35");
+/// freshestCRL.
+pub const CE_FRESHEST_CRL: Oid = Oid::new_unwrap("2.5.29.46");
+/// authorityInfoAccess.
+pub const PE_AUTHORITY_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.1");
+/// subjectInfoAccess.
+pub const PE_SUBJECT_INFO_ACCESS: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.1.11");
+/// id-kp-OCSPSigning.
+pub const KP_OCSP_SIGNING: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.3.9");
+/// id-pkix-ocsp-basic.
+pub const OCSP_BASIC: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.1");
+/// id-pkix-ocsp-nonce.
+pub const OCSP_NONCE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.2");
+/// id-pkix-ocsp-nocheck.
+pub const OCSP_NOCHECK: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.5");
+/// id-pkix-ocsp-crl (CrlID).
+pub const OCSP_CRL_ID: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.3");
+/// id-pkix-ocsp-archive-cutoff.
+pub const OCSP_ARCHIVE_CUTOFF: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.6");
+/// id-pkix-ocsp-extended-revoke (RFC 6960 §4.4.8).
+pub const OCSP_EXTENDED_REVOKE: Oid = Oid::new_unwrap("1.3.6.1.5.5.7.48.1.9");
+
 // --- Kazakhstan (NCA RK arc 1.2.398); taken from vendor code, not from a standard text --------
 
 /// GOST R 34.10-2015 256-bit public key, Kazakh OID.

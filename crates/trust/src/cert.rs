@@ -46,7 +46,7 @@ const UNDERSTOOD: &[ObjectIdentifier] = &[
     oids::CE_BASIC_CONSTRAINTS,
     oids::CE_KEY_USAGE,
     oids::CE_EXT_KEY_USAGE,
-    oids::CE_SUBJECT_KEY_ID,
+    oids::CE_SUBJECT_KEY_IDENTIFIER,
     oids::CE_AUTHORITY_KEY_ID,
     oids::CE_SUBJECT_ALT_NAME,
     oids::CE_ISSUER_ALT_NAME,
@@ -116,7 +116,7 @@ impl Cert {
                 oids::CE_EXT_KEY_USAGE => {
                     self.ext_key_usage = Some(ExtendedKeyUsage::from_der(value).map_err(de)?);
                 }
-                oids::CE_SUBJECT_KEY_ID => {
+                oids::CE_SUBJECT_KEY_IDENTIFIER => {
                     let ski = SubjectKeyIdentifier::from_der(value).map_err(de)?;
                     self.subject_key_id = Some(ski.0.as_bytes().to_vec());
                 }
