@@ -500,14 +500,7 @@ impl<'e> Rotator<'e> {
             });
         }
         let cert = j.certificate.as_deref().unwrap_or_default();
-        let info = CertificateInfo::from_der(cert)?;
-        let certificate = InstalledCertificate {
-            subject: info.subject,
-            issuer: info.issuer,
-            serial: info.serial,
-            not_before: info.not_before,
-            not_after: info.not_after,
-        };
+        let certificate = InstalledCertificate::from_info(CertificateInfo::from_der(cert)?);
         self.emit(RotationEvent::Completed {
             old: j.old.clone(),
             new: j.new.clone(),
