@@ -305,34 +305,27 @@ fn customer_certificate_cannot_mint_a_head_of_bank_signer() {
     }
 }
 
+/// The bank CA (the only anchor) issues the head's certificate; the head signs ORDER.
+fn honest_bank_and_head(dir: &Path, alg: &Alg) -> (Vec<u8>, TrustAnchors) {
+    gost_conf(dir);
+    key(dir, alg, "bank.key");
+    let bank = "/CN=Bank CA/O=Testbank";
+    cert(dir, alg, "bank.key", bank, None, CA_EXT, "bank.pem");
+    key(dir, alg, "head.key");
+    let head = "/CN=Head of Bank/O=Testbank";
+    let issuer = Some(("bank.pem", "bank.key"));
+    cert(dir, alg, "head.key", head, issuer, HEAD_EXT, "head.pem");
+    let cms = cms_sign(dir, alg, "head.pem", "head.key", None);
+    let anchors = TrustAnchors::from_der([der_of(dir, "bank.pem").as_slice()]).unwrap();
+    (cms, anchors)
+}
+
 #[test]
 fn honest_head_of_bank_is_accepted_with_the_banks_crl_and_refused_when_revoked() {
     for (name, alg) in [("GOST 2012-256", &GOST), ("RSA-2048", &RSA)] {
         let d = tempfile::tempdir().unwrap();
         let dir = d.path();
-        gost_conf(dir);
-        key(dir, alg, "bank.key");
-        cert(
-            dir,
-            alg,
-            "bank.key",
-            "/CN=Bank CA/O=Testbank",
-            None,
-            CA_EXT,
-            "bank.pem",
-        );
-        key(dir, alg, "head.key");
-        cert(
-            dir,
-            alg,
-            "head.key",
-            "/CN=Head of Bank/O=Testbank",
-            Some(("bank.pem", "bank.key")),
-            HEAD_EXT,
-            "head.pem",
-        );
-        let cms = cms_sign(dir, alg, "head.pem", "head.key", None);
-        let anchors = TrustAnchors::from_der([der_of(dir, "bank.pem").as_slice()]).unwrap();
+        let (cms, anchors) = honest_bank_and_head(dir, alg);
 
         // No revocation information: refused by default.
         let err = verify(&cms, None, &VerifyOptions::trusting(&anchors)).unwrap_err();
@@ -392,31 +385,9 @@ fn revocation_after_the_signing_time_spares_the_signature_only_for_benign_reason
     let alg = &GOST;
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    gost_conf(dir);
-    key(dir, alg, "bank.key");
-    cert(
-        dir,
-        alg,
-        "bank.key",
-        "/CN=Bank CA/O=Testbank",
-        None,
-        CA_EXT,
-        "bank.pem",
-    );
-    key(dir, alg, "head.key");
-    cert(
-        dir,
-        alg,
-        "head.key",
-        "/CN=Head of Bank/O=Testbank",
-        Some(("bank.pem", "bank.key")),
-        HEAD_EXT,
-        "head.pem",
-    );
-    let cms = cms_sign(dir, alg, "head.pem", "head.key", None);
+    let (cms, anchors) = honest_bank_and_head(dir, alg);
     // The revocation is dated a few seconds after the signingTime OpenSSL wrote.
     std::thread::sleep(std::time::Duration::from_secs(2));
-    let anchors = TrustAnchors::from_der([der_of(dir, "bank.pem").as_slice()]).unwrap();
     for (reason, spared) in [("superseded", true), ("keyCompromise", false)] {
         let crl = bank_crl(dir, alg, Some(("head.pem", reason)));
         let mut crls = OfflineRevocation::new();
