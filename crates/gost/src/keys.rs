@@ -12,11 +12,11 @@ use token_core::{
 };
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::core as sig;
-use crate::curve::Point;
 use crate::curve::params::{AnyCurve, curve};
 use crate::field::{limbs_from_be, limbs_to_be};
 use crate::hash;
+use crate::point::Point;
+use crate::scheme::{digest_to_e, sign, verify};
 
 /// Runs `$body` with `$c` bound to the `&'static Curve<N>` of `$set` and `N` = 4 or 8.
 macro_rules! with_curve {
@@ -307,7 +307,7 @@ impl VerifyingKey {
         let point = with_curve!(set, c, N => {
             let xs = limbs_from_be::<N>(x).ok_or_else(|| malformed("GOST public key", "width"))?;
             let ys = limbs_from_be::<N>(y).ok_or_else(|| malformed("GOST public key", "width"))?;
-            let p = sig::validate_point(c, &xs, &ys).map_err(|r| malformed("GOST public key", r))?;
+            let p = verify::validate_point(c, &xs, &ys).map_err(|r| malformed("GOST public key", r))?;
             wrap_point(p)
         });
         let mut raw = Vec::with_capacity(2 * l);
@@ -501,14 +501,14 @@ where
 {
     let c = AnyCurve::get(curve_of(set)?)
         .ok_or_else(|| malformed("GOST signature", "key size mismatch"))?;
-    let e = sig::digest_to_e(&c.q, digest).ok_or_else(|| malformed("digest", "wrong length"))?;
+    let e = digest_to_e(&c.q, digest).ok_or_else(|| malformed("digest", "wrong length"))?;
     let (Some(r), Some(s)) = (
         limbs_from_be::<N>(signature.r()),
         limbs_from_be::<N>(signature.s()),
     ) else {
         return Ok(false);
     };
-    Ok(sig::verify(c, p, &e, &r, &s))
+    Ok(verify::verify(c, p, &e, &r, &s))
 }
 
 /// Picks the `Curve<N>` out of an [`AnyCurve`].
@@ -640,10 +640,10 @@ impl SigningKey {
             let limbs = Zeroizing::new(
                 limbs_from_be::<N>(d).ok_or_else(|| malformed("GOST private key", "width"))?,
             );
-            if !sig::scalar_in_range(&c.q, &limbs) {
+            if !sign::scalar_in_range(&c.q, &limbs) {
                 return Err(malformed("GOST private key", "scalar is zero or not below q"));
             }
-            let (x, y) = sig::public_point(c, &limbs)
+            let (x, y) = sign::public_point(c, &limbs)
                 .ok_or_else(|| malformed("GOST private key", "public point at infinity"))?;
             let (mut xb, mut yb) = (vec![0u8; l], vec![0u8; l]);
             limbs_to_be(&x, &mut xb);
@@ -716,11 +716,11 @@ impl SigningKey {
             let d = Zeroizing::new(
                 limbs_from_be::<N>(&self.d).ok_or_else(|| malformed("GOST private key", "width"))?,
             );
-            let e = sig::digest_to_e(&c.q, digest).ok_or_else(|| malformed("digest", "length"))?;
-            let nonce_key = sig::nonce_key(&self.d);
+            let e = digest_to_e(&c.q, digest).ok_or_else(|| malformed("digest", "length"))?;
+            let nonce_key = sign::nonce_key(&self.d);
             for attempt in 0..64u32 {
-                let k = sig::derive_k(&c.q, &nonce_key, digest, extra, attempt);
-                if let Some((r, s)) = sig::sign_with_k(c, &d, &e, &k) {
+                let k = sign::derive_k(&c.q, &nonce_key, digest, extra, attempt);
+                if let Some((r, s)) = sign::sign_with_k(c, &d, &e, &k) {
                     return self.encode(&r, &s);
                 }
             }
@@ -743,11 +743,11 @@ impl SigningKey {
             let k = Zeroizing::new(
                 limbs_from_be::<N>(k).ok_or_else(|| malformed("nonce", "wrong width"))?,
             );
-            if !sig::scalar_in_range(&c.q, &k) {
+            if !sign::scalar_in_range(&c.q, &k) {
                 return Err(malformed("nonce", "k is zero or not below q"));
             }
-            let e = sig::digest_to_e(&c.q, digest).ok_or_else(|| malformed("digest", "length"))?;
-            let (r, s) = sig::sign_with_k(c, &d, &e, &k)
+            let e = digest_to_e(&c.q, digest).ok_or_else(|| malformed("digest", "length"))?;
+            let (r, s) = sign::sign_with_k(c, &d, &e, &k)
                 .ok_or_else(|| malformed("nonce", "k gives r = 0 or s = 0"))?;
             self.encode(&r, &s)
         })

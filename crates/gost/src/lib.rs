@@ -21,7 +21,11 @@
 //! Everything that touches the private scalar or the nonce — `k·G`, the affine conversion,
 //! `s = r·d + k·e` — runs in constant time: Montgomery arithmetic without data-dependent
 //! branches, complete addition formulas, and fixed-base table lookups that read every entry.
-//! Verification works on public data only and uses variable-time code.
+//! Verification works on public data only and uses variable-time code. The two are kept in
+//! separate files so each can be audited alone: in `field`, `curve` and `edwards`, the `ct`
+//! and `complete` modules (and `field`'s `limbs` and `wide`) are constant time, the `vartime`
+//! and `tables` modules variable time on public data only; `recode` and `scheme` are split the
+//! same way.
 //!
 //! The nonce is `k = HMAC-Streebog-512_d(digest ‖ extra ‖ counter) mod q` (wide reduction,
 //! bias < 2^-256): deterministic in the key and digest as in RFC 6979, hedged with 32 fresh
@@ -74,12 +78,14 @@
 //! ```
 
 mod cache;
-mod core;
 mod curve;
 mod edwards;
 mod field;
 mod hash;
 mod keys;
+mod point;
+mod recode;
+mod scheme;
 
 pub use hash::{
     Streebog256, Streebog256Core, Streebog512, Streebog512Core, digest, streebog256, streebog512,

@@ -1,28 +1,17 @@
-//! The GOST R 34.10-2012 signature equations over one curve size (`N` = 4 or 8 limbs).
+//! Signing: the hedged deterministic nonce, `(r, s)` from the private scalar, the nonce and
+//! the digest, and the public point of a private scalar.
 //!
-//! Sign: `e = LE(H) mod q` (0 → 1), `C = k·G`, `r = C.x mod q`, `s = r·d + k·e mod q`.
-//! Verify: `v = e⁻¹`, `z1 = s·v`, `z2 = −r·v`, `C = z1·G + z2·Q`, accept iff `C.x mod q = r`.
+//! **Constant time** in the private scalar `d` and the nonce `k`: `k·G` by the constant-time
+//! comb, the affine conversion by Fermat inversion, `s = r·d + k·e` in Montgomery arithmetic
+//! without data-dependent branches. Only the verdicts `r = 0` / `s = 0` (probability ≈ 1/q)
+//! are branched on.
 
-use crate::Streebog512;
 use hmac::{Hmac, KeyInit, Mac};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::cache::KeyCache;
-use crate::curve::{Curve, Point};
-use crate::field::{Fe, Modulus, is_zero_ct, limbs_from_be, lt_ct, lt_vartime};
-
-/// `e` (Montgomery form mod q) from the hash bytes as the hash outputs them (8·N bytes).
-pub(crate) fn digest_to_e<const N: usize>(q: &Modulus<N>, digest: &[u8]) -> Option<Fe<N>> {
-    let mut be = digest.to_vec();
-    be.reverse();
-    let limbs = limbs_from_be::<N>(&be)?;
-    let e = q.to_mont(&limbs);
-    // e = 0 → 1 (public value, a branch is fine).
-    if bool::from(is_zero_ct(&e.0)) {
-        return Some(q.one());
-    }
-    Some(e)
-}
+use crate::Streebog512;
+use crate::curve::Curve;
+use crate::field::{Fe, Modulus, is_zero_ct, limbs_from_be, lt_ct};
 
 /// One signing attempt with nonce `k` (`0 < k < q`, checked by the caller). Returns `None` when
 /// r or s comes out zero (then the caller draws another k).
@@ -53,30 +42,6 @@ pub(crate) fn sign_with_k<const N: usize>(
     Some((r, s))
 }
 
-/// Verifies `(r, s)` over `e` against the public point `pt` (already validated).
-pub(crate) fn verify<const N: usize>(
-    curve: &Curve<N>,
-    pt: &Point<N>,
-    e: &Fe<N>,
-    r: &[u64; N],
-    s: &[u64; N],
-) -> bool {
-    let q = &curve.q;
-    let zero = [0u64; N];
-    if !lt_vartime(&zero, r)
-        || !lt_vartime(r, &q.m)
-        || !lt_vartime(&zero, s)
-        || !lt_vartime(s, &q.m)
-    {
-        return false;
-    }
-    // e is public (it comes from the digest): the fast variable-time inversion is fine.
-    let v = q.invert_vartime(e);
-    let z1 = q.retrieve(&q.mul(&q.to_mont(s), &v));
-    let z2 = q.retrieve(&q.neg(&q.mul(&q.to_mont(r), &v)));
-    curve.mul2_vartime_matches_r(&z1, pt, &z2, r)
-}
-
 /// The public point `d·G` as affine canonical integers `(x, y)`.
 pub(crate) fn public_point<const N: usize>(
     curve: &Curve<N>,
@@ -89,54 +54,6 @@ pub(crate) fn public_point<const N: usize>(
 /// Whether `0 < d < q` (constant time; only the verdict is revealed).
 pub(crate) fn scalar_in_range<const N: usize>(q: &Modulus<N>, d: &[u64; N]) -> bool {
     bool::from(!is_zero_ct(d) & lt_ct(d, &q.m))
-}
-
-/// Validates and converts an affine public point (canonical big-endian integers): coordinates
-/// below p, on the curve, and in the order-q subgroup (which also excludes the identity).
-pub(crate) fn validate_point<const N: usize>(
-    curve: &Curve<N>,
-    x: &[u64; N],
-    y: &[u64; N],
-) -> Result<Point<N>, &'static str> {
-    if !lt_vartime(x, &curve.p.m) || !lt_vartime(y, &curve.p.m) {
-        return Err("coordinate not below the field prime");
-    }
-    let xm = curve.p.to_mont(x);
-    let ym = curve.p.to_mont(y);
-    if !curve.is_on_curve(&xm, &ym) {
-        return Err("point is not on the curve");
-    }
-    let pt = Point {
-        x: xm,
-        y: ym,
-        z: curve.p.one(),
-    };
-    // For cofactor-1 curves every affine point has order q; check q·P = O anyway where it
-    // matters (cofactor 4: reject small-order and mixed-order points).
-    if curve.cofactor == 1 {
-        return Ok(pt);
-    }
-    let key = subgroup_key(curve.p.m.as_slice(), x, y);
-    if SUBGROUP_CHECKED.get(&key).is_none() {
-        let in_subgroup = match curve.edwards() {
-            Some(ed) => ed.in_subgroup_vartime(&curve.p, &curve.q.m, &pt),
-            None => curve.is_identity_strict(&curve.mul_vartime(&pt, &curve.q.m)),
-        };
-        if !in_subgroup {
-            return Err("point is not in the prime-order subgroup");
-        }
-        SUBGROUP_CHECKED.insert(&key, ());
-    }
-    Ok(pt)
-}
-
-/// Public keys on the cofactor-4 curves that passed the `q·Q = O` check, keyed by the field
-/// prime and both coordinates ([`subgroup_key`]), so that a server verifying many documents of
-/// the same signers pays that scalar multiplication once per key rather than once per document.
-static SUBGROUP_CHECKED: KeyCache<()> = KeyCache::new();
-
-fn subgroup_key(p: &[u64], x: &[u64], y: &[u64]) -> Vec<u64> {
-    [p, x, y].concat()
 }
 
 /// HMAC-Streebog-512 keyed with the private scalar, for nonces: keyed once per signature
@@ -205,13 +122,13 @@ pub(crate) fn derive_k<const N: usize>(
 mod timing {
     use super::*;
     use crate::curve::params::{AnyCurve, curve};
-    use token_core::GostCurve;
+    use token_core::GostCurve as CurveId;
 
     #[test]
     #[ignore = "timing probe"]
     fn sign_breakdown() {
         use crate::field::limbs_to_be;
-        let AnyCurve::C256(c) = curve(GostCurve::CryptoProA).unwrap() else {
+        let AnyCurve::C256(c) = curve(CurveId::CryptoProA).unwrap() else {
             panic!()
         };
         let d = [0x1234_5678u64, 99, 77, 0x0fff];
@@ -225,7 +142,7 @@ mod timing {
             let _ = derive_k(&c.q, &key, &digest, &[1u8; 32], i);
         }
         println!("derive_k: {:?}", t.elapsed() / n);
-        let e = digest_to_e(&c.q, &digest).unwrap();
+        let e = crate::scheme::digest_to_e(&c.q, &digest).unwrap();
         let k = derive_k(&c.q, &key, &digest, &[], 0);
         let t = std::time::Instant::now();
         for _ in 0..n {
