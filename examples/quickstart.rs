@@ -243,8 +243,12 @@ fn main() -> Result<(), Error> {
     token.login(&Pin::new("N3wPinQz"), FinalTry::Refuse)?;
     let scheme = container.algorithm.signature_scheme();
     let signature = token.sign(&SignRequest::message(&container.id, scheme, order))?;
-    gost::VerifyingKey::from_public_key(&container.public_key)?
-        .verify_message(order, &gost::Signature::from_bytes(&signature)?)?;
+    use gost::signature::Verifier;
+    gost::VerifyingKey::from_spki_der(&container.public_key.to_der()?)?
+        .verify(order, &gost::Signature::from_bytes(&signature)?)
+        .map_err(|_| Error::VerificationFailed {
+            what: "GOST signature".into(),
+        })?;
     println!(
         "   new PIN works and the old key still signs: {} containers",
         token.containers()?.len()

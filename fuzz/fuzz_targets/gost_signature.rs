@@ -1,13 +1,14 @@
 #![no_main]
 //! Signature parsing and verification of arbitrary bytes (any r, s) must never panic.
+use gost::ParamSet;
+use gost::signature::hazmat::PrehashVerifier;
 use libfuzzer_sys::fuzz_target;
-use token_core::GostParamSet;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    let set = GostParamSet::ALL[usize::from(selector) % GostParamSet::ALL.len()];
+    let set = ParamSet::ALL[usize::from(selector) % ParamSet::ALL.len()];
     let l = set.key_size().coordinate_len();
     if rest.len() < l {
         return;

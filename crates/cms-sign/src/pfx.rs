@@ -437,7 +437,7 @@ fn public_key_of(pkcs8: &[u8]) -> Result<Option<PublicKey>> {
         || alg == oid::GOST_R3410_2001
     {
         let key = gost::SigningKey::from_pkcs8_der(pkcs8)?;
-        return key.verifying_key().to_public_key().map(Some);
+        return PublicKey::from_spki_der(&key.verifying_key().to_spki_der()?).map(Some);
     }
     if alg == oid::RSA_ENCRYPTION {
         let rsa = head.private_key.as_bytes();

@@ -11,9 +11,9 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use digest::Digest;
-use gost::SigningKey;
+use gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use gost::{ParamSet, SigningKey};
 use std::hint::black_box;
-use token_core::GostParamSet;
 
 /// Keys cycled through by `verify-first-use`: well above the 64 keys `gost` remembers per
 /// curve, so no key is found in its cache.
@@ -21,18 +21,18 @@ const FIRST_USE_KEYS: usize = 160;
 
 fn sign_verify(c: &mut Criterion) {
     let sets = [
-        GostParamSet::Tc26_256A,
-        GostParamSet::Tc26_256B,
-        GostParamSet::Tc26_256C,
-        GostParamSet::Tc26_256D,
-        GostParamSet::Tc26_512A,
-        GostParamSet::Tc26_512B,
-        GostParamSet::Tc26_512C,
+        ParamSet::Tc26_256A,
+        ParamSet::Tc26_256B,
+        ParamSet::Tc26_256C,
+        ParamSet::Tc26_256D,
+        ParamSet::Tc26_512A,
+        ParamSet::Tc26_512B,
+        ParamSet::Tc26_512C,
     ];
     for set in sets {
         let key = SigningKey::generate(set).unwrap();
         let vk = key.verifying_key().clone();
-        let digest = gost::digest(vk.digest_algorithm(), b"benchmark message");
+        let digest = gost::digest(vk.hash_algorithm(), b"benchmark message");
         let sig = key.sign_prehash(&digest).unwrap();
         // Warm the fixed-base tables.
         vk.verify_prehash(&digest, &sig).unwrap();

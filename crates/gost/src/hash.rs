@@ -19,7 +19,8 @@ mod consts;
 mod lps;
 
 use digest::Digest;
-use token_core::DigestAlgorithm;
+
+use crate::params::HashAlgorithm;
 
 pub use block::{Streebog256, Streebog256Core, Streebog512, Streebog512Core};
 
@@ -34,13 +35,45 @@ pub fn streebog512(data: &[u8]) -> [u8; 64] {
     Streebog512::digest(data).into()
 }
 
-/// The Streebog digest for a key of the given size: Streebog-256 or -512. Any other
-/// [`DigestAlgorithm`] gives Streebog-512's width's counterpart only for Streebog; SHA-256 is
-/// not a GOST hash and yields an empty vector.
-pub fn digest(alg: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
+/// Streebog-256 or -512 of `data`, as `alg` says.
+pub fn digest(alg: HashAlgorithm, data: &[u8]) -> Vec<u8> {
     match alg {
-        DigestAlgorithm::Streebog256 => streebog256(data).to_vec(),
-        DigestAlgorithm::Streebog512 => streebog512(data).to_vec(),
-        _ => Vec::new(),
+        HashAlgorithm::Streebog256 => streebog256(data).to_vec(),
+        HashAlgorithm::Streebog512 => streebog512(data).to_vec(),
+    }
+}
+
+/// A Streebog of either size, chosen at run time (the size of a key).
+#[derive(Clone, Debug)]
+pub(crate) enum Hasher {
+    /// Streebog-256.
+    S256(Streebog256),
+    /// Streebog-512.
+    S512(Streebog512),
+}
+
+impl Hasher {
+    /// A fresh hash for `alg`.
+    pub(crate) fn new(alg: HashAlgorithm) -> Self {
+        match alg {
+            HashAlgorithm::Streebog256 => Self::S256(Streebog256::new()),
+            HashAlgorithm::Streebog512 => Self::S512(Streebog512::new()),
+        }
+    }
+
+    /// Absorbs `data`.
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        match self {
+            Self::S256(h) => Digest::update(h, data),
+            Self::S512(h) => Digest::update(h, data),
+        }
+    }
+
+    /// The digest, bytes as the hash outputs them.
+    pub(crate) fn finalize(self) -> Vec<u8> {
+        match self {
+            Self::S256(h) => h.finalize().to_vec(),
+            Self::S512(h) => h.finalize().to_vec(),
+        }
     }
 }

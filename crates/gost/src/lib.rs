@@ -1,14 +1,51 @@
-//! GOST R 34.10-2012 signatures on every standard curve, with the key encodings Russian and
-//! Kazakh PKI uses.
+//! GOST R 34.10-2012 digital signatures and GOST R 34.11-2012 (Streebog) hashing, on every
+//! standard curve, with the key encodings Russian and Kazakh PKI uses — in the manner of
+//! RustCrypto's curve crates: the `signature` traits for signing and verifying, the `spki` and
+//! `pkcs8` traits for keys, and no dependency outside RustCrypto.
 //!
-//! * [`SigningKey`] / [`VerifyingKey`] / [`Signature`] — sign and verify messages or
-//!   precomputed Streebog digests; SPKI and PKCS#8 in the forms OpenSSL's gost engine reads and
-//!   writes; the RustCrypto `signature`, `spki` and `pkcs8` traits.
-//! * All 14 parameter-set OIDs of [`token_core::GostParamSet`] on the 9 distinct curves,
+//! ```
+//! use gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
+//! use gost::signature::{Signer, Verifier};
+//! use gost::{ParamSet, SigningKey, VerifyingKey};
+//!
+//! let key = SigningKey::generate(ParamSet::Tc26_512A)?;
+//! let sig = key.try_sign(b"payment order 42")?;
+//! assert_eq!(sig.as_bytes().len(), 128);
+//!
+//! // The public key travels as SubjectPublicKeyInfo.
+//! let spki = key.verifying_key().to_spki_der()?;
+//! let public = VerifyingKey::from_spki_der(&spki)?;
+//! public.verify(b"payment order 42", &sig)?;
+//! assert!(public.verify(b"payment order 43", &sig).is_err());
+//!
+//! // Or sign a Streebog digest computed elsewhere.
+//! let digest = gost::streebog512(b"payment order 42");
+//! let sig = key.sign_prehash(&digest)?;
+//! public.verify_prehash(&digest, &sig)?;
+//!
+//! // The private key as PKCS#8, in the form OpenSSL's gost engine reads.
+//! let pkcs8 = key.to_pkcs8_der()?;
+//! let again = SigningKey::from_pkcs8_der(pkcs8.as_bytes())?;
+//! assert_eq!(again.verifying_key(), key.verifying_key());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! * [`SigningKey`] / [`VerifyingKey`] / [`Signature`]: [`signature::Signer`],
+//!   [`signature::Verifier`], [`signature::hazmat::PrehashSigner`],
+//!   [`signature::hazmat::PrehashVerifier`], the randomized and multipart variants,
+//!   [`signature::Keypair`]; SPKI and PKCS#8 in the forms OpenSSL's gost engine reads and
+//!   writes ([`spki::EncodePublicKey`], [`pkcs8::EncodePrivateKey`] and the decoding
+//!   counterparts), CryptoPro masked private keys.
+//! * All 14 parameter-set OIDs of [`ParamSet`] on the 9 distinct curves ([`CurveId`]),
 //!   including the twisted-Edwards TC26-256-A and TC26-512-C (keys and points in Weierstrass
 //!   form, scalar multiplications in Edwards form) and the two test curves of the standard.
+//! * [`Streebog256`] / [`Streebog512`] with the RustCrypto `digest` traits (usable with `hmac`
+//!   and `pbkdf2`).
+//! * Errors are this crate's [`Error`]; the `signature` traits carry it as the source of a
+//!   [`signature::Error`] (except for a signature that does not verify, which is opaque).
+//! * [`hazmat`]: signing with a caller-chosen nonce, for known-answer tests only.
 //!
-//! # Conventions (see the project reference, §0)
+//! # Conventions
 //!
 //! * Digest → integer is little-endian: `e = LE(H) mod q`, and `e = 0` becomes 1.
 //! * A signature is `s ‖ r`, each big-endian and L bytes (L = 32 or 64).
@@ -29,11 +66,12 @@
 //!
 //! The nonce is `k = HMAC-Streebog-512_d(digest ‖ extra ‖ counter) mod q` (wide reduction,
 //! bias < 2^-256): deterministic in the key and digest as in RFC 6979, hedged with 32 fresh
-//! bytes from the OS ([`NonceMode::Hedged`], the default) so that neither a broken RNG nor a
-//! fault in the hash alone exposes the key. Caveat: Streebog ([`Streebog512`], this crate's own
-//! implementation) computes with lookup tables indexed by state bytes, so hashing the private
-//! key is not cache-timing hardened (the same holds for RustCrypto's `streebog` and OpenSSL's
-//! gost engine).
+//! bytes (from the OS for [`signature::Signer`], from the caller's generator for
+//! [`signature::RandomizedSigner`]) so that neither a broken RNG nor a fault in the hash alone
+//! exposes the key. Caveat: Streebog ([`Streebog512`], this crate's own implementation)
+//! computes with lookup tables indexed by state bytes, so hashing the private key is not
+//! cache-timing hardened (the same holds for RustCrypto's `streebog` and OpenSSL's gost
+//! engine).
 //!
 //! # Arithmetic
 //!
@@ -58,36 +96,33 @@
 //! multiples of `2^(64j)·Q` (12 KiB per 256-bit key, 48 KiB per 512-bit key) that cut a
 //! verification's doublings from `64·N` to 65, making it 2–3 times faster. A key's first
 //! verification costs what it always did.
-//!
-//! ```
-//! use gost::{SigningKey, VerifyingKey, NonceMode};
-//! use token_core::GostParamSet;
-//!
-//! let key = SigningKey::generate(GostParamSet::Tc26_512A).unwrap();
-//! let digest = gost::streebog512(b"hello");
-//! let sig = key.sign_prehash(&digest).unwrap();
-//! assert_eq!(sig.as_bytes().len(), 128);
-//!
-//! let spki = key.verifying_key().to_spki_der().unwrap();
-//! let public = VerifyingKey::from_spki_der(&spki).unwrap();
-//! public.verify_prehash(&digest, &sig).unwrap();
-//!
-//! let pkcs8 = key.to_pkcs8_der().unwrap();
-//! let again = SigningKey::from_pkcs8_der(pkcs8.as_bytes()).unwrap();
-//! assert_eq!(again.verifying_key(), key.verifying_key());
-//! ```
 
 mod cache;
 mod curve;
+mod dispatch;
 mod edwards;
+mod error;
 mod field;
 mod hash;
-mod keys;
+pub mod hazmat;
+pub mod oid;
+mod params;
+mod pkcs8_codec;
 mod point;
 mod recode;
 mod scheme;
+mod sig;
+mod signing_key;
+mod verifying_key;
 
+pub use error::{Error, Result};
 pub use hash::{
     Streebog256, Streebog256Core, Streebog512, Streebog512Core, digest, streebog256, streebog512,
 };
-pub use keys::{NonceMode, Signature, SigningKey, VerifyingKey};
+pub use params::{CurveId, HashAlgorithm, KeyParameters, KeySize, ParamSet};
+pub use sig::Signature;
+pub use signing_key::SigningKey;
+pub use verifying_key::VerifyingKey;
+
+// Re-exported so that users name the versions whose traits this crate implements.
+pub use {pkcs8, signature, spki};

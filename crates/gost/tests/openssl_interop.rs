@@ -14,10 +14,11 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use gost::{Signature, SigningKey, VerifyingKey};
+use gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use gost::signature::{Signer, Verifier};
+use gost::{ParamSet, Signature, SigningKey, VerifyingKey};
 use pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use spki::{DecodePublicKey, EncodePublicKey};
-use token_core::GostParamSet;
 
 fn openssl(dir: &Path, args: &[&str]) -> Output {
     // `openssl CMD -engine gost ARGS…`
@@ -67,7 +68,7 @@ fn require_engine(dir: &Path) {
 struct Case {
     algorithm: &'static str,
     paramset: &'static str,
-    set: GostParamSet,
+    set: ParamSet,
     md: &'static str,
 }
 
@@ -75,73 +76,73 @@ const CASES: [Case; 12] = [
     Case {
         algorithm: "gost2012_256",
         paramset: "A",
-        set: GostParamSet::CryptoProA,
+        set: ParamSet::CryptoProA,
         md: "md_gost12_256",
     },
     Case {
         algorithm: "gost2012_256",
         paramset: "B",
-        set: GostParamSet::CryptoProB,
+        set: ParamSet::CryptoProB,
         md: "md_gost12_256",
     },
     Case {
         algorithm: "gost2012_256",
         paramset: "C",
-        set: GostParamSet::CryptoProC,
+        set: ParamSet::CryptoProC,
         md: "md_gost12_256",
     },
     Case {
         algorithm: "gost2012_256",
         paramset: "XA",
-        set: GostParamSet::CryptoProXchA,
+        set: ParamSet::CryptoProXchA,
         md: "md_gost12_256",
     },
     Case {
         algorithm: "gost2012_256",
         paramset: "XB",
-        set: GostParamSet::CryptoProXchB,
+        set: ParamSet::CryptoProXchB,
         md: "md_gost12_256",
     },
     Case {
         algorithm: "gost2012_256",
         paramset: "TCA",
-        set: GostParamSet::Tc26_256A,
+        set: ParamSet::Tc26_256A,
         md: "md_gost12_256",
     },
     Case {
         algorithm: "gost2012_256",
         paramset: "TCB",
-        set: GostParamSet::Tc26_256B,
+        set: ParamSet::Tc26_256B,
         md: "md_gost12_256",
     },
     Case {
         algorithm: "gost2012_256",
         paramset: "TCC",
-        set: GostParamSet::Tc26_256C,
+        set: ParamSet::Tc26_256C,
         md: "md_gost12_256",
     },
     Case {
         algorithm: "gost2012_256",
         paramset: "TCD",
-        set: GostParamSet::Tc26_256D,
+        set: ParamSet::Tc26_256D,
         md: "md_gost12_256",
     },
     Case {
         algorithm: "gost2012_512",
         paramset: "A",
-        set: GostParamSet::Tc26_512A,
+        set: ParamSet::Tc26_512A,
         md: "md_gost12_512",
     },
     Case {
         algorithm: "gost2012_512",
         paramset: "B",
-        set: GostParamSet::Tc26_512B,
+        set: ParamSet::Tc26_512B,
         md: "md_gost12_512",
     },
     Case {
         algorithm: "gost2012_512",
         paramset: "C",
-        set: GostParamSet::Tc26_512C,
+        set: ParamSet::Tc26_512C,
         md: "md_gost12_512",
     },
 ];
@@ -206,7 +207,7 @@ fn run_case(dir: &Path, case: &Case) {
     let digest = std::fs::read(dir.join("data.dgst")).unwrap();
     assert_eq!(
         digest,
-        gost::digest(public.digest_algorithm(), data.as_bytes()),
+        gost::digest(public.hash_algorithm(), data.as_bytes()),
         "{tag}: Streebog"
     );
 
@@ -229,7 +230,7 @@ fn run_case(dir: &Path, case: &Case) {
         public
             .verify_prehash(&digest, &sig)
             .unwrap_or_else(|e| panic!("{tag}: OpenSSL signature rejected: {e}"));
-        public.verify_message(data.as_bytes(), &sig).unwrap();
+        public.verify(data.as_bytes(), &sig).unwrap();
         let mut bad = sig.to_vec();
         bad[5] ^= 0x80;
         assert!(
@@ -253,7 +254,7 @@ fn run_case(dir: &Path, case: &Case) {
     );
     let sig = Signature::from_bytes(&std::fs::read(dir.join("ossl.dgst.sig")).unwrap()).unwrap();
     public
-        .verify_message(data.as_bytes(), &sig)
+        .verify(data.as_bytes(), &sig)
         .unwrap_or_else(|e| panic!("{tag}: dgst -sign signature rejected: {e}"));
 
     // --- us → OpenSSL -------------------------------------------------------------------
@@ -293,7 +294,7 @@ fn run_case(dir: &Path, case: &Case) {
             .unwrap(),
     )
     .unwrap();
-    let sig = mine.sign_message(data.as_bytes()).unwrap();
+    let sig = mine.try_sign(data.as_bytes()).unwrap();
     std::fs::write(dir.join("mine.sig"), sig.as_bytes()).unwrap();
     let out = openssl_ok(
         dir,

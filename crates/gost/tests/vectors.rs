@@ -9,8 +9,9 @@
     reason = "test helpers: a panic is how a test fails"
 )]
 
-use gost::{NonceMode, Signature, SigningKey, VerifyingKey};
-use token_core::{Error, GostParamSet};
+use gost::signature::hazmat::{PrehashSigner, PrehashVerifier, RandomizedPrehashSigner};
+use gost::signature::{Signer, Verifier};
+use gost::{ParamSet, Signature, SigningKey, VerifyingKey};
 
 fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -25,8 +26,30 @@ fn rev(mut v: Vec<u8>) -> Vec<u8> {
     v
 }
 
+/// A generator that counts: reproducible "randomness" for the randomized signers.
+struct CountingRng(u8);
+impl rand_core::TryRng for CountingRng {
+    type Error = core::convert::Infallible;
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        self.0 = self.0.wrapping_add(1);
+        Ok(u32::from(self.0))
+    }
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.0 = self.0.wrapping_add(1);
+        Ok(u64::from(self.0))
+    }
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for b in dst {
+            self.0 = self.0.wrapping_add(1);
+            *b = self.0;
+        }
+        Ok(())
+    }
+}
+impl rand_core::TryCryptoRng for CountingRng {}
+
 struct Example {
-    set: GostParamSet,
+    set: ParamSet,
     d: &'static str,
     qx: &'static str,
     qy: &'static str,
@@ -37,7 +60,7 @@ struct Example {
 }
 
 const EX1: Example = Example {
-    set: GostParamSet::Test256,
+    set: ParamSet::Test256,
     d: "7A929ADE789BB9BE10ED359DD39A72C11B60961F49397EEE1D19CE9891EC3B28",
     qx: "7F2B49E270DB6D90D8595BEC458B50C58585BA1D4E9B788F6689DBD8E56FD80B",
     qy: "26F1B489D6701DD185C8413A977B3CBBAF64D1C593D26627DFFB101A87FF77DA",
@@ -48,7 +71,7 @@ const EX1: Example = Example {
 };
 
 const EX2: Example = Example {
-    set: GostParamSet::Test512,
+    set: ParamSet::Test512,
     d: "0BA6048AADAE241BA40936D47756D7C93091A0E8514669700EE7508E508B102072E8123B2200A0563322DAD2827E2714A2636B7BFD18AADFC62967821FA18DD4",
     qx: "115DC5BC96760C7B48598D8AB9E740D4C4A85A65BE33C1815B5C320C854621DD5A515856D13314AF69BC5B924C8B4DDFF75C45415C1D9DD9DD33612CD530EFE1",
     qy: "37C7C90CD40B0F5621DC3AC1B751CFA0E2634FA0503B3D52639F5D7FB72AFD61EA199441D943FFE7F0C70A2759A3CDB84C114E1F9339FDF27F35ECA93677BEEC",
@@ -65,7 +88,7 @@ fn check_example(ex: &Example) {
     assert_eq!(y, hex(ex.qy), "Qy");
     // The hash bytes are the reverse of e.
     let digest = rev(hex(ex.e));
-    let sig = key.sign_prehash_with_nonce(&digest, &hex(ex.k)).unwrap();
+    let sig = gost::hazmat::sign_prehash_with_nonce(&key, &digest, &hex(ex.k)).unwrap();
     assert_eq!(sig.r(), hex(ex.r).as_slice(), "r");
     assert_eq!(sig.s(), hex(ex.s).as_slice(), "s");
     let mut wire = hex(ex.s);
@@ -134,9 +157,9 @@ fn streebog_vectors() {
 fn rfc9215_public_keys() {
     // d exceeds this curve's q; the RFC's key is d mod q.
     let d = hex(EX1.d);
-    assert!(SigningKey::from_be_bytes(GostParamSet::Tc26_256A, &d).is_err());
+    assert!(SigningKey::from_be_bytes(ParamSet::Tc26_256A, &d).is_err());
     let d_mod_q = hex("3A929ADE789BB9BE10ED359DD39A72C10B87C83F80BE18B85C041F4325B62EC1");
-    let key = SigningKey::from_be_bytes(GostParamSet::Tc26_256A, &d_mod_q).unwrap();
+    let key = SigningKey::from_be_bytes(ParamSet::Tc26_256A, &d_mod_q).unwrap();
     let (x, y) = key.verifying_key().to_affine_be();
     assert_eq!(
         x,
@@ -146,7 +169,7 @@ fn rfc9215_public_keys() {
         y,
         hex("E218631A69C47C122E2D516DA1C09E6BD19344D94389D1F16C0C4D4DCF96F578")
     );
-    let key = SigningKey::from_be_bytes(GostParamSet::Test256, &hex(EX1.d)).unwrap();
+    let key = SigningKey::from_be_bytes(ParamSet::Test256, &hex(EX1.d)).unwrap();
     assert_eq!(
         key.verifying_key().as_raw_le(),
         hex("0bd86fe5d8db89668f789b4e1dba8585c5508b45ec5b59d8906ddb70e2492b7fda77ff871a10fbdf2766d293c5d164afbb3c7b973a41c885d11d70d689b4f126").as_slice()
@@ -161,24 +184,19 @@ fn rfc9215_public_keys() {
 
 #[test]
 fn round_trip_every_param_set() {
-    for set in GostParamSet::ALL {
+    for set in ParamSet::ALL {
         let key = SigningKey::generate(set).unwrap();
         let msg = format!("message for {set}");
-        let sig = key.sign_message(msg.as_bytes()).unwrap();
+        let sig = key.try_sign(msg.as_bytes()).unwrap();
         assert_eq!(sig.as_bytes().len(), 2 * set.key_size().coordinate_len());
-        key.verifying_key()
-            .verify_message(msg.as_bytes(), &sig)
-            .unwrap();
-        assert!(key.verifying_key().verify_message(b"other", &sig).is_err());
+        key.verifying_key().verify(msg.as_bytes(), &sig).unwrap();
+        assert!(key.verifying_key().verify(b"other", &sig).is_err());
 
-        // Deterministic mode is deterministic; hedged mode is not.
-        let dg = gost::digest(key.verifying_key().digest_algorithm(), msg.as_bytes());
-        let a = key
-            .sign_prehash_with_mode(&dg, NonceMode::Deterministic)
-            .unwrap();
-        let b = key
-            .sign_prehash_with_mode(&dg, NonceMode::Deterministic)
-            .unwrap();
+        // The nonce is deterministic in (key, digest, extra randomness): the same generator
+        // output gives the same signature, fresh OS randomness another one.
+        let dg = gost::digest(key.verifying_key().hash_algorithm(), msg.as_bytes());
+        let a = key.sign_prehash_with_rng(&mut CountingRng(7), &dg).unwrap();
+        let b = key.sign_prehash_with_rng(&mut CountingRng(7), &dg).unwrap();
         assert_eq!(a, b);
         let c = key.sign_prehash(&dg).unwrap();
         assert_ne!(a, c);
@@ -189,8 +207,6 @@ fn round_trip_every_param_set() {
         let public = VerifyingKey::from_spki_der(&spki).unwrap();
         assert_eq!(public.param_set(), set);
         assert_eq!(public.to_spki_der().unwrap(), spki);
-        let tc = token_core::PublicKey::from_spki_der(&spki).unwrap();
-        assert_eq!(tc.algorithm(), token_core::KeyAlgorithm::Gost(set));
         let p8 = key.to_pkcs8_der().unwrap();
         let back = SigningKey::from_pkcs8_der(p8.as_bytes()).unwrap();
         assert_eq!(back.param_set(), set);
@@ -199,75 +215,50 @@ fn round_trip_every_param_set() {
 
         // Wrong key.
         let other = SigningKey::generate(set).unwrap();
-        assert!(matches!(
-            other.verifying_key().verify_message(msg.as_bytes(), &sig),
-            Err(Error::VerificationFailed { .. })
-        ));
+        assert!(other.verifying_key().verify(msg.as_bytes(), &sig).is_err());
         // Flipped bits anywhere in the signature.
         for i in [0, sig.as_bytes().len() / 2, sig.as_bytes().len() - 1] {
             let mut bytes = sig.to_vec();
             bytes[i] ^= 0x01;
             let bad = Signature::from_bytes(&bytes).unwrap();
-            assert!(
-                key.verifying_key()
-                    .verify_message(msg.as_bytes(), &bad)
-                    .is_err()
-            );
+            assert!(key.verifying_key().verify(msg.as_bytes(), &bad).is_err());
         }
     }
 }
 
 #[test]
 fn rustcrypto_traits() {
-    use signature::hazmat::{PrehashSigner, PrehashVerifier};
-    use signature::{Keypair, RandomizedSigner, Signer, Verifier};
+    use gost::signature::{Keypair, MultipartSigner, MultipartVerifier, RandomizedSigner};
     use spki::DynSignatureAlgorithmIdentifier;
 
-    struct CountingRng(u8);
-    impl rand_core::TryRng for CountingRng {
-        type Error = core::convert::Infallible;
-        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
-            self.0 = self.0.wrapping_add(1);
-            Ok(u32::from(self.0))
-        }
-        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
-            self.0 = self.0.wrapping_add(1);
-            Ok(u64::from(self.0))
-        }
-        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
-            for b in dst {
-                self.0 = self.0.wrapping_add(1);
-                *b = self.0;
-            }
-            Ok(())
-        }
-    }
-    impl rand_core::TryCryptoRng for CountingRng {}
-
-    for set in [GostParamSet::Tc26_256A, GostParamSet::Tc26_512B] {
+    for set in [ParamSet::Tc26_256A, ParamSet::Tc26_512B] {
         let key = SigningKey::generate(set).unwrap();
         let vk: VerifyingKey = Keypair::verifying_key(&key);
         let sig: Signature = Signer::sign(&key, b"msg");
         Verifier::verify(&vk, b"msg", &sig).unwrap();
         assert!(Verifier::verify(&vk, b"msh", &sig).is_err());
         let sig = key.try_sign_with_rng(&mut CountingRng(0), b"msg").unwrap();
-        vk.verify_message(b"msg", &sig).unwrap();
-        let digest = gost::digest(vk.digest_algorithm(), b"msg");
+        vk.verify(b"msg", &sig).unwrap();
+        // Multipart: the parts are hashed as one message.
+        let sig = key
+            .try_multipart_sign(&[b"m".as_slice(), b"", b"sg"])
+            .unwrap();
+        vk.verify(b"msg", &sig).unwrap();
+        vk.multipart_verify(&[b"ms".as_slice(), b"g"], &sig)
+            .unwrap();
+        assert!(
+            vk.multipart_verify(&[b"ms".as_slice(), b"h"], &sig)
+                .is_err()
+        );
+        let digest = gost::digest(vk.hash_algorithm(), b"msg");
         let sig: Signature = PrehashSigner::sign_prehash(&key, &digest).unwrap();
         PrehashVerifier::verify_prehash(&vk, &digest, &sig).unwrap();
         let alg = key.signature_algorithm_identifier().unwrap();
         let expected = match set.key_size() {
-            token_core::GostKeySize::Bits256 => {
-                token_core::oid::TC26_SIGNWITHDIGEST_GOST_3410_12_256
-            }
-            token_core::GostKeySize::Bits512 => {
-                token_core::oid::TC26_SIGNWITHDIGEST_GOST_3410_12_512
-            }
+            gost::KeySize::Bits256 => gost::oid::TC26_SIGNWITHDIGEST_GOST_3410_12_256,
+            gost::KeySize::Bits512 => gost::oid::TC26_SIGNWITHDIGEST_GOST_3410_12_512,
         };
         assert_eq!(alg.oid, expected);
         assert!(alg.parameters.is_none());
-        // token-core's PublicKey round trip.
-        let tc = vk.to_public_key().unwrap();
-        assert_eq!(VerifyingKey::from_public_key(&tc).unwrap(), vk);
     }
 }

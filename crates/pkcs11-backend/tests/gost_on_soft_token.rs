@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
+use gost::signature::Verifier;
 use pkcs11_backend::{CarrierOptions, Module, Pkcs11Carrier};
 use token_core::{
     AdminPin, CancelToken, Carrier, ContainerId, ErrorCode, FinalTry, GostParamSet, KeyAlgorithm,
@@ -134,7 +135,7 @@ fn u09_u14_gost_keys_generated_listed_and_signing_through_pkcs11() {
 
         let scheme = alg.signature_scheme();
         let order = b"payment order 118";
-        let digest = gost::digest(scheme.digest(), order);
+        let digest = gost::digest(set.key_size().hash(), order);
         // Host hash + CKM_GOSTR3410(_512), and a precomputed digest.
         let by_message = c
             .sign(&SignRequest::message(&info.id, scheme, order))
@@ -142,9 +143,9 @@ fn u09_u14_gost_keys_generated_listed_and_signing_through_pkcs11() {
         let by_digest = c
             .sign(&SignRequest::digest(&info.id, scheme, &digest))
             .unwrap();
-        let vk = gost::VerifyingKey::from_public_key(&info.public_key).unwrap();
+        let vk = gost::VerifyingKey::from_spki_der(&info.public_key.to_der().unwrap()).unwrap();
         for sig in [&by_message, &by_digest] {
-            vk.verify_message(order, &gost::Signature::from_bytes(sig).unwrap())
+            vk.verify(order, &gost::Signature::from_bytes(sig).unwrap())
                 .unwrap();
         }
         let scratch = env.dir.join(format!("ossl-{set}"));
@@ -174,9 +175,9 @@ fn u09_u14_gost_keys_generated_listed_and_signing_through_pkcs11() {
             b"hashed on the token",
         ))
         .unwrap();
-    gost::VerifyingKey::from_public_key(&id.public_key)
+    gost::VerifyingKey::from_spki_der(&id.public_key.to_der().unwrap())
         .unwrap()
-        .verify_message(
+        .verify(
             b"hashed on the token",
             &gost::Signature::from_bytes(&sig).unwrap(),
         )
@@ -225,9 +226,9 @@ fn pkcs11_tool_gost_key_is_our_container() {
     let sig = c
         .sign(&SignRequest::message(&id, SignatureScheme::Gost256, b"x"))
         .unwrap();
-    gost::VerifyingKey::from_public_key(&info.public_key)
+    gost::VerifyingKey::from_spki_der(&info.public_key.to_der().unwrap())
         .unwrap()
-        .verify_message(b"x", &gost::Signature::from_bytes(&sig).unwrap())
+        .verify(b"x", &gost::Signature::from_bytes(&sig).unwrap())
         .unwrap();
     c.delete_container(&id).unwrap();
     assert!(c.container(&id).is_err());
@@ -326,9 +327,9 @@ fn u06_vendor_unblock_keeps_the_user_pin() {
             b"after unblock",
         ))
         .unwrap();
-    gost::VerifyingKey::from_public_key(&key.public_key)
+    gost::VerifyingKey::from_spki_der(&key.public_key.to_der().unwrap())
         .unwrap()
-        .verify_message(
+        .verify(
             b"after unblock",
             &gost::Signature::from_bytes(&sig).unwrap(),
         )
@@ -348,7 +349,9 @@ fn u03_gost_pkcs8_import_then_sign() {
         GostParamSet::Tc26_512A,
     ] {
         let key = gost::SigningKey::generate(set).unwrap();
-        let public = key.verifying_key().to_public_key().unwrap();
+        let public =
+            token_core::PublicKey::from_spki_der(&key.verifying_key().to_spki_der().unwrap())
+                .unwrap();
         let info = c
             .import(token_core::KeyImport {
                 label: format!("imported {set}"),
@@ -372,7 +375,7 @@ fn u03_gost_pkcs8_import_then_sign() {
             ))
             .unwrap();
         key.verifying_key()
-            .verify_message(
+            .verify(
                 b"imported key signs",
                 &gost::Signature::from_bytes(&sig).unwrap(),
             )

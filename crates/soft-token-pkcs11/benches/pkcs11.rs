@@ -4,8 +4,8 @@
 //! `cargo bench -p soft-token-pkcs11 --bench pkcs11` (goal: PKCS#11 ≥ 0.85× direct).
 //!
 //! Both sides hash and sign a 1 KiB message: PKCS#11 with CKM_GOSTR3410_WITH_GOSTR3411_12_256 /
-//! CKM_SHA256_RSA_PKCS (one C_SignInit + C_Sign each), direct with `gost::SigningKey::
-//! sign_message` / `rsa` PKCS#1 v1.5 over SHA-256 with blinding, the code the module runs.
+//! CKM_SHA256_RSA_PKCS (one C_SignInit + C_Sign each), direct with `gost::SigningKey`'s
+//! `Signer::try_sign` / `rsa` PKCS#1 v1.5 over SHA-256 with blinding, the code the module runs.
 #![allow(
     missing_docs,
     unsafe_code,
@@ -26,6 +26,7 @@ use cryptoki::mechanism::vendor_defined::VendorDefinedMechanism;
 use cryptoki::object::Attribute;
 use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
+use gost::signature::Signer;
 use sha2::Digest;
 use token_core::GostParamSet;
 
@@ -134,7 +135,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| s.sign(&gost_mech, gost_priv, black_box(&message)).unwrap())
     });
     g.bench_function("direct", |b| {
-        b.iter(|| direct_gost.sign_message(black_box(&message)).unwrap())
+        b.iter(|| direct_gost.try_sign(black_box(&message)).unwrap())
     });
     g.finish();
 

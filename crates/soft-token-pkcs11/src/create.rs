@@ -98,6 +98,11 @@ fn gost_set(key_type: CK_KEY_TYPE, template: &[Attr]) -> R<GostParamSet> {
     Ok(set)
 }
 
+/// A GOST public key as token-core's [`PublicKey`] (through its SubjectPublicKeyInfo).
+fn gost_public_key(key: &gost::VerifyingKey) -> token_core::Result<PublicKey> {
+    PublicKey::from_spki_der(&key.to_spki_der()?)
+}
+
 /// A GOST private key from CKA_VALUE = d, L bytes little-endian (0 < d < q).
 fn gost_private(key_type: CK_KEY_TYPE, template: &[Attr]) -> R<(PublicKey, Secret)> {
     let set = gost_set(key_type, template)?;
@@ -108,10 +113,7 @@ fn gost_private(key_type: CK_KEY_TYPE, template: &[Attr]) -> R<(PublicKey, Secre
     }
     let d = find_attr(template, CKA_VALUE).ok_or(CKR_TEMPLATE_INCOMPLETE)?;
     let key = gost::SigningKey::from_le_bytes(set, d).map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
-    let public = key
-        .verifying_key()
-        .to_public_key()
-        .map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
+    let public = gost_public_key(key.verifying_key()).map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
     let pkcs8 = key.to_pkcs8_der().map_err(|_| CKR_GENERAL_ERROR)?;
     Ok((public, Secret::from_pkcs8(pkcs8.as_bytes())?))
 }
@@ -211,9 +213,8 @@ fn rsa_public(template: &[Attr]) -> R<PublicKey> {
 fn gost_public(key_type: CK_KEY_TYPE, template: &[Attr]) -> R<PublicKey> {
     let set = gost_set(key_type, template)?;
     let raw = find_attr(template, CKA_VALUE).ok_or(CKR_TEMPLATE_INCOMPLETE)?;
-    gost::VerifyingKey::from_raw_le(set, raw)
-        .and_then(|k| k.to_public_key())
-        .map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)
+    let key = gost::VerifyingKey::from_raw_le(set, raw).map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)?;
+    gost_public_key(&key).map_err(|_| CKR_ATTRIBUTE_VALUE_INVALID)
 }
 
 /// Turns a C_CreateObject template into a new object. `is_token` is the object's CKA_TOKEN and

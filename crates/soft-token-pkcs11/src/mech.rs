@@ -9,11 +9,13 @@ use cryptoki_sys::{
     CKR_MECHANISM_INVALID, CKR_MECHANISM_PARAM_INVALID, CKR_SIGNATURE_INVALID,
     CKR_SIGNATURE_LEN_RANGE,
 };
+use gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use gost::signature::{Signer, Verifier};
 use rsa::pkcs8::DecodePublicKey;
 use rsa::traits::PublicKeyParts;
 use sha2::Digest;
 use soft_token::objects::PrivateKey;
-use token_core::{DigestAlgorithm, GostKeySize};
+use token_core::GostKeySize;
 
 use crate::consts::{
     CKK_GOSTR3410_512, CKM_GOSTR3410_512, CKM_GOSTR3410_512_KEY_PAIR_GEN,
@@ -154,7 +156,7 @@ impl SignMech {
                     .map(|s| s.to_vec())
                     .map_err(|_| CKR_DATA_LEN_RANGE),
                 Self::GostHash(_) => k
-                    .sign_message(data)
+                    .try_sign(data)
                     .map(|s| s.to_vec())
                     .map_err(|_| CKR_DEVICE_ERROR),
                 _ => Err(CKR_KEY_TYPE_INCONSISTENT),
@@ -204,7 +206,7 @@ impl SignMech {
                 let ok = if let Self::GostRaw(_) = self {
                     key.verify_prehash(data, &sig)
                 } else {
-                    key.verify_message(data, &sig)
+                    key.verify(data, &sig)
                 };
                 ok.map_err(|_| CKR_SIGNATURE_INVALID)
             }
@@ -293,8 +295,8 @@ impl DigestMech {
     /// Hashes `data`.
     pub(crate) fn digest(self, data: &[u8]) -> Vec<u8> {
         match self {
-            Self::Streebog256 => gost::digest(DigestAlgorithm::Streebog256, data),
-            Self::Streebog512 => gost::digest(DigestAlgorithm::Streebog512, data),
+            Self::Streebog256 => gost::streebog256(data).to_vec(),
+            Self::Streebog512 => gost::streebog512(data).to_vec(),
             Self::Sha256 => sha2::Sha256::digest(data).to_vec(),
         }
     }

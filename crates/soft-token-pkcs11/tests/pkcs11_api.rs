@@ -21,6 +21,8 @@ use cryptoki::object::{Attribute, AttributeInfo, AttributeType, ObjectClass};
 use cryptoki::session::UserType;
 use cryptoki::types::AuthPin;
 use cryptoki_sys::*;
+use gost::signature::Verifier;
+use gost::signature::hazmat::PrehashVerifier;
 
 /// Tests here share the process environment (the configuration variable) and the in-process
 /// module state: they run one at a time.
@@ -715,7 +717,7 @@ fn u06_raw_calls_buffer_sizes_sensitive_values_and_operation_state() {
         call!(r, C_Verify(h, msg.as_mut_ptr(), 23, buf.as_mut_ptr(), 64)),
         CKR_OK
     );
-    key.verify_message(&msg, &gost::Signature::from_bytes(&buf[..64]).unwrap())
+    key.verify(&msg, &gost::Signature::from_bytes(&buf[..64]).unwrap())
         .unwrap();
 
     // The session's state and a closed session.
@@ -980,7 +982,7 @@ fn c_create_object_imports_gost_private_keys_that_sign_and_refuses_bad_ones() {
             .unwrap();
         let sig = s.sign(&vendor_mech(mech), h, msg).unwrap();
         key.verifying_key()
-            .verify_message(msg, &gost::Signature::from_bytes(&sig).unwrap())
+            .verify(msg, &gost::Signature::from_bytes(&sig).unwrap())
             .unwrap();
         // Imported, not generated: never "always sensitive" / "never extractable"; the
         // scalar stays sensitive.
@@ -1098,7 +1100,7 @@ fn c_create_object_imports_gost_private_keys_that_sign_and_refuses_bad_ones() {
     for (key, h, mech) in &keys {
         let sig = s.sign(&vendor_mech(*mech), *h, msg).unwrap();
         key.verifying_key()
-            .verify_message(msg, &gost::Signature::from_bytes(&sig).unwrap())
+            .verify(msg, &gost::Signature::from_bytes(&sig).unwrap())
             .unwrap();
     }
     drop(s);
@@ -1323,7 +1325,7 @@ fn session_objects_live_in_memory_for_the_session_that_made_them() {
         .unwrap();
     imported
         .verifying_key()
-        .verify_message(msg, &gost::Signature::from_bytes(&sig).unwrap())
+        .verify(msg, &gost::Signature::from_bytes(&sig).unwrap())
         .unwrap();
     assert_eq!(on_disk(), before, "session keys never reach the disk");
 
@@ -1344,7 +1346,7 @@ fn session_objects_live_in_memory_for_the_session_that_made_them() {
         let sig = other.sign(&vendor_mech(0xD432_1009), h, msg).unwrap();
         imported
             .verifying_key()
-            .verify_message(msg, &gost::Signature::from_bytes(&sig).unwrap())
+            .verify(msg, &gost::Signature::from_bytes(&sig).unwrap())
             .unwrap();
     }
 
@@ -1437,7 +1439,7 @@ fn session_objects_live_in_memory_for_the_session_that_made_them() {
     let sig = s.sign(&vendor_mech(0xD432_1009), to_token, msg).unwrap();
     imported
         .verifying_key()
-        .verify_message(msg, &gost::Signature::from_bytes(&sig).unwrap())
+        .verify(msg, &gost::Signature::from_bytes(&sig).unwrap())
         .unwrap();
     drop(s);
     p.finalize().unwrap();
@@ -1527,7 +1529,7 @@ fn many_threads_sign_and_verify_on_their_own_sessions() {
                     let msg = format!("thread {i} order {n}");
                     let sig = s.sign(&mech, private, msg.as_bytes()).unwrap();
                     verifying
-                        .verify_message(msg.as_bytes(), &gost::Signature::from_bytes(&sig).unwrap())
+                        .verify(msg.as_bytes(), &gost::Signature::from_bytes(&sig).unwrap())
                         .unwrap();
                     s.verify(&mech, public, msg.as_bytes(), &sig).unwrap();
                     let mut bad = sig.clone();

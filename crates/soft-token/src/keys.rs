@@ -3,6 +3,8 @@
 
 use der::asn1::OctetString;
 use der::{Decode, Encode};
+use gost::signature::Signer;
+use gost::signature::hazmat::PrehashSigner;
 use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
 use rsa::traits::PublicKeyParts;
 use sha2::Digest;
@@ -41,7 +43,7 @@ pub(crate) fn generate(algorithm: KeyAlgorithm) -> Result<Generated> {
             let key = gost::SigningKey::generate(set)?;
             Ok(Generated {
                 pkcs8: SecretBytes::new(key.to_pkcs8_der()?.as_bytes()),
-                public_key: key.verifying_key().to_public_key()?,
+                public_key: gost_public_key(key.verifying_key())?,
             })
         }
         KeyAlgorithm::Rsa { bits } if RSA_SIZES.contains(&bits) => {
@@ -98,7 +100,9 @@ impl PrivateKey {
             })?;
             return Ok(Self(Private::Rsa(Box::new(key))));
         }
-        gost::SigningKey::from_pkcs8_der(pkcs8).map(|k| Self(Private::Gost(Box::new(k))))
+        Ok(Self(Private::Gost(Box::new(
+            gost::SigningKey::from_pkcs8_der(pkcs8)?,
+        ))))
     }
 
     /// The GOST key, if this is one.
@@ -127,10 +131,26 @@ impl PrivateKey {
     }
 }
 
+/// A GOST public key as token-core's [`PublicKey`] (through its SubjectPublicKeyInfo).
+pub(crate) fn gost_public_key(key: &gost::VerifyingKey) -> Result<PublicKey> {
+    PublicKey::from_spki_der(&key.to_spki_der()?)
+}
+
+/// A GOST signing failure in token-core's terms: the [`gost::Error`] the `signature` error
+/// carries (a digest of the wrong width, a failed random generator).
+fn gost_signing_error(e: gost::signature::Error) -> Error {
+    match std::error::Error::source(&e).and_then(|s| s.downcast_ref::<gost::Error>()) {
+        Some(cause) => Error::from(cause.clone()),
+        None => Error::Backend(token_core::BackendEvidence::Other(
+            "GOST signing failed".into(),
+        )),
+    }
+}
+
 /// The public key of a PKCS#8 private key.
 pub(crate) fn public_key_of(pkcs8: &[u8]) -> Result<PublicKey> {
     match PrivateKey::from_pkcs8_der(pkcs8)?.0 {
-        Private::Gost(key) => key.verifying_key().to_public_key(),
+        Private::Gost(key) => gost_public_key(key.verifying_key()),
         Private::Rsa(key) => {
             let spki = key.to_public_key().to_public_key_der().map_err(rsa_error)?;
             PublicKey::from_spki_der(spki.as_bytes())
@@ -162,7 +182,7 @@ pub(crate) fn sign_message(
         return Err(mismatch(scheme));
     }
     match &key.0 {
-        Private::Gost(k) => Ok(k.sign_message(message)?.to_vec()),
+        Private::Gost(k) => Ok(k.try_sign(message).map_err(gost_signing_error)?.to_vec()),
         Private::Rsa(_) => sign_digest(key, scheme, &sha2::Sha256::digest(message)),
     }
 }
@@ -174,7 +194,9 @@ pub(crate) fn sign_digest(
     digest: &[u8],
 ) -> Result<Vec<u8>> {
     match (&key.0, scheme) {
-        (Private::Gost(k), _) if fits(key, scheme) => Ok(k.sign_prehash(digest)?.to_vec()),
+        (Private::Gost(k), _) if fits(key, scheme) => {
+            Ok(k.sign_prehash(digest).map_err(gost_signing_error)?.to_vec())
+        }
         (Private::Rsa(k), SignatureScheme::RsaPkcs1Sha256) => k
             .sign_with_rng(&mut rng(), rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), digest)
             .map_err(rsa_error),

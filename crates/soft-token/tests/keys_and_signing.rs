@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use gost::signature::Verifier;
 use soft_token::{SoftToken, TestKnobs, TokenSettings};
 use token_core::der::{Decode, Encode};
 use token_core::x509_cert::TbsCertificate;
@@ -498,7 +499,7 @@ fn many_threads_sign_on_one_token() {
             &CancelToken::new(),
         )
         .unwrap();
-    let key = gost::VerifyingKey::from_public_key(&info.public_key).unwrap();
+    let key = gost::VerifyingKey::from_spki_der(&info.public_key.to_der().unwrap()).unwrap();
     let t = Arc::new(t);
     let handles: Vec<_> = (0..8)
         .map(|i| {
@@ -515,7 +516,7 @@ fn many_threads_sign_on_one_token() {
                             msg.as_bytes(),
                         ))
                         .unwrap();
-                    key.verify_message(msg.as_bytes(), &gost::Signature::from_bytes(&sig).unwrap())
+                    key.verify(msg.as_bytes(), &gost::Signature::from_bytes(&sig).unwrap())
                         .unwrap();
                 }
             })

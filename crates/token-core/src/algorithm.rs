@@ -1,220 +1,16 @@
 //! Key, digest and signature algorithms with their OIDs.
 //!
-//! One elliptic curve can carry several OIDs (CryptoPro-A = XchA = TC26-256-B). A
-//! [`GostParamSet`] remembers *which* OID a key was made with, because peers compare OIDs
-//! literally: a certificate request for a CryptoPro-A key must say CryptoPro-A. Use
-//! [`GostParamSet::curve`] when you need to know whether two sets are the same curve.
+//! The GOST parameter sets, curves and key sizes are the `gost` crate's ([`GostParamSet`] is
+//! [`gost::ParamSet`], re-exported under this crate's names): one definition, no conversion.
+//! A [`GostParamSet`] remembers *which* OID a key was made with, because peers compare OIDs
+//! literally; [`GostParamSet::curve`] tells whether two sets are the same curve.
 
 use core::fmt;
 
 use const_oid::ObjectIdentifier;
 
 use crate::oid;
-
-/// Size of a GOST R 34.10-2012 key: the standard fixes 256-bit and 512-bit variants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum GostKeySize {
-    /// 256-bit keys, Streebog-256, 64-byte signatures.
-    Bits256,
-    /// 512-bit keys, Streebog-512, 128-byte signatures.
-    Bits512,
-}
-
-impl GostKeySize {
-    /// Length in bytes of one coordinate, scalar or signature half (`L` in the reference).
-    pub const fn coordinate_len(self) -> usize {
-        match self {
-            Self::Bits256 => 32,
-            Self::Bits512 => 64,
-        }
-    }
-}
-
-/// The distinct elliptic curves behind the GOST parameter-set OIDs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GostCurve {
-    /// id-GostR3410-2001-TestParamSet (test only).
-    Test256,
-    /// CryptoPro-A = XchA = TC26-256-B.
-    CryptoProA,
-    /// CryptoPro-B = TC26-256-C.
-    CryptoProB,
-    /// CryptoPro-C = XchB = TC26-256-D.
-    CryptoProC,
-    /// TC26-256-A (twisted Edwards, cofactor 4).
-    Tc26_256A,
-    /// TC26-512 test curve (test only).
-    Test512,
-    /// TC26-512-A.
-    Tc26_512A,
-    /// TC26-512-B.
-    Tc26_512B,
-    /// TC26-512-C (twisted Edwards, cofactor 4).
-    Tc26_512C,
-}
-
-/// A GOST R 34.10 parameter set, identified by the OID it was named with.
-///
-/// ```
-/// use token_core::{GostParamSet, GostCurve};
-/// let set = GostParamSet::from_oid(&"1.2.643.7.1.2.1.1.2".parse().unwrap()).unwrap();
-/// assert_eq!(set, GostParamSet::Tc26_256B);
-/// assert_eq!(set.curve(), GostCurve::CryptoProA);
-/// assert_eq!(set.curve(), GostParamSet::CryptoProA.curve());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum GostParamSet {
-    /// id-GostR3410-2001-TestParamSet, 1.2.643.2.2.35.0 (GOST R 34.10-2012 example 1; tests only).
-    Test256,
-    /// id-GostR3410-2001-CryptoPro-A-ParamSet, 1.2.643.2.2.35.1.
-    CryptoProA,
-    /// id-GostR3410-2001-CryptoPro-B-ParamSet, 1.2.643.2.2.35.2.
-    CryptoProB,
-    /// id-GostR3410-2001-CryptoPro-C-ParamSet, 1.2.643.2.2.35.3.
-    CryptoProC,
-    /// id-GostR3410-2001-CryptoPro-XchA-ParamSet, 1.2.643.2.2.36.0.
-    CryptoProXchA,
-    /// id-GostR3410-2001-CryptoPro-XchB-ParamSet, 1.2.643.2.2.36.1.
-    CryptoProXchB,
-    /// id-tc26-gost-3410-12-256-paramSetA, 1.2.643.7.1.2.1.1.1.
-    Tc26_256A,
-    /// id-tc26-gost-3410-12-256-paramSetB, 1.2.643.7.1.2.1.1.2.
-    Tc26_256B,
-    /// id-tc26-gost-3410-12-256-paramSetC, 1.2.643.7.1.2.1.1.3.
-    Tc26_256C,
-    /// id-tc26-gost-3410-12-256-paramSetD, 1.2.643.7.1.2.1.1.4.
-    Tc26_256D,
-    /// id-tc26-gost-3410-12-512-paramSetTest, 1.2.643.7.1.2.1.2.0 (example 2; tests only).
-    Test512,
-    /// id-tc26-gost-3410-12-512-paramSetA, 1.2.643.7.1.2.1.2.1.
-    Tc26_512A,
-    /// id-tc26-gost-3410-12-512-paramSetB, 1.2.643.7.1.2.1.2.2.
-    Tc26_512B,
-    /// id-tc26-gost-3410-12-512-paramSetC, 1.2.643.7.1.2.1.2.3.
-    Tc26_512C,
-}
-
-impl GostParamSet {
-    /// Every parameter set, test sets included.
-    pub const ALL: [Self; 14] = [
-        Self::Test256,
-        Self::CryptoProA,
-        Self::CryptoProB,
-        Self::CryptoProC,
-        Self::CryptoProXchA,
-        Self::CryptoProXchB,
-        Self::Tc26_256A,
-        Self::Tc26_256B,
-        Self::Tc26_256C,
-        Self::Tc26_256D,
-        Self::Test512,
-        Self::Tc26_512A,
-        Self::Tc26_512B,
-        Self::Tc26_512C,
-    ];
-
-    /// The OID this parameter set is named by.
-    pub const fn oid(self) -> ObjectIdentifier {
-        match self {
-            Self::Test256 => oid::GOST_R3410_2001_TEST_PARAM_SET,
-            Self::CryptoProA => oid::GOST_R3410_2001_CRYPTO_PRO_A_PARAM_SET,
-            Self::CryptoProB => oid::GOST_R3410_2001_CRYPTO_PRO_B_PARAM_SET,
-            Self::CryptoProC => oid::GOST_R3410_2001_CRYPTO_PRO_C_PARAM_SET,
-            Self::CryptoProXchA => oid::GOST_R3410_2001_CRYPTO_PRO_XCH_A_PARAM_SET,
-            Self::CryptoProXchB => oid::GOST_R3410_2001_CRYPTO_PRO_XCH_B_PARAM_SET,
-            Self::Tc26_256A => oid::TC26_GOST_3410_12_256_PARAM_SET_A,
-            Self::Tc26_256B => oid::TC26_GOST_3410_12_256_PARAM_SET_B,
-            Self::Tc26_256C => oid::TC26_GOST_3410_12_256_PARAM_SET_C,
-            Self::Tc26_256D => oid::TC26_GOST_3410_12_256_PARAM_SET_D,
-            Self::Test512 => oid::TC26_GOST_3410_12_512_PARAM_SET_TEST,
-            Self::Tc26_512A => oid::TC26_GOST_3410_12_512_PARAM_SET_A,
-            Self::Tc26_512B => oid::TC26_GOST_3410_12_512_PARAM_SET_B,
-            Self::Tc26_512C => oid::TC26_GOST_3410_12_512_PARAM_SET_C,
-        }
-    }
-
-    /// The parameter set an OID names, or `None` for an OID that is not a GOST curve.
-    ///
-    /// The Kazakh OIDs for the TC26 curves are accepted and mapped to the TC26 set of the same
-    /// curve.
-    pub fn from_oid(oid: &ObjectIdentifier) -> Option<Self> {
-        if *oid == oid::KZ_GOST_3410_2015_256_PARAM_SET_A {
-            return Some(Self::Tc26_256A);
-        }
-        if *oid == oid::KZ_GOST_3410_2015_512_PARAM_SET_A {
-            return Some(Self::Tc26_512A);
-        }
-        Self::ALL.into_iter().find(|set| set.oid() == *oid)
-    }
-
-    /// The curve behind the OID.
-    pub const fn curve(self) -> GostCurve {
-        match self {
-            Self::Test256 => GostCurve::Test256,
-            Self::CryptoProA | Self::CryptoProXchA | Self::Tc26_256B => GostCurve::CryptoProA,
-            Self::CryptoProB | Self::Tc26_256C => GostCurve::CryptoProB,
-            Self::CryptoProC | Self::CryptoProXchB | Self::Tc26_256D => GostCurve::CryptoProC,
-            Self::Tc26_256A => GostCurve::Tc26_256A,
-            Self::Test512 => GostCurve::Test512,
-            Self::Tc26_512A => GostCurve::Tc26_512A,
-            Self::Tc26_512B => GostCurve::Tc26_512B,
-            Self::Tc26_512C => GostCurve::Tc26_512C,
-        }
-    }
-
-    /// 256-bit or 512-bit.
-    pub const fn key_size(self) -> GostKeySize {
-        match self {
-            Self::Test512 | Self::Tc26_512A | Self::Tc26_512B | Self::Tc26_512C => {
-                GostKeySize::Bits512
-            }
-            _ => GostKeySize::Bits256,
-        }
-    }
-
-    /// Whether this is one of the standard's example curves, not for production keys.
-    pub const fn is_test(self) -> bool {
-        matches!(self, Self::Test256 | Self::Test512)
-    }
-
-    /// Whether SPKI / PKCS#8 parameters carry a `digestParamSet` for this set, as OpenSSL's gost
-    /// engine writes them: present for the 2001 OIDs and 512 Test/A/B, absent for TC26-256-A..D
-    /// and 512-C. Readers must accept either.
-    pub const fn writes_digest_param_set(self) -> bool {
-        !matches!(
-            self,
-            Self::Tc26_256A | Self::Tc26_256B | Self::Tc26_256C | Self::Tc26_256D | Self::Tc26_512C
-        )
-    }
-
-    /// Short name as people write it (`"CryptoPro-A"`, `"TC26-512-A"`).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Test256 => "GOST-2001-Test",
-            Self::CryptoProA => "CryptoPro-A",
-            Self::CryptoProB => "CryptoPro-B",
-            Self::CryptoProC => "CryptoPro-C",
-            Self::CryptoProXchA => "CryptoPro-XchA",
-            Self::CryptoProXchB => "CryptoPro-XchB",
-            Self::Tc26_256A => "TC26-256-A",
-            Self::Tc26_256B => "TC26-256-B",
-            Self::Tc26_256C => "TC26-256-C",
-            Self::Tc26_256D => "TC26-256-D",
-            Self::Test512 => "TC26-512-Test",
-            Self::Tc26_512A => "TC26-512-A",
-            Self::Tc26_512B => "TC26-512-B",
-            Self::Tc26_512C => "TC26-512-C",
-        }
-    }
-}
-
-impl fmt::Display for GostParamSet {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use crate::{GostKeySize, GostParamSet};
 
 /// A NIST prime curve for ECDSA keys (PKCS#11 tokens such as SoftHSM2, YubiKey PIV, HSMs).
 ///
@@ -573,42 +369,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_param_set_round_trips_through_its_oid() {
-        for set in GostParamSet::ALL {
-            assert_eq!(GostParamSet::from_oid(&set.oid()), Some(set));
-        }
-    }
-
-    #[test]
-    fn aliases_share_a_curve_but_keep_their_oid() {
-        assert_eq!(
-            GostParamSet::CryptoProXchA.curve(),
-            GostParamSet::Tc26_256B.curve()
-        );
-        assert_ne!(
-            GostParamSet::CryptoProXchA.oid(),
-            GostParamSet::Tc26_256B.oid()
-        );
-        assert_eq!(
-            GostParamSet::CryptoProC.curve(),
-            GostParamSet::Tc26_256D.curve()
-        );
-        assert_eq!(
-            GostParamSet::CryptoProB.curve(),
-            GostParamSet::Tc26_256C.curve()
-        );
-    }
-
-    #[test]
-    fn kazakh_oids_map_to_tc26_curves() {
-        assert_eq!(
-            GostParamSet::from_oid(&oid::KZ_GOST_3410_2015_256_PARAM_SET_A),
-            Some(GostParamSet::Tc26_256A)
-        );
-        assert_eq!(GostParamSet::from_oid(&oid::SHA256), None);
-    }
-
-    #[test]
     fn cms_and_x509_oids_differ_for_gost() {
         assert_eq!(
             SignatureScheme::Gost256.cms_oid(),
@@ -652,15 +412,5 @@ mod tests {
         assert!(KeyAlgorithm::Rsa { bits: 2048 }.fits(SignatureScheme::RsaPssSha256));
         let gost = KeyAlgorithm::Gost(GostParamSet::Tc26_512A);
         assert!(gost.fits(SignatureScheme::Gost512) && !gost.fits(SignatureScheme::Gost256));
-    }
-
-    #[test]
-    fn key_sizes_and_digest_params() {
-        assert_eq!(GostParamSet::Tc26_512C.key_size(), GostKeySize::Bits512);
-        assert_eq!(GostParamSet::CryptoProA.key_size().coordinate_len(), 32);
-        assert!(GostParamSet::CryptoProA.writes_digest_param_set());
-        assert!(GostParamSet::Tc26_512A.writes_digest_param_set());
-        assert!(!GostParamSet::Tc26_256A.writes_digest_param_set());
-        assert!(!GostParamSet::Tc26_512C.writes_digest_param_set());
     }
 }

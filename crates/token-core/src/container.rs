@@ -6,14 +6,16 @@
 use core::fmt;
 use std::time::SystemTime;
 
-use const_oid::ObjectIdentifier;
 use der::asn1::UintRef;
 use der::{Decode, Encode, Sequence};
 use spki::{Document, EncodePublicKey, SubjectPublicKeyInfoOwned};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::KeyUsage;
 
-use crate::{EcCurve, Error, GostParamSet, KeyAlgorithm, Result, SecretBytes, oid};
+use crate::{
+    EcCurve, Error, GostKeyParameters, GostKeySize, GostParamSet, KeyAlgorithm, Result,
+    SecretBytes, oid,
+};
 
 /// The identifier of a container (the PKCS#11 `CKA_ID`, the soft token's object id).
 ///
@@ -79,37 +81,6 @@ impl core::str::FromStr for ContainerId {
             })
             .collect::<Result<Vec<u8>>>()
             .map(Self)
-    }
-}
-
-/// `GostR3410-2012-PublicKeyParameters`: the parameters of a GOST key's AlgorithmIdentifier in
-/// SPKI and PKCS#8.
-///
-/// ```text
-/// GostR3410-2012-PublicKeyParameters ::= SEQUENCE {
-///     publicKeyParamSet OBJECT IDENTIFIER,
-///     digestParamSet    OBJECT IDENTIFIER OPTIONAL }
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
-pub struct GostKeyParameters {
-    /// The curve OID.
-    pub public_key_param_set: ObjectIdentifier,
-    /// The Streebog OID; written for some sets, see
-    /// [`GostParamSet::writes_digest_param_set`].
-    pub digest_param_set: Option<ObjectIdentifier>,
-}
-
-impl GostKeyParameters {
-    /// The parameters as OpenSSL's gost engine writes them for `set`.
-    pub fn for_param_set(set: GostParamSet) -> Self {
-        let digest = match set.key_size() {
-            crate::GostKeySize::Bits256 => oid::TC26_GOST_3411_12_256,
-            crate::GostKeySize::Bits512 => oid::TC26_GOST_3411_12_512,
-        };
-        Self {
-            public_key_param_set: set.oid(),
-            digest_param_set: set.writes_digest_param_set().then_some(digest),
-        }
     }
 }
 
@@ -217,7 +188,7 @@ fn algorithm_of(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyAlgorithm> {
             }
         })?;
         let is_512 = *alg == oid::TC26_GOST_3410_12_512 || *alg == oid::KZ_GOST_3410_2015_512;
-        if is_512 != (set.key_size() == crate::GostKeySize::Bits512) {
+        if is_512 != (set.key_size() == GostKeySize::Bits512) {
             return Err(Error::Malformed {
                 what: "public key",
                 at: None,
@@ -504,6 +475,19 @@ mod tests {
             assert_eq!(pk.algorithm(), KeyAlgorithm::Gost(set));
             assert_eq!(pk.to_der().unwrap(), der);
             assert_eq!(pk.to_public_key_der().unwrap().as_bytes(), der.as_slice());
+        }
+    }
+
+    /// Every key the `gost` crate makes reads back as the parameter set it was made with.
+    #[test]
+    fn gost_keys_of_every_param_set_are_recognised() {
+        for set in GostParamSet::ALL {
+            let mut d = vec![0x11u8; set.key_size().coordinate_len()];
+            d[0] = 0x01;
+            let key = gost::SigningKey::from_be_bytes(set, &d).unwrap();
+            let der = key.verifying_key().to_spki_der().unwrap();
+            let pk = PublicKey::from_spki_der(&der).unwrap();
+            assert_eq!(pk.algorithm(), KeyAlgorithm::Gost(set), "{set}");
         }
     }
 

@@ -268,6 +268,24 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// A `gost` failure in keycarrier's terms: malformed input stays [`Error::Malformed`] (DER
+/// errors keep their position), an unknown algorithm or parameter set is
+/// [`Error::Unsupported`], a failed random generator is a [`Error::Backend`] failure.
+impl From<gost::Error> for Error {
+    fn from(e: gost::Error) -> Self {
+        match e {
+            gost::Error::Malformed { what, reason } => Self::Malformed {
+                what,
+                at: None,
+                reason,
+            },
+            gost::Error::Der { what, source } => Self::malformed_der(what, source),
+            gost::Error::Unsupported { what } => Self::Unsupported { what },
+            other => Self::Backend(BackendEvidence::Other(format!("GOST: {other}"))),
+        }
+    }
+}
+
 impl From<PolicyViolations> for Error {
     fn from(v: PolicyViolations) -> Self {
         Self::PinPolicy(v)
@@ -424,5 +442,28 @@ mod tests {
         let e = Error::malformed_der("octet string", err);
         assert_eq!(e.code(), "KC-MALFORMED");
         assert!(matches!(e, Error::Malformed { at: Some(_), .. }), "{e:?}");
+    }
+
+    #[test]
+    fn gost_errors_map_to_their_kind() {
+        let e = Error::from(gost::Signature::from_bytes(&[0; 3]).unwrap_err());
+        assert!(
+            matches!(
+                e,
+                Error::Malformed {
+                    what: "GOST signature",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = Error::from(gost::VerifyingKey::from_spki_der(&[0x30, 0x00]).unwrap_err());
+        assert_eq!(e.code(), "KC-MALFORMED");
+        let rsa_spki = [
+            0x30, 0x1a, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01,
+            0x01, 0x05, 0x00, 0x03, 0x09, 0x00, 0x30, 0x06, 0x02, 0x01, 0x03, 0x02, 0x01, 0x03,
+        ];
+        let e = Error::from(gost::VerifyingKey::from_spki_der(&rsa_spki).unwrap_err());
+        assert!(matches!(e, Error::Unsupported { .. }), "{e:?}");
     }
 }

@@ -58,14 +58,11 @@ mod progress;
 mod secret;
 mod signer;
 
-pub use algorithm::{
-    DigestAlgorithm, EcCurve, GostCurve, GostKeySize, GostParamSet, KeyAlgorithm, SignatureScheme,
-};
+pub use algorithm::{DigestAlgorithm, EcCurve, KeyAlgorithm, SignatureScheme};
 pub use backend::{Carrier, Confirm, Decision, SignInput, SignRequest};
 pub use carrier::{CarrierFamily, CarrierInfo};
 pub use container::{
-    CertificateInfo, ContainerId, ContainerInfo, GostKeyParameters, KeyImport, KeyUsageFlags,
-    NewContainer, PublicKey,
+    CertificateInfo, ContainerId, ContainerInfo, KeyImport, KeyUsageFlags, NewContainer, PublicKey,
 };
 pub use dn::name_to_string as x509_name_text;
 pub use error::{BackendEvidence, Error, ErrorCode, Result};
@@ -78,6 +75,12 @@ pub use policy::{
 pub use progress::{CancelToken, NoProgress, Progress, ProgressSink, Stage};
 pub use secret::{AdminPin, Password, Pin, SecretBytes};
 pub use signer::{CarrierSignature, ContainerSigner, signature_algorithm_identifier};
+
+/// The GOST vocabulary is the `gost` crate's, under the names this crate has always used.
+pub use gost::{
+    CurveId as GostCurve, KeyParameters as GostKeyParameters, KeySize as GostKeySize,
+    ParamSet as GostParamSet,
+};
 
 /// Re-exported so backends and users name the same versions.
 pub use {const_oid, der, signature, spki, x509_cert, zeroize};

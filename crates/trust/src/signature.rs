@@ -19,7 +19,10 @@ pub fn digest(alg: DigestAlgorithm, data: &[u8]) -> Vec<u8> {
             use sha2::Digest;
             sha2::Sha384::digest(data).to_vec()
         }
-        other => gost::digest(other, data),
+        DigestAlgorithm::Streebog256 => gost::streebog256(data).to_vec(),
+        DigestAlgorithm::Streebog512 => gost::streebog512(data).to_vec(),
+        // `DigestAlgorithm` is non-exhaustive; every variant it has today is handled above.
+        _ => Vec::new(),
     }
 }
 
@@ -91,7 +94,8 @@ pub fn verify_digest(
                     what: "signature algorithm does not fit the key size".into(),
                 });
             }
-            let vk = gost::VerifyingKey::from_public_key(key)?;
+            use gost::signature::hazmat::PrehashVerifier;
+            let vk = gost::VerifyingKey::from_spki_der(&key.to_der()?)?;
             let sig = gost::Signature::from_bytes(signature).map_err(|_| failed())?;
             vk.verify_prehash(digest, &sig).map_err(|_| failed())
         }

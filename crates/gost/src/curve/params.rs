@@ -3,7 +3,7 @@
 use std::sync::OnceLock;
 
 use super::{Curve, CurveHex};
-use token_core::GostCurve as CurveId;
+use crate::params::CurveId;
 
 const TEST256: CurveHex = CurveHex {
     p: "8000000000000000000000000000000000000000000000000000000000000431",
@@ -125,10 +125,9 @@ pub(crate) enum AnyCurve {
     C512(&'static Curve<8>),
 }
 
-/// The curve for a [`CurveId`]; `None` for a curve this crate does not know (the enum
-/// is non-exhaustive).
-pub(crate) fn curve(c: CurveId) -> Option<AnyCurve> {
-    Some(match c {
+/// The curve for a [`CurveId`].
+pub(crate) fn curve(c: CurveId) -> AnyCurve {
+    match c {
         CurveId::Test256 => AnyCurve::C256(test256()),
         CurveId::CryptoProA => AnyCurve::C256(cp_a()),
         CurveId::CryptoProB => AnyCurve::C256(cp_b()),
@@ -138,6 +137,5 @@ pub(crate) fn curve(c: CurveId) -> Option<AnyCurve> {
         CurveId::Tc26_512A => AnyCurve::C512(tc26_512a()),
         CurveId::Tc26_512B => AnyCurve::C512(tc26_512b()),
         CurveId::Tc26_512C => AnyCurve::C512(tc26_512c()),
-        _ => return None,
-    })
+    }
 }

@@ -10,8 +10,8 @@
 use super::params::{AnyCurve, curve};
 use super::*;
 use crate::field::limbs_from_hex;
+use crate::params::CurveId;
 use crate::recode::WNAF_KEY;
-use token_core::GostCurve as CurveId;
 
 fn check<const N: usize>(c: &Curve<N>) {
     let (gx, gy) = c.to_affine(&c.g).unwrap();
@@ -164,7 +164,7 @@ fn ed_d<const N: usize>(ed: &Edwards<N>) -> Fe<N> {
 
 #[test]
 fn edwards_forms_match_the_reference() {
-    let AnyCurve::C256(c) = curve(CurveId::Tc26_256A).unwrap() else {
+    let AnyCurve::C256(c) = curve(CurveId::Tc26_256A) else {
         panic!()
     };
     check_edwards(
@@ -172,7 +172,7 @@ fn edwards_forms_match_the_reference() {
         "0D",
         "60CA1E32AA475B348488C38FAB07649CE7EF8DBE87F22E81F92B2592DBA300E7",
     );
-    let AnyCurve::C512(c) = curve(CurveId::Tc26_512C).unwrap() else {
+    let AnyCurve::C512(c) = curve(CurveId::Tc26_512C) else {
         panic!()
     };
     check_edwards(
@@ -181,7 +181,7 @@ fn edwards_forms_match_the_reference() {
         "469AF79D1FB1F5E16B99592B77A01E2A0FDFB0D01794368D9A56117F7B38669522DD4B650CF789EEBF068C5D139732F0905622C04B2BAAE7600303EE73001A3D",
     );
     for gc in [CurveId::CryptoProA, CurveId::Tc26_512A] {
-        match curve(gc).unwrap() {
+        match curve(gc) {
             AnyCurve::C256(c) => assert!(c.edwards().is_none()),
             AnyCurve::C512(c) => assert!(c.edwards().is_none()),
         }
@@ -263,7 +263,7 @@ fn all_curves_are_consistent() {
         CurveId::Tc26_512B,
         CurveId::Tc26_512C,
     ] {
-        match curve(gc).unwrap() {
+        match curve(gc) {
             AnyCurve::C256(c) => check(c),
             AnyCurve::C512(c) => check(c),
         }
@@ -273,12 +273,12 @@ fn all_curves_are_consistent() {
 /// Timing probes (run with `--ignored --nocapture`).
 mod timing {
     use crate::curve::params::{AnyCurve, curve};
-    use token_core::GostCurve as CurveId;
+    use crate::params::CurveId;
 
     #[test]
     #[ignore = "timing probe"]
     fn probe() {
-        let AnyCurve::C256(c) = curve(CurveId::CryptoProA).unwrap() else {
+        let AnyCurve::C256(c) = curve(CurveId::CryptoProA) else {
             panic!()
         };
         let mut x = c.g.y;

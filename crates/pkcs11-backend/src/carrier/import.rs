@@ -293,10 +293,9 @@ mod tests {
                 GostKeySize::Bits512 => 0xD432_1003,
             };
             assert_eq!(key_type, want.to_ne_bytes().as_slice());
-            assert!(
-                o.public_key
-                    .same_key(&key.verifying_key().to_public_key().unwrap())
-            );
+            assert!(o.public_key.same_key(
+                &PublicKey::from_spki_der(&key.verifying_key().to_spki_der().unwrap()).unwrap()
+            ));
             assert_eq!(value(&o.private, c::CKA_SENSITIVE), Some([1u8].as_slice()));
             assert_eq!(
                 value(&o.private, c::CKA_EXTRACTABLE),
