@@ -9,7 +9,8 @@
 
 use crate::{
     AdminPin, Approved, CancelToken, CarrierInfo, ContainerId, ContainerInfo, Error, FinalTry,
-    KeyImport, NewContainer, Pin, PinRole, PinStatus, ProgressSink, Result, SignatureScheme,
+    KeyAgreement, KeyDecryption, KeyImport, NewContainer, Pin, PinRole, PinStatus, ProgressSink,
+    Result, SecretBytes, SignatureScheme,
 };
 
 /// What is handed to the carrier to sign.
@@ -244,6 +245,29 @@ pub trait Carrier {
     /// Signs. Returns the signature as X.509 and CMS carry it: `s ‖ r` for GOST, the PKCS#1 /
     /// PSS octets for RSA, the DER `Ecdsa-Sig-Value` for ECDSA. Runs the request's confirmation hook first (flow U15).
     fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>>;
+
+    /// Decrypts an RSA-encrypted content-encryption key with the container's private key, on
+    /// the carrier (flow U17). Needs a login, like signing. A wrong key or a damaged
+    /// ciphertext is [`Error::VerificationFailed`], without saying which padding check failed.
+    ///
+    /// Carriers that cannot decrypt return [`Error::Unsupported`]; that is the default.
+    fn decrypt_key(&self, request: &KeyDecryption<'_>) -> Result<SecretBytes> {
+        let _ = request;
+        Err(Error::Unsupported {
+            what: "decrypting with a container's key on this carrier".into(),
+        })
+    }
+
+    /// Computes a GOST VKO shared key with the container's private key, on the carrier (flow
+    /// U17): the first step of opening a GOST envelope. Needs a login, like signing.
+    ///
+    /// Carriers that cannot agree keys return [`Error::Unsupported`]; that is the default.
+    fn agree_key(&self, request: &KeyAgreement<'_>) -> Result<SecretBytes> {
+        let _ = request;
+        Err(Error::Unsupported {
+            what: "GOST key agreement (VKO) with a container's key on this carrier".into(),
+        })
+    }
 }
 
 #[cfg(test)]

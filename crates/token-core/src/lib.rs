@@ -20,6 +20,7 @@
 //! | U12 install certificate | [`Carrier::write_certificate`], [`Error::CertificateMismatch`] |
 //! | U14 sign | [`Carrier::sign`], [`ContainerSigner`] (for the x509-cert / cms builders) |
 //! | U15 trusted confirmation | [`Confirm`], [`SignRequest::confirm`], [`Error::Rejected`] |
+//! | U17 decrypting received documents | [`Carrier::decrypt_key`] (RSA), [`Carrier::agree_key`] (GOST VKO), [`KeyDecryption`], [`KeyAgreement`] |
 //!
 //! U07 (challenge-response unblock) lives in `pcsc-apdu`, U10–U11 in `csr`, U13 and U16–U20 in
 //! `rotation-policy`; they build on the types here.
@@ -48,6 +49,7 @@ mod algorithm;
 mod backend;
 mod carrier;
 mod container;
+mod decrypt;
 mod dn;
 mod error;
 pub mod oid;
@@ -64,6 +66,7 @@ pub use carrier::{CarrierFamily, CarrierInfo};
 pub use container::{
     CertificateInfo, ContainerId, ContainerInfo, KeyImport, KeyUsageFlags, NewContainer, PublicKey,
 };
+pub use decrypt::{KeyAgreement, KeyDecryption, OaepHash, RsaKeyTransport, VkoHash};
 pub use dn::name_to_string as x509_name_text;
 pub use error::{BackendEvidence, Error, ErrorCode, Result};
 pub use paper::{CodeAlphabet, normalize_code};
