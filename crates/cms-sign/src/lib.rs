@@ -76,7 +76,8 @@
 //! The `cms` crate's builder cannot do attached GOST SignedData (its hasher table has no
 //! Streebog), so the `SignerInfo` is assembled here; the `cms` crate supplies the types.
 
-pub mod ber;
+/// BER → DER (moved to `token_core::ber`, shared with the envelope crate).
+pub use token_core::ber;
 pub mod pfx;
 pub mod reissue;
 mod verify;

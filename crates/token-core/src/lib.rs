@@ -47,6 +47,7 @@
 
 mod algorithm;
 mod backend;
+pub mod ber;
 mod carrier;
 mod container;
 mod decrypt;

@@ -42,6 +42,18 @@ pub const TC26_MAGMA_CTRACPKM_OMAC: Oid = Oid::new_unwrap("1.2.643.7.1.1.5.1.2")
 pub const TC26_KUZNYECHIK_CTRACPKM: Oid = Oid::new_unwrap("1.2.643.7.1.1.5.2.1");
 /// id-tc26-cipher-gostr3412-2015-kuznyechik-ctracpkm-omac.
 pub const TC26_KUZNYECHIK_CTRACPKM_OMAC: Oid = Oid::new_unwrap("1.2.643.7.1.1.5.2.2");
+/// id-tc26-agreement-gost-3410-12-256: VKO key agreement with 256-bit keys (the parameter of
+/// the KExp15 key-encryption algorithms).
+pub const TC26_AGREEMENT_GOST_3410_12_256: Oid = Oid::new_unwrap("1.2.643.7.1.1.6.1");
+/// id-tc26-agreement-gost-3410-12-512: VKO key agreement with 512-bit keys.
+pub const TC26_AGREEMENT_GOST_3410_12_512: Oid = Oid::new_unwrap("1.2.643.7.1.1.6.2");
+/// id-gostr3412-2015-magma-wrap-kexp15: key export KExp15 with Magma (R 1323565.1.025).
+pub const TC26_MAGMA_KEXP15: Oid = Oid::new_unwrap("1.2.643.7.1.1.7.1.1");
+/// id-gostr3412-2015-kuznyechik-wrap-kexp15: key export KExp15 with Kuznyechik.
+pub const TC26_KUZNYECHIK_KEXP15: Oid = Oid::new_unwrap("1.2.643.7.1.1.7.2.1");
+/// id-cms-mac-attr: the unprotected attribute holding the OMAC of `*-ctracpkm-omac` content
+/// (R 1323565.1.025-2019).
+pub const TC26_CMS_MAC_ATTR: Oid = Oid::new_unwrap("1.2.643.7.1.0.6.1.1");
 /// id-tc26-gost-28147-param-Z: the S-box for GOST 28147-89 / Magma used in GOST PKCS#12.
 pub const TC26_GOST_28147_PARAM_Z: Oid = Oid::new_unwrap("1.2.643.7.1.2.5.1.1");
 
@@ -55,6 +67,10 @@ pub const GOST_R3411_94: Oid = Oid::new_unwrap("1.2.643.2.2.9");
 pub const GOST_R3410_2001: Oid = Oid::new_unwrap("1.2.643.2.2.19");
 /// id-Gost28147-89 (cipher; PBES2 encryption scheme in GOST PKCS#12).
 pub const GOST_28147_89: Oid = Oid::new_unwrap("1.2.643.2.2.21");
+/// id-Gost28147-89-CryptoPro-A-ParamSet: the S-box of GOST 2001 key transport.
+pub const GOST_28147_89_CRYPTO_PRO_A_PARAM_SET: Oid = Oid::new_unwrap("1.2.643.2.2.31.1");
+/// id-GostR3410-2001DH / VKO GOST R 34.10-2001 (key agreement in CMS KeyAgreeRecipientInfo).
+pub const GOST_R3410_2001_DH: Oid = Oid::new_unwrap("1.2.643.2.2.98");
 /// id-GostR3411-94-CryptoProParamSet (the `digestParamSet` of 2001 keys).
 pub const GOST_R3411_94_CRYPTO_PRO_PARAM_SET: Oid = Oid::new_unwrap("1.2.643.2.2.30.1");
 
@@ -217,6 +233,22 @@ pub const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2
 
 // --- PKCS#5 / PKCS#12 (RFC 8018, RFC 7292, RFC 3565) ------------------------------------------
 
+/// id-envelopedData (RFC 5652 §6).
+pub const CMS_ENVELOPED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.3");
+/// id-ct-authEnvelopedData (RFC 5083): what OpenSSL writes for AES-GCM content.
+pub const CMS_AUTH_ENVELOPED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.1.23");
+/// id-RSAES-OAEP (RFC 8017, RFC 4055).
+pub const RSAES_OAEP: Oid = Oid::new_unwrap("1.2.840.113549.1.1.7");
+/// id-pSpecified: the OAEP label source (RFC 4055).
+pub const P_SPECIFIED: Oid = Oid::new_unwrap("1.2.840.113549.1.1.9");
+/// id-sha512.
+pub const SHA512: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.3");
+/// id-aes128-GCM (RFC 5084).
+pub const AES128_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.6");
+/// id-aes192-GCM.
+pub const AES192_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.26");
+/// id-aes256-GCM.
+pub const AES256_GCM: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.1.46");
 /// id-encryptedData (CMS content type; the encrypted parts of a PFX).
 pub const CMS_ENCRYPTED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.6");
 /// id-PBKDF2 (PKCS#5).

@@ -22,11 +22,11 @@
 //! ```
 //! // SEQUENCE (indefinite) { OCTET STRING (constructed, indefinite) { "ab", "c" } }
 //! let ber = [0x30, 0x80, 0x24, 0x80, 0x04, 0x02, b'a', b'b', 0x04, 0x01, b'c', 0, 0, 0, 0];
-//! let der = cms_sign::ber::to_der(&ber).unwrap();
+//! let der = token_core::ber::to_der(&ber).unwrap();
 //! assert_eq!(der, [0x30, 0x05, 0x04, 0x03, b'a', b'b', b'c']);
 //! ```
 
-use token_core::{Error, Result};
+use crate::{Error, Result};
 
 /// Deepest nesting accepted (CMS and PFX need fewer than 20 levels).
 pub const MAX_DEPTH: usize = 64;
@@ -48,7 +48,7 @@ pub fn to_der(input: &[u8]) -> Result<Vec<u8>> {
 
 /// Decodes `T` from DER directly, or, when that fails, from the DER [`to_der`] makes of BER
 /// input. When the input is not BER either, the first (DER) error is returned.
-pub(crate) fn decode<T: for<'a> der::Decode<'a, Error = der::Error>>(
+pub fn decode<T: for<'a> der::Decode<'a, Error = der::Error>>(
     bytes: &[u8],
 ) -> core::result::Result<T, der::Error> {
     match T::from_der(bytes) {
