@@ -166,6 +166,13 @@ impl Envelope {
             })
     }
 
+    /// Whether any recipient entry names `certificate`.
+    pub(crate) fn names(&self, certificate: &Certificate) -> bool {
+        self.recipients
+            .iter()
+            .any(|r| r.id.as_ref().is_some_and(|id| id.names(certificate)))
+    }
+
     /// Opens the envelope with the recipient's key: the content key is recovered on the
     /// carrier, the content decrypted on the host. For authenticated ciphers nothing is
     /// returned unless the content verifies.

@@ -46,6 +46,7 @@ mod aes_content;
 mod asn1;
 mod content;
 mod envelope;
+mod mailbox;
 mod random;
 mod recipient;
 mod rsa_transport;
@@ -53,6 +54,7 @@ mod seal;
 
 pub use content::ContentCipher;
 pub use envelope::{Envelope, RecipientKey};
+pub use mailbox::{DocumentNumber, Letter, Mailbox};
 pub use recipient::{KeyProtection, Recipient, RecipientId};
 pub use seal::EnvelopeBuilder;
 

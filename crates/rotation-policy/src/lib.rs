@@ -58,6 +58,7 @@ pub mod ca;
 pub mod fleet;
 mod fsutil;
 pub mod journal;
+mod mail;
 mod policy;
 mod rotate;
 #[cfg(feature = "test-ca")]
@@ -67,6 +68,7 @@ pub use policy::{
     Circumstances, CivilDate, KeyFacts, NothingPending, OfficeReason, PendingDocuments, Policy,
     RotationAdvice, UtcOffset,
 };
+pub use mail::UnreadMail;
 pub use rotate::{
     BackupAdvice, RotationEvent, RotationOptions, RotationOutcome, Rotator, forget_finished,
 };

@@ -9,7 +9,7 @@ use token_core::{
     KeyAlgorithm, NewContainer, Progress, Result, signature_algorithm_identifier,
 };
 
-use crate::RotationAdvice;
+use crate::{NothingPending, PendingDocuments, RotationAdvice};
 use crate::ca::{CertificateAuthority, Poll, RequestId};
 use crate::fsutil::{hex, read_optional, write_atomic};
 use crate::journal::{Journal, Step, StepState};
@@ -132,6 +132,7 @@ pub struct Rotator<'e> {
     dir: PathBuf,
     options: RotationOptions,
     events: Box<dyn FnMut(&RotationEvent) + 'e>,
+    pending: Box<dyn PendingDocuments + 'e>,
 }
 
 impl core::fmt::Debug for Rotator<'_> {
@@ -150,6 +151,26 @@ impl<'e> Rotator<'e> {
             dir: journal_dir.into(),
             options,
             events: Box::new(|_| {}),
+            pending: Box::new(NothingPending),
+        }
+    }
+
+    /// Asks `pending` before starting a rotation and again before retiring the old key: while
+    /// documents encrypted to the old key are unread (flow U17, e.g. [`crate::UnreadMail`]),
+    /// no rotation starts and the old key is not deleted. The default counts nothing.
+    pub fn waiting_for(mut self, pending: impl PendingDocuments + 'e) -> Self {
+        self.pending = Box::new(pending);
+        self
+    }
+
+    fn refuse_if_pending(&self, old: &ContainerId, what: &str) -> Result<()> {
+        match self.pending.pending(old)? {
+            0 => Ok(()),
+            n => Err(Error::NotAllowed {
+                reason: format!(
+                    "{n} document(s) encrypted to the current key are unread: open them before {what}"
+                ),
+            }),
         }
     }
 
@@ -217,6 +238,7 @@ impl<'e> Rotator<'e> {
         if let Some(refusal) = decision.refusal() {
             return Err(refusal);
         }
+        self.refuse_if_pending(old, "rotating the key")?;
         let info = carrier.container(old)?;
         if info.certificates.is_empty() {
             return Err(Error::NotFound {
@@ -409,6 +431,7 @@ impl<'e> Rotator<'e> {
                 Step::Verify => self.verify(carrier, &j, now)?,
                 Step::Retire => {
                     if j.retire_old && carrier.container(&j.old).is_ok() {
+                        self.refuse_if_pending(&j.old, "the old key is deleted")?;
                         carrier.delete_container(&j.old)?;
                     }
                 }

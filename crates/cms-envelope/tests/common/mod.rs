@@ -100,3 +100,45 @@ impl Peer {
 pub const RSA_2048: &[&str] = &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"];
 pub const GOST_256: &[&str] = &["-algorithm", "gost2012_256", "-pkeyopt", "paramset:A"];
 pub const GOST_512: &[&str] = &["-algorithm", "gost2012_512", "-pkeyopt", "paramset:A"];
+
+/// A logged-in soft token (a fixture for the carrier; the code under test is real) holding the
+/// OpenSSL-made key `name.key` with its certificate, imported as the bank client would.
+pub struct Token {
+    pub dir: tempfile::TempDir,
+    pub token: soft_token::SoftToken,
+}
+
+impl Token {
+    pub fn new() -> Self {
+        use token_core::{AdminPin, Carrier, FinalTry, Pin, PinPolicy};
+        let dir = tempfile::tempdir().unwrap();
+        let settings = soft_token::TokenSettings {
+            kdf_iterations: 1000,
+            ..soft_token::TokenSettings::new("Client")
+        };
+        let admin = AdminPin::new("Adm1nQw8");
+        let mut token = soft_token::SoftToken::create(dir.path(), &settings, &admin).unwrap();
+        let pin = PinPolicy::default()
+            .approve(Pin::new("Rx7mQ2wz"), None)
+            .unwrap();
+        token.reset_pin(&admin, &pin, FinalTry::Refuse).unwrap();
+        token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse).unwrap();
+        Self { dir, token }
+    }
+
+    /// Imports the peer's `name.key` (PEM PKCS#8) with `name.der`; returns the container id.
+    pub fn import(&mut self, peer: &Peer, name: &str) -> token_core::ContainerId {
+        use token_core::Carrier;
+        let pem = String::from_utf8(peer.read(&format!("{name}.key"))).unwrap();
+        let (_, pkcs8) = pem_rfc7468::decode_vec(pem.trim().as_bytes()).unwrap();
+        self.token
+            .import(token_core::KeyImport {
+                label: name.into(),
+                id: None,
+                private_key_pkcs8: token_core::SecretBytes::from_vec(pkcs8),
+                certificates: vec![peer.read(&format!("{name}.der"))],
+            })
+            .unwrap()
+            .id
+    }
+}
