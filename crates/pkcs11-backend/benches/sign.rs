@@ -15,6 +15,7 @@ mod common;
 use criterion::{Criterion, criterion_group, criterion_main};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, ObjectClass};
+use pkcs11_backend::hazmat;
 use sha2::{Digest, Sha256};
 use std::hint::black_box;
 use token_core::{
@@ -33,14 +34,21 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let digest = Sha256::digest(b"payment order 118");
     let slot = cryptoki::slot::Slot::try_from(carrier.slot()).unwrap();
-    let session = common::module().context().open_ro_session(slot).unwrap();
+    let session = hazmat::context(&common::module())
+        .open_ro_session(slot)
+        .unwrap();
     let private = session
         .find_objects(&[
             Attribute::Class(ObjectClass::PRIVATE_KEY),
             Attribute::Id(key.id.as_bytes().to_vec()),
         ])
         .unwrap()[0];
-    let digest_info = pkcs11_backend::convert::sha256_digest_info(&digest);
+    // DigestInfo for SHA-256: the DER prefix of RFC 8017 §9.2, note 1, then the digest.
+    let mut digest_info = vec![
+        0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+        0x05, 0x00, 0x04, 0x20,
+    ];
+    digest_info.extend_from_slice(&digest);
     let mut group = c.benchmark_group("rsa2048_pkcs1_sign_softhsm");
     group.sample_size(50);
     group.bench_function("raw_cryptoki", |b| {

@@ -20,7 +20,7 @@ fn der_err(what: &'static str) -> impl Fn(token_core::der::Error) -> Error {
 
 /// SPKI of an RSA key from `CKA_MODULUS` and `CKA_PUBLIC_EXPONENT` (big-endian, as PKCS#11
 /// stores them).
-pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Result<PublicKey> {
+pub(crate) fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Result<PublicKey> {
     let strip = |b: &[u8]| -> Vec<u8> {
         let start = b.iter().position(|x| *x != 0).unwrap_or(b.len());
         b.get(start..).unwrap_or_default().to_vec()
@@ -43,14 +43,14 @@ pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Result<PublicKey> {
 }
 
 /// The OID inside a DER-encoded `OBJECT IDENTIFIER` attribute (`CKA_GOSTR3410_PARAMS`, …).
-pub fn oid_from_attribute(der: &[u8]) -> Result<ObjectIdentifier> {
+pub(crate) fn oid_from_attribute(der: &[u8]) -> Result<ObjectIdentifier> {
     ObjectIdentifier::from_der(der).map_err(der_err("parameter OID attribute"))
 }
 
 /// The GOST public point `X_le ‖ Y_le` from a public key's `CKA_VALUE`. Accepts the bare 2L
 /// bytes (the standard form) and, leniently, the same wrapped in a DER OCTET STRING (some
 /// modules return the SPKI inner form).
-pub fn gost_point(value: &[u8], coordinate_len: usize) -> Result<Vec<u8>> {
+pub(crate) fn gost_point(value: &[u8], coordinate_len: usize) -> Result<Vec<u8>> {
     let want = 2 * coordinate_len;
     if value.len() == want {
         return Ok(value.to_vec());
@@ -73,7 +73,7 @@ pub fn gost_point(value: &[u8], coordinate_len: usize) -> Result<Vec<u8>> {
 /// The curve OID is kept as the token wrote it (never normalised); `digestParamSet` is written
 /// where OpenSSL's gost engine writes it for that set (reference §4.1), taking the token's
 /// Streebog OID when it has one.
-pub fn gost_spki(
+pub(crate) fn gost_spki(
     value: &[u8],
     gostr3410_params: &[u8],
     gostr3411_params: Option<&[u8]>,
@@ -109,14 +109,15 @@ pub fn gost_spki(
 
 /// The `CKA_VALUE` a GOST public key object carries for `key`: the `X_le ‖ Y_le` bytes inside
 /// the SPKI's OCTET STRING.
-pub fn gost_value_from_spki(key: &PublicKey) -> Result<Vec<u8>> {
+#[cfg(test)]
+pub(crate) fn gost_value_from_spki(key: &PublicKey) -> Result<Vec<u8>> {
     let octets = OctetString::from_der(key.key_bytes()).map_err(der_err("GOST public key"))?;
     Ok(octets.as_bytes().to_vec())
 }
 
 /// The curve named by a `CKA_EC_PARAMS` value: DER `ECParameters`, of which only the
 /// `namedCurve` choice (an OID) of a supported curve is accepted.
-pub fn ec_curve_from_params(ec_params: &[u8]) -> Result<EcCurve> {
+pub(crate) fn ec_curve_from_params(ec_params: &[u8]) -> Result<EcCurve> {
     let curve = ObjectIdentifier::from_der(ec_params).map_err(|_| Error::Unsupported {
         what: "EC key with explicit (not named) curve parameters".into(),
     })?;
@@ -127,7 +128,7 @@ pub fn ec_curve_from_params(ec_params: &[u8]) -> Result<EcCurve> {
 
 /// The EC point inside a `CKA_EC_POINT` value: the DER OCTET STRING PKCS#11 specifies, or,
 /// leniently, the bare uncompressed point `04 ‖ X ‖ Y` some modules return.
-pub fn ec_point(ec_point: &[u8], curve: EcCurve) -> Result<Vec<u8>> {
+pub(crate) fn ec_point(ec_point: &[u8], curve: EcCurve) -> Result<Vec<u8>> {
     let raw_len = 1 + 2 * curve.coordinate_len();
     if ec_point.len() == raw_len && ec_point.first() == Some(&0x04) {
         return Ok(ec_point.to_vec());
@@ -138,7 +139,7 @@ pub fn ec_point(ec_point: &[u8], curve: EcCurve) -> Result<Vec<u8>> {
 }
 
 /// SPKI of an EC key (id-ecPublicKey, namedCurve) from `CKA_EC_PARAMS` and `CKA_EC_POINT`.
-pub fn ec_spki(ec_params: &[u8], ec_point_attr: &[u8]) -> Result<PublicKey> {
+pub(crate) fn ec_spki(ec_params: &[u8], ec_point_attr: &[u8]) -> Result<PublicKey> {
     let curve = ec_curve_from_params(ec_params)?;
     let point = ec_point(ec_point_attr, curve)?;
     let spki = SubjectPublicKeyInfoOwned {
@@ -163,7 +164,7 @@ struct EcdsaSigValue<'a> {
 
 /// The DER `Ecdsa-Sig-Value` X.509 and CMS carry, from the `r ‖ s` (two big-endian halves of
 /// equal length) that `CKM_ECDSA` returns.
-pub fn ecdsa_der(r_s: &[u8]) -> Result<Vec<u8>> {
+pub(crate) fn ecdsa_der(r_s: &[u8]) -> Result<Vec<u8>> {
     if r_s.is_empty() || !r_s.len().is_multiple_of(2) {
         return Err(Error::Malformed {
             what: "ECDSA signature",
@@ -186,13 +187,13 @@ pub fn ecdsa_der(r_s: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// DER prefix of `DigestInfo { sha256, NULL }`, followed by the 32 digest bytes.
-pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
+pub(crate) const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
     0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
     0x00, 0x04, 0x20,
 ];
 
 /// `DigestInfo` for a SHA-256 digest, the input of `CKM_RSA_PKCS` signing.
-pub fn sha256_digest_info(digest: &[u8]) -> Vec<u8> {
+pub(crate) fn sha256_digest_info(digest: &[u8]) -> Vec<u8> {
     let mut v = SHA256_DIGEST_INFO_PREFIX.to_vec();
     v.extend_from_slice(digest);
     v

@@ -11,7 +11,8 @@
 //!   parameterless mechanism;
 //! * [`RawModule::create_object`]: `C_CreateObject` with such attributes (key import);
 //! * [`RawModule::unblock_user_pin`]: Rutoken's vendor `C_EX_UnblockUserPIN`, resolved through
-//!   `C_EX_GetFunctionListExtended` when (and only when) the library exports it.
+//!   `C_EX_GetFunctionListExtended` only for a library whose maker is known to use Rutoken's
+//!   table layout (the caller decides, see `crate::vendor`) and that exports the symbol.
 //!
 //! The library is opened a second time with `dlopen` (through `libloading`), which returns the
 //! handle `cryptoki` already holds, so the function list, the `C_Initialize` state, session and
@@ -190,7 +191,9 @@ fn template(attrs: &mut [RawAttribute]) -> Vec<CK_ATTRIBUTE> {
 
 impl RawModule {
     /// Opens the library at `path` (already loaded by `cryptoki`) and reads its function list.
-    pub(crate) fn open(path: &Path) -> Result<Self, String> {
+    /// Rutoken's extended list is looked up only when `rutoken_layout` says the library's maker
+    /// uses that layout; otherwise the symbol is never resolved, let alone called.
+    pub(crate) fn open(path: &Path, rutoken_layout: bool) -> Result<Self, String> {
         // SAFETY: loading a PKCS#11 module runs its initialisers; `cryptoki` has already loaded
         // the same file, so this only bumps the reference count of the existing handle.
         let library = unsafe { libloading::Library::new(path) }.map_err(|e| e.to_string())?;
@@ -208,7 +211,11 @@ impl RawModule {
         if list.is_null() {
             return Err("C_GetFunctionList returned no list".into());
         }
-        let unblock = resolve_vendor_unblock(&library);
+        let unblock = if rutoken_layout {
+            resolve_vendor_unblock(&library)
+        } else {
+            None
+        };
         Ok(Self {
             list,
             unblock,

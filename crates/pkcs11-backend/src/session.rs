@@ -78,8 +78,7 @@ impl SessionPool {
 
     fn open(&self) -> Result<Session> {
         self.module
-            .0
-            .ctx
+            .ctx()
             .open_rw_session(self.slot)
             .map_err(ck("C_OpenSession"))
     }

@@ -11,7 +11,7 @@
 
 mod common;
 
-use pkcs11_backend::CarrierOptions;
+use pkcs11_backend::{CarrierOptions, hazmat};
 use token_core::{
     CancelToken, Carrier, ContainerId, EcCurve, KeyAlgorithm, NewContainer, NoProgress, PublicKey,
     SignRequest, SignatureScheme,
@@ -136,7 +136,10 @@ fn u09_ec_generate_sign_verify_with_openssl() {
         hash_on_token: true,
         ..CarrierOptions::default()
     });
-    assert!(!on_token.has_mechanism(cryptoki_sys::CKM_ECDSA_SHA256));
+    assert!(!hazmat::has_mechanism(
+        &on_token,
+        cryptoki_sys::CKM_ECDSA_SHA256
+    ));
     let sig = on_token
         .sign(&SignRequest::message(
             &p256.id,

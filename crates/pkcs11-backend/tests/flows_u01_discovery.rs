@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use pkcs11_backend::{CarrierEvent, discover_modules};
+use pkcs11_backend::{CarrierEvent, discover_modules, hazmat};
 use token_core::{CancelToken, Carrier, CarrierFamily, ErrorCode, PinRole};
 
 #[test]
@@ -36,10 +36,10 @@ fn u01_softhsm_is_discovered_by_its_usual_name() {
     // same initialised module: the very same cryptoki context, not a second C_Initialize.
     let a = common::module();
     let b = pkcs11_backend::Module::open(common::SOFTHSM).unwrap();
-    assert!(std::ptr::eq(a.context(), b.context()));
+    assert!(std::ptr::eq(hazmat::context(&a), hazmat::context(&b)));
     let other_spelling = "/usr/lib/softhsm/../softhsm/libsofthsm2.so";
     let c = pkcs11_backend::Module::open(other_spelling).unwrap();
-    assert!(std::ptr::eq(a.context(), c.context()));
+    assert!(std::ptr::eq(hazmat::context(&a), hazmat::context(&c)));
 }
 
 #[test]
@@ -63,7 +63,7 @@ fn u01_blank_token_then_initialised_token() {
         "{info}"
     );
     let listed = m.carriers().unwrap();
-    assert!(listed.iter().any(|(_, i)| i.serial == serial));
+    assert!(listed.iter().any(|c| c.info.serial == serial));
     let st = c.pin_status(PinRole::User).unwrap();
     assert!(!st.locked && !st.final_try, "{st:?}");
     assert!(
@@ -136,9 +136,9 @@ fn u01_wait_ignores_objects_written_to_a_carrier() {
         .carriers()
         .unwrap()
         .into_iter()
-        .find(|(_, i)| i.serial == serial)
+        .find(|c| c.info.serial == serial)
         .unwrap()
-        .1;
+        .info;
     let writer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(100));
         c.generate(

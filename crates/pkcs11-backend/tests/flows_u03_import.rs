@@ -18,59 +18,6 @@ use token_core::{
     SignRequest, SignatureScheme,
 };
 
-fn run_openssl(args: &[&str]) {
-    let out = common::openssl(args);
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// An RSA key as PKCS#8 DER and a self-signed certificate for it (DER), made by OpenSSL.
-fn openssl_rsa_key_and_cert(dir: &Path, cn: &str) -> (Vec<u8>, Vec<u8>) {
-    let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
-    run_openssl(&[
-        "genpkey",
-        "-algorithm",
-        "RSA",
-        "-pkeyopt",
-        "rsa_keygen_bits:2048",
-        "-out",
-        &p("key.pem"),
-    ]);
-    run_openssl(&[
-        "pkcs8",
-        "-topk8",
-        "-nocrypt",
-        "-in",
-        &p("key.pem"),
-        "-outform",
-        "DER",
-        "-out",
-        &p("key.p8"),
-    ]);
-    run_openssl(&[
-        "req",
-        "-x509",
-        "-new",
-        "-key",
-        &p("key.pem"),
-        "-subj",
-        &format!("/CN={cn}"),
-        "-days",
-        "30",
-        "-outform",
-        "DER",
-        "-out",
-        &p("cert.der"),
-    ]);
-    (
-        std::fs::read(p("key.p8")).unwrap(),
-        std::fs::read(p("cert.der")).unwrap(),
-    )
-}
-
 /// The subjectKeyIdentifier OpenSSL wrote into the certificate, as bytes.
 fn openssl_ski(dir: &Path) -> Vec<u8> {
     let cert = dir.join("cert.der");
@@ -125,7 +72,7 @@ fn import_of(label: &str, pkcs8: &[u8], certificates: Vec<Vec<u8>>) -> KeyImport
 fn u03_import_rsa_key_and_certificate_then_sign() {
     let _g = common::serial();
     let dir = common::scratch("u03-rsa");
-    let (pkcs8, cert) = openssl_rsa_key_and_cert(&dir, "U03 import");
+    let (pkcs8, cert) = common::openssl_rsa_key_and_cert(&dir, "U03 import");
     let (mut c, _) = common::logged_in("U03 rsa");
     let info = c
         .import(import_of("U03 imported", &pkcs8, vec![cert.clone()]))
@@ -194,8 +141,8 @@ fn u03_import_refuses_a_certificate_of_another_key_and_leaves_nothing() {
     let _g = common::serial();
     let dir_a = common::scratch("u03-a");
     let dir_b = common::scratch("u03-b");
-    let (pkcs8_a, _) = openssl_rsa_key_and_cert(&dir_a, "A");
-    let (_, cert_b) = openssl_rsa_key_and_cert(&dir_b, "B");
+    let (pkcs8_a, _) = common::openssl_rsa_key_and_cert(&dir_a, "A");
+    let (_, cert_b) = common::openssl_rsa_key_and_cert(&dir_b, "B");
     let (mut c, _) = common::logged_in("U03 mismatch");
     let e = c
         .import(import_of("mismatch", &pkcs8_a, vec![cert_b]))
@@ -215,7 +162,7 @@ fn u03_import_refuses_a_certificate_of_another_key_and_leaves_nothing() {
 fn u03_failed_import_removes_what_it_wrote() {
     let _g = common::serial();
     let dir = common::scratch("u03-rollback");
-    let (pkcs8, cert) = openssl_rsa_key_and_cert(&dir, "Rollback");
+    let (pkcs8, cert) = common::openssl_rsa_key_and_cert(&dir, "Rollback");
     let (mut c, _) = common::fresh_token("U03 rollback");
     let e = c
         .import(import_of("rollback", &pkcs8, vec![cert.clone()]))

@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, ObjectClass};
+use pkcs11_backend::hazmat;
 use sha2::{Digest, Sha256};
 use token_core::{
     CancelToken, Carrier, ErrorCode, KeyAlgorithm, NewContainer, NoProgress, SignRequest,
@@ -69,7 +70,7 @@ fn eight_threads_sign_concurrently_and_every_signature_verifies() {
     // through a session of our own.
     let m = common::module();
     let slot = cryptoki::slot::Slot::try_from(carrier.slot()).unwrap();
-    let session = m.context().open_ro_session(slot).unwrap();
+    let session = hazmat::context(&m).open_ro_session(slot).unwrap();
     let public = session
         .find_objects(&[
             Attribute::Class(ObjectClass::PUBLIC_KEY),
@@ -256,7 +257,7 @@ fn hash_on_token_option() {
         });
     c.login(&common::user_pin(), token_core::FinalTry::Refuse)
         .unwrap();
-    assert!(c.has_mechanism(cryptoki_sys::CKM_SHA256_RSA_PKCS));
+    assert!(hazmat::has_mechanism(&c, cryptoki_sys::CKM_SHA256_RSA_PKCS));
     let token = c
         .sign(&SignRequest::message(
             &key.id,
@@ -349,7 +350,11 @@ fn session_cap_is_respected_by_concurrent_signers() {
     let before = open_sessions();
     let slot = cryptoki::slot::Slot::try_from(c.slot()).unwrap();
     let extra: Vec<_> = (0..3)
-        .map(|_| common::module().context().open_ro_session(slot).unwrap())
+        .map(|_| {
+            hazmat::context(&common::module())
+                .open_ro_session(slot)
+                .unwrap()
+        })
         .collect();
     assert_eq!(open_sessions(), before + 3);
     drop(extra);

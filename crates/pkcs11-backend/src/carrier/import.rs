@@ -21,9 +21,71 @@ use token_core::der::asn1::{BitStringRef, OctetString, OctetStringRef, UintRef};
 use token_core::der::{Decode, Encode, Sequence};
 use token_core::{EcCurve, Error, GostKeySize, PublicKey, Result, oid};
 
-use super::consts::{CKA_GOSTR3410_PARAMS, CKA_GOSTR3411_PARAMS, CKK_GOSTR3410, CKK_GOSTR3410_512};
+use cryptoki::object::Attribute;
+use token_core::{ContainerId, ContainerInfo, KeyImport};
+
+use super::Pkcs11Carrier;
+use super::objects::{certificate_template, with_cleanup_failure};
+use crate::consts::{CKA_GOSTR3410_PARAMS, CKA_GOSTR3411_PARAMS, CKK_GOSTR3410, CKK_GOSTR3410_512};
 use crate::convert;
+use crate::error::ck;
 use crate::raw::RawAttribute;
+
+impl Pkcs11Carrier {
+    /// Creates, with `C_CreateObject`, the public key, the certificates and then the private
+    /// key, all under one `CKA_ID` (the requested one, or SHA-1 of the public key bits as for
+    /// generated keys) and the import's label. The private key is `CKA_TOKEN`, `CKA_PRIVATE`,
+    /// `CKA_SENSITIVE`, not extractable. The end-entity certificate (the first) must certify
+    /// the key. If any object fails, those already created are destroyed; the private key
+    /// comes last, so a missing login (`LoginRequired`) leaves nothing behind.
+    pub(super) fn import_container(&mut self, key: KeyImport) -> Result<ContainerInfo> {
+        let mut objects = key_objects(key.private_key_pkcs8.expose())?;
+        if let Some(first) = key.certificates.first() {
+            let cert = token_core::CertificateInfo::from_der(first)?;
+            if !cert.public_key.same_key(&objects.public_key) {
+                return Err(Error::CertificateMismatch);
+            }
+        }
+        let id = key
+            .id
+            .clone()
+            .unwrap_or_else(|| ContainerId::derived_from(&objects.public_key));
+        objects.name(id.as_bytes(), &key.label);
+        let certificates = key
+            .certificates
+            .iter()
+            .map(|der| certificate_template(&id, &key.label, der))
+            .collect::<Result<Vec<_>>>()?;
+        let raw = self.module().raw();
+        self.pool.run(|s| {
+            if !self
+                .find(s, &[Attribute::Id(id.as_bytes().to_vec())])?
+                .is_empty()
+            {
+                return Err(Error::AlreadyExists {
+                    what: format!("container {id}"),
+                });
+            }
+            let mut created = Vec::new();
+            let mut create_all = || -> Result<()> {
+                created.push(raw.create_object(s, objects.public.clone())?);
+                for t in &certificates {
+                    created.push(s.create_object(t).map_err(ck("C_CreateObject"))?);
+                }
+                created.push(raw.create_object(s, objects.private.clone())?);
+                Ok(())
+            };
+            match create_all() {
+                Ok(()) => Ok(()),
+                Err(e) => match self.delete_objects(s, &created) {
+                    Ok(()) => Err(e),
+                    Err(cleanup) => Err(with_cleanup_failure(e, &cleanup)),
+                },
+            }
+        })?;
+        self.find_container(&id)
+    }
+}
 
 /// `RSAPrivateKey` (RFC 8017 A.1.2), two-prime form only (`version` 0, no `otherPrimeInfos`).
 #[derive(Sequence)]

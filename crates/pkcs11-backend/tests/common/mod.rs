@@ -213,3 +213,57 @@ pub fn openssl_verify_rsa(spki_der: &[u8], data: &[u8], sig: &[u8], pss: bool) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs openssl, failing the test (with its stderr) when it fails.
+pub fn run_openssl(args: &[&str]) {
+    let out = openssl(args);
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// An RSA key as PKCS#8 DER and a self-signed certificate for it (DER), made by OpenSSL.
+pub fn openssl_rsa_key_and_cert(dir: &Path, cn: &str) -> (Vec<u8>, Vec<u8>) {
+    let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+    run_openssl(&[
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:2048",
+        "-out",
+        &p("key.pem"),
+    ]);
+    run_openssl(&[
+        "pkcs8",
+        "-topk8",
+        "-nocrypt",
+        "-in",
+        &p("key.pem"),
+        "-outform",
+        "DER",
+        "-out",
+        &p("key.p8"),
+    ]);
+    run_openssl(&[
+        "req",
+        "-x509",
+        "-new",
+        "-key",
+        &p("key.pem"),
+        "-subj",
+        &format!("/CN={cn}"),
+        "-days",
+        "30",
+        "-outform",
+        "DER",
+        "-out",
+        &p("cert.der"),
+    ]);
+    (
+        std::fs::read(p("key.p8")).unwrap(),
+        std::fs::read(p("cert.der")).unwrap(),
+    )
+}
