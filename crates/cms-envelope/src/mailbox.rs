@@ -63,7 +63,9 @@ impl Mailbox {
     fn slots(&self) -> MutexGuard<'_, Vec<Slot>> {
         // A panic while the lock was held cannot leave a slot half-written (each change is
         // one push or one flag), so a poisoned lock is still consistent.
-        self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.slots
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Takes in a received envelope (DER or BER); malformed input is refused and not kept.

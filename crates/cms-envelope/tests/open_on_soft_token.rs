@@ -9,13 +9,21 @@ use cms_envelope::{Envelope, RecipientKey};
 use common::{Peer, RSA_2048, Token};
 use token_core::ErrorCode;
 
-const STATEMENT: &[u8] = b"Account statement 40702810900000000001, March: closing balance 1 250 000.00 RUB\n";
+const STATEMENT: &[u8] =
+    b"Account statement 40702810900000000001, March: closing balance 1 250 000.00 RUB\n";
 
 fn openssl_seal(peer: &Peer, args: &[&str], to: &str) -> Vec<u8> {
     peer.write("statement.txt", STATEMENT);
     let crt = format!("{to}.crt");
     let mut a = vec![
-        "cms", "-encrypt", "-binary", "-in", "statement.txt", "-outform", "DER", "-out",
+        "cms",
+        "-encrypt",
+        "-binary",
+        "-in",
+        "statement.txt",
+        "-outform",
+        "DER",
+        "-out",
         "sealed.der",
     ];
     a.extend_from_slice(args);
@@ -47,11 +55,27 @@ fn rsa_envelopes_from_openssl_open_on_the_soft_token() {
     }
     // RSAES-OAEP with SHA-256 (the -keyopt options follow -recip).
     peer.ok(&[
-        "cms", "-encrypt", "-binary", "-in", "statement.txt", "-outform", "DER", "-out",
-        "oaep.der", "-aes-256-cbc", "-recip", "client.crt", "-keyopt",
-        "rsa_padding_mode:oaep", "-keyopt", "rsa_oaep_md:sha256",
+        "cms",
+        "-encrypt",
+        "-binary",
+        "-in",
+        "statement.txt",
+        "-outform",
+        "DER",
+        "-out",
+        "oaep.der",
+        "-aes-256-cbc",
+        "-recip",
+        "client.crt",
+        "-keyopt",
+        "rsa_padding_mode:oaep",
+        "-keyopt",
+        "rsa_oaep_md:sha256",
     ]);
-    let opened = Envelope::from_der(&peer.read("oaep.der")).unwrap().open(&key).unwrap();
+    let opened = Envelope::from_der(&peer.read("oaep.der"))
+        .unwrap()
+        .open(&key)
+        .unwrap();
     assert_eq!(opened.as_slice(), STATEMENT);
 }
 
@@ -88,7 +112,14 @@ fn refusals_are_typed_and_release_nothing() {
         container: &other_id,
         certificate: &other_cert,
     };
-    assert_eq!(Envelope::from_der(&p7m).unwrap().open(&right).unwrap().as_slice(), STATEMENT);
+    assert_eq!(
+        Envelope::from_der(&p7m)
+            .unwrap()
+            .open(&right)
+            .unwrap()
+            .as_slice(),
+        STATEMENT
+    );
 
     // A tampered ciphertext byte under AES-GCM: refused, no plaintext.
     let p7m = openssl_seal(&peer, &["-aes-256-gcm"], "client");
@@ -96,7 +127,10 @@ fn refusals_are_typed_and_release_nothing() {
     let mut tampered = p7m.clone();
     // The MAC (last 16 bytes) follows the ciphertext; flip a ciphertext byte before it.
     tampered[envelope_len - 20] ^= 1;
-    let err = Envelope::from_der(&tampered).unwrap().open(&key).unwrap_err();
+    let err = Envelope::from_der(&tampered)
+        .unwrap()
+        .open(&key)
+        .unwrap_err();
     assert_eq!(err.code(), "KC-VERIFY-FAILED", "{err}");
 
     // A truncated envelope does not parse.
@@ -107,13 +141,18 @@ fn refusals_are_typed_and_release_nothing() {
 
     // An unknown content cipher (AES-256-CBC's OID with the last arc changed): unsupported.
     let p7m = openssl_seal(&peer, &["-aes-256-cbc"], "client");
-    let aes_oid = [0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a];
+    let aes_oid = [
+        0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x01, 0x2a,
+    ];
     let at = p7m
         .windows(aes_oid.len())
         .position(|w| w == aes_oid)
         .expect("the AES-256-CBC OID");
     let mut unknown = p7m.clone();
     unknown[at + aes_oid.len() - 1] = 0x7f;
-    let err = Envelope::from_der(&unknown).unwrap().open(&key).unwrap_err();
+    let err = Envelope::from_der(&unknown)
+        .unwrap()
+        .open(&key)
+        .unwrap_err();
     assert_eq!(err.code(), "KC-UNSUPPORTED", "{err}");
 }

@@ -64,11 +64,11 @@ mod rotate;
 #[cfg(feature = "test-ca")]
 mod test_ca;
 
+pub use mail::UnreadMail;
 pub use policy::{
     Circumstances, CivilDate, KeyFacts, NothingPending, OfficeReason, PendingDocuments, Policy,
     RotationAdvice, UtcOffset,
 };
-pub use mail::UnreadMail;
 pub use rotate::{
     BackupAdvice, RotationEvent, RotationOptions, RotationOutcome, Rotator, forget_finished,
 };

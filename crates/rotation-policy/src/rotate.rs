@@ -9,10 +9,10 @@ use token_core::{
     KeyAlgorithm, NewContainer, Progress, Result, signature_algorithm_identifier,
 };
 
-use crate::{NothingPending, PendingDocuments, RotationAdvice};
 use crate::ca::{CertificateAuthority, Poll, RequestId};
 use crate::fsutil::{hex, read_optional, write_atomic};
 use crate::journal::{Journal, Step, StepState};
+use crate::{NothingPending, PendingDocuments, RotationAdvice};
 
 /// When to tell the user to back up the new container (flow U20).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

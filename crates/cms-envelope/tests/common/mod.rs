@@ -122,7 +122,9 @@ impl Token {
             .approve(Pin::new("Rx7mQ2wz"), None)
             .unwrap();
         token.reset_pin(&admin, &pin, FinalTry::Refuse).unwrap();
-        token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse).unwrap();
+        token
+            .login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)
+            .unwrap();
         Self { dir, token }
     }
 
