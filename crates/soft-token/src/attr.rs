@@ -1,5 +1,6 @@
 //! PKCS#11 numbers used as attribute types and values in the store (PKCS#11 v2.40, and the
-//! TC26 vendor values from `../shared/reference/gost.md` §6).
+//! TC26 vendor extension values, base `0xD4321000`, as in OpenSC's `pkcs11.h` and the
+//! Rutoken and JaCarta SDK headers).
 
 /// CKA_CLASS.
 pub(crate) const CLASS: u64 = 0x000;

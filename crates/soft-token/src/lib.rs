@@ -16,6 +16,33 @@
 //! * crash-safe state: every change is one atomic, fsync'd file replacement under a lock, so
 //!   a killed process or a second process never sees a torn token.
 //!
+//! ```
+//! use soft_token::{SoftToken, TokenSettings};
+//! use token_core::{AdminPin, Carrier, ContainerSigner, FinalTry, KeyAlgorithm, NewContainer};
+//! use token_core::{Pin, PinPolicy};
+//!
+//! let dir = tempfile::tempdir()?;
+//! // A fresh token: a label and the administrator PIN (not a vendor default, or key
+//! // generation is refused). Fewer PBKDF2 iterations than the default, to keep this quick.
+//! let settings = TokenSettings { kdf_iterations: 1000, ..TokenSettings::new("Flash drive") };
+//! let admin = AdminPin::new("Adm1nQw8");
+//! let mut token = SoftToken::create(dir.path(), &settings, &admin)?;
+//!
+//! // The administrator sets the user PIN (checked by the PIN policy), the user logs in.
+//! let pin = PinPolicy::default().approve(Pin::new("Rx7mQ2wz"), None).map_err(token_core::Error::from)?;
+//! token.reset_pin(&admin, &pin, FinalTry::Refuse)?;
+//! token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
+//!
+//! // A GOST R 34.10-2012 key in a new container, and a signature with it.
+//! let container = token.generate_key(&NewContainer::new("Signing key", KeyAlgorithm::GOST_256))?;
+//! let signature = ContainerSigner::new(&token, &container.id)?.sign_message(b"payment order 42")?;
+//! assert_eq!(signature.as_bytes().len(), 64);
+//!
+//! // The token is a directory: reopened later, the container is still there.
+//! assert_eq!(SoftToken::open(dir.path()).containers()?.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! It implements [`token_core::Carrier`]; see [`SoftToken`]. The token's contents at the
 //! PKCS#11 level (objects and attributes) are in [`objects`].
 //!
