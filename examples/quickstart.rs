@@ -23,7 +23,7 @@ use keycarrier::csr::{
 use keycarrier::rotation::act::RecognitionAct;
 use keycarrier::rotation::ca::TestCa;
 use keycarrier::rotation::{
-    KeyFacts, Policy, RotationEvent, RotationOptions, RotationOutcome, Rotator, UtcOffset,
+    KeyFacts, Policy, RotationEvent, RotationOptions, RotationOutcome, Rotator, Zone,
 };
 use keycarrier::soft_token::{SoftToken, TokenSettings};
 use keycarrier::trust::{OfflineRevocation, TrustAnchors};
@@ -44,7 +44,7 @@ fn settings(label: &str) -> TokenSettings {
 fn main() -> Result<(), Error> {
     let dir = tempfile::tempdir().map_err(|e| Error::storage("temporary directory", e))?;
     let policy = PinPolicy::default();
-    let moscow = UtcOffset::MOSCOW;
+    let moscow = Zone::moscow();
 
     println!("1. A new soft token, as a bank hands out tokens: vendor default admin PIN 87654321");
     let mut token = SoftToken::create(
