@@ -17,8 +17,7 @@ use std::time::{Duration, SystemTime};
 
 use keycarrier::cms::{CmsSigner, Content, VerifyOptions};
 use keycarrier::csr::{
-    InstallCheck, RequestTemplate, RequestedExtensions, RussianSubject, Subject,
-    install_certificate,
+    InstallCheck, RequestTemplate, RequestedExtensions, RussianSubject, install_certificate,
 };
 use keycarrier::rotation::act::RecognitionAct;
 use keycarrier::rotation::ca::TestCa;
@@ -115,7 +114,7 @@ fn main() -> Result<(), Error> {
     };
     let owner = subject.common_name.clone().unwrap_or_default();
     let request = RequestTemplate::new(
-        Subject::Russian(subject),
+        subject,
         RequestedExtensions::signing_and_encryption("keycarrier"),
     )
     .sign(&ContainerSigner::new(&token, &container.id)?)?;
