@@ -31,7 +31,7 @@ use std::path::Path;
 use keycarrier::cms::pfx::{import_pfx, inspect_pfx};
 use keycarrier::der::asn1::ObjectIdentifier;
 use keycarrier::rotation::Zone;
-use keycarrier::soft_token::{SoftToken, TokenSettings};
+use keycarrier::soft::{SoftToken, TokenSettings};
 use keycarrier::{AdminPin, Carrier, Error, FinalTry, Password, Pin, PinPolicy, oid};
 
 type AnyError = Box<dyn std::error::Error>;

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use keycarrier::cms::{CmsSigner, Content, VerifyOptions};
-use keycarrier::csr::{
+use keycarrier::request::{
     InstallCheck, RequestTemplate, RequestedExtensions, RussianSubject, install_certificate,
 };
 use keycarrier::rotation::act::RecognitionAct;
@@ -24,7 +24,7 @@ use keycarrier::rotation::ca::TestCa;
 use keycarrier::rotation::{
     KeyFacts, Policy, RotationEvent, RotationOptions, RotationOutcome, Rotator, Zone,
 };
-use keycarrier::soft_token::{SoftToken, TokenSettings};
+use keycarrier::soft::{SoftToken, TokenSettings};
 use keycarrier::trust::{OfflineRevocation, TrustAnchors};
 use keycarrier::{
     AdminPin, CancelToken, Carrier, CodeAlphabet, ContainerSigner, Error, ErrorCode, FinalTry,

@@ -5,8 +5,8 @@
 //! Check it with `openssl req -engine gost -in req.pem -verify -noout -text`.
 #![allow(clippy::print_stdout)] // an example program talks to its user
 
-use keycarrier::csr::{RequestTemplate, RequestedExtensions, RussianSubject};
-use keycarrier::soft_token::{SoftToken, TokenSettings};
+use keycarrier::request::{RequestTemplate, RequestedExtensions, RussianSubject};
+use keycarrier::soft::{SoftToken, TokenSettings};
 use keycarrier::{
     AdminPin, CancelToken, Carrier, ContainerSigner, Error, FinalTry, GostParamSet, KeyAlgorithm,
     NewContainer, NoProgress, Pin, PinPolicy,
