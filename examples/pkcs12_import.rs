@@ -30,8 +30,8 @@ use std::path::Path;
 
 use keycarrier::cms::pfx::{import_pfx, inspect_pfx};
 use keycarrier::der::asn1::ObjectIdentifier;
-use keycarrier::rotation::UtcOffset;
-use keycarrier::soft_token::{SoftToken, TokenSettings};
+use keycarrier::rotation::Zone;
+use keycarrier::soft::{SoftToken, TokenSettings};
 use keycarrier::{AdminPin, Carrier, Error, FinalTry, Password, Pin, PinPolicy, oid};
 
 type AnyError = Box<dyn std::error::Error>;
@@ -149,7 +149,7 @@ pub(crate) fn run(args: &[String]) -> Result<String, AnyError> {
         if container.extractable { "yes" } else { "no" },
     )?;
     if let Some(c) = container.certificate()? {
-        let zone = UtcOffset::MOSCOW;
+        let zone = Zone::moscow();
         let serial: Vec<String> = c.serial.iter().map(|b| format!("{b:02x}")).collect();
         writeln!(report, "certificate: {}", c.subject)?;
         writeln!(report, "  issued by: {}", c.issuer)?;

@@ -16,16 +16,15 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use keycarrier::cms::{CmsSigner, Content, VerifyOptions};
-use keycarrier::csr::{
-    InstallCheck, RequestTemplate, RequestedExtensions, RussianSubject, Subject,
-    install_certificate,
+use keycarrier::request::{
+    InstallCheck, RequestTemplate, RequestedExtensions, RussianSubject, install_certificate,
 };
 use keycarrier::rotation::act::RecognitionAct;
 use keycarrier::rotation::ca::TestCa;
 use keycarrier::rotation::{
-    KeyFacts, Policy, RotationEvent, RotationOptions, RotationOutcome, Rotator, UtcOffset,
+    KeyFacts, Policy, RotationEvent, RotationOptions, RotationOutcome, Rotator, Zone,
 };
-use keycarrier::soft_token::{SoftToken, TokenSettings};
+use keycarrier::soft::{SoftToken, TokenSettings};
 use keycarrier::trust::{OfflineRevocation, TrustAnchors};
 use keycarrier::{
     AdminPin, CancelToken, Carrier, CodeAlphabet, ContainerSigner, Error, ErrorCode, FinalTry,
@@ -44,7 +43,7 @@ fn settings(label: &str) -> TokenSettings {
 fn main() -> Result<(), Error> {
     let dir = tempfile::tempdir().map_err(|e| Error::storage("temporary directory", e))?;
     let policy = PinPolicy::default();
-    let moscow = UtcOffset::MOSCOW;
+    let moscow = Zone::moscow();
 
     println!("1. A new soft token, as a bank hands out tokens: vendor default admin PIN 87654321");
     let mut token = SoftToken::create(
@@ -115,7 +114,7 @@ fn main() -> Result<(), Error> {
     };
     let owner = subject.common_name.clone().unwrap_or_default();
     let request = RequestTemplate::new(
-        Subject::Russian(subject),
+        subject,
         RequestedExtensions::signing_and_encryption("keycarrier"),
     )
     .sign(&ContainerSigner::new(&token, &container.id)?)?;

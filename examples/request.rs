@@ -5,8 +5,8 @@
 //! Check it with `openssl req -engine gost -in req.pem -verify -noout -text`.
 #![allow(clippy::print_stdout)] // an example program talks to its user
 
-use keycarrier::csr::{RequestTemplate, RequestedExtensions, RussianSubject, Subject};
-use keycarrier::soft_token::{SoftToken, TokenSettings};
+use keycarrier::request::{RequestTemplate, RequestedExtensions, RussianSubject};
+use keycarrier::soft::{SoftToken, TokenSettings};
 use keycarrier::{
     AdminPin, CancelToken, Carrier, ContainerSigner, Error, FinalTry, GostParamSet, KeyAlgorithm,
     NewContainer, NoProgress, Pin, PinPolicy,
@@ -59,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..Default::default()
     };
     let request = RequestTemplate::new(
-        Subject::Russian(subject),
+        subject,
         RequestedExtensions::signing_and_encryption("keycarrier soft token"),
     )
     .sign(&ContainerSigner::new(&token, &id)?)?;

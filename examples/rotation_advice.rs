@@ -2,12 +2,12 @@
 //! and says it in words — nothing yet, a reminder to replace the key, the last day to replace
 //! it remotely, wait for pending documents, an office visit, or expired.
 //!
-//! `cargo run --example rotation_advice -- --cert CERT.pem [--time-zone-offset +03:00]
+//! `cargo run --example rotation_advice -- --cert CERT.pem [--time-zone Asia/Almaty]
 //! [--now 2027-01-31T09:00:00+03:00] [--pending N] [--organisation-changed] [--compromised]`
 //!
 //! * `--cert`: the certificate, PEM or DER.
-//! * `--time-zone-offset`: the bank's zone, whose calendar decides the expiry day (default
-//!   `+03:00`, Moscow; `+05:00` for Kazakhstan).
+//! * `--time-zone`: the bank's IANA time zone, whose calendar (with its historical rules)
+//!   decides the expiry day (default `Europe/Moscow`; `Asia/Almaty` for Kazakhstan).
 //! * `--now`: the moment to ask about, RFC 3339 (default: now).
 //! * `--pending N`: N documents encrypted to this key are not yet received and decrypted (U17).
 //! * `--organisation-changed`, `--compromised`: the cases only the office handles (U18).
@@ -16,9 +16,9 @@
 //! expiry day, no remote rotation on the expiry day, only the office after it.
 #![allow(clippy::print_stdout)] // an example program talks to its user
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use keycarrier::rotation::{Circumstances, CivilDate, Policy, RotationAdvice, UtcOffset};
+use keycarrier::rotation::{Circumstances, Policy, RotationAdvice, Zone};
 use keycarrier::{CertificateInfo, ContainerId};
 
 type AnyError = Box<dyn std::error::Error>;
@@ -30,58 +30,12 @@ fn value(args: &[String], flag: &str) -> Option<String> {
         .cloned()
 }
 
-/// `+03:00`, `-02:30`, `Z`: seconds east of UTC.
-fn parse_offset(text: &str) -> Result<i32, AnyError> {
-    if text.eq_ignore_ascii_case("Z") {
-        return Ok(0);
-    }
-    let bad = || format!("bad UTC offset {text:?} (expected +HH:MM)");
-    let (sign, rest) = match text.split_at_checked(1) {
-        Some(("+", rest)) => (1, rest),
-        Some(("-", rest)) => (-1, rest),
-        _ => return Err(bad().into()),
-    };
-    let (h, m) = rest.split_once(':').ok_or_else(bad)?;
-    if h.len() != 2 || m.len() != 2 {
-        return Err(bad().into());
-    }
-    let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if !(0..60).contains(&m) {
-        return Err(bad().into());
-    }
-    Ok(sign * (h * 3600 + m * 60))
-}
-
-/// An RFC 3339 timestamp (`2027-01-31T09:00:00+03:00`, `…Z`, fractions of a second ignored).
+/// An RFC 3339 timestamp (`2027-01-31T09:00:00+03:00`, `…Z`), read by `jiff`.
 fn parse_rfc3339(text: &str) -> Result<SystemTime, AnyError> {
-    let bad = || format!("bad time {text:?} (expected RFC 3339, e.g. 2027-01-31T09:00:00+03:00)");
-    let (date, time) = text.split_once(['T', 't', ' ']).ok_or_else(bad)?;
-    let mut ymd = date.splitn(3, '-');
-    let mut next = || ymd.next().ok_or_else(bad);
-    let (y, mo, d) = (next()?, next()?, next()?);
-    let date = CivilDate::new(
-        y.parse().map_err(|_| bad())?,
-        mo.parse().map_err(|_| bad())?,
-        d.parse().map_err(|_| bad())?,
-    )
-    .ok_or_else(bad)?;
-    let zone_at = time.find(['Z', 'z', '+', '-']).ok_or_else(bad)?;
-    let (clock, zone) = time.split_at(zone_at);
-    let clock = clock.split('.').next().unwrap_or(clock);
-    let hms: Vec<i64> = clock
-        .split(':')
-        .map(|p| p.parse::<i64>().map_err(|_| bad()))
-        .collect::<Result<_, _>>()?;
-    let &[h, m, s] = hms.as_slice() else {
-        return Err(bad().into());
-    };
-    if !(0..24).contains(&h) || !(0..60).contains(&m) || !(0..61).contains(&s) {
-        return Err(bad().into());
-    }
-    let local = date.to_days() * 86_400 + h * 3600 + m * 60 + s;
-    let utc = local - i64::from(parse_offset(zone)?);
-    let secs = u64::try_from(utc).map_err(|_| "times before 1970 are not supported")?;
-    Ok(UNIX_EPOCH + Duration::from_secs(secs))
+    let instant: jiff::Timestamp = text.parse().map_err(|e| {
+        format!("bad time {text:?} (expected RFC 3339, e.g. 2027-01-31T09:00:00+03:00): {e}")
+    })?;
+    Ok(SystemTime::from(instant))
 }
 
 /// DER, or the first PEM block (text before it, as `openssl x509 -text` writes, is skipped).
@@ -135,10 +89,9 @@ pub(crate) fn run(args: &[String]) -> Result<String, AnyError> {
     let path = value(args, "--cert").ok_or("--cert FILE is required")?;
     let der = read_certificate(&std::fs::read(&path)?)?;
     let certificate = CertificateInfo::from_der(&der)?;
-    let zone = match value(args, "--time-zone-offset") {
-        Some(text) => UtcOffset::from_seconds(parse_offset(&text)?)
-            .ok_or_else(|| format!("UTC offset {text} is out of range"))?,
-        None => UtcOffset::MOSCOW,
+    let zone = match value(args, "--time-zone") {
+        Some(name) => Zone::named(&name)?,
+        None => Zone::moscow(),
     };
     let now = match value(args, "--now") {
         Some(text) => parse_rfc3339(&text)?,
@@ -155,10 +108,7 @@ pub(crate) fn run(args: &[String]) -> Result<String, AnyError> {
         compromised: args.iter().any(|a| a == "--compromised"),
     };
 
-    let policy = Policy {
-        zone,
-        ..Policy::default()
-    };
+    let policy = Policy::in_zone(zone.clone());
     // The application tells the policy how many documents encrypted to this key are unread;
     // here the count comes from the command line. The container id only names the key to the
     // callback.

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use keycarrier::cms::{CmsSigner, Content, sign, sign_detached_reader};
 use keycarrier::der::{Decode, Encode};
-use keycarrier::soft_token::{SoftToken, TokenSettings};
+use keycarrier::soft::{SoftToken, TokenSettings};
 use keycarrier::x509_cert::TbsCertificate;
 use keycarrier::x509_cert::builder::{Builder, CertificateBuilder, profile::BuilderProfile};
 use keycarrier::x509_cert::ext::Extension;

@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use keycarrier::soft_token::SoftToken;
+use keycarrier::soft::SoftToken;
 use keycarrier::{Carrier, ErrorCode, FinalTry, Pin};
 
 #[path = "../examples/pkcs12_import.rs"]

@@ -6,10 +6,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use keycarrier::CertificateInfo;
-use keycarrier::rotation::CivilDate;
 
 #[path = "../examples/rotation_advice.rs"]
 mod rotation_advice_example;
@@ -50,18 +49,7 @@ fn not_before(cert: &Path) -> SystemTime {
 
 /// RFC 3339 in UTC.
 fn rfc3339(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap().as_secs();
-    let d = CivilDate::from_days(i64::try_from(secs / 86_400).unwrap());
-    let s = secs % 86_400;
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        d.year,
-        d.month,
-        d.day,
-        s / 3600,
-        s % 3600 / 60,
-        s % 60
-    )
+    jiff::Timestamp::try_from(t).unwrap().to_string()
 }
 
 /// The example's report about `cert` at `now`, with extra arguments.
@@ -179,9 +167,9 @@ fn u16_options_der_input_and_bad_arguments() {
     let at = not_before(&cert);
 
     // The zone the expiry day is counted in is named in the report.
-    let kz = advice(&cert, at, &["--time-zone-offset", "+05:00"]);
-    assert!(kz.contains("expiry day in UTC+05:00"), "{kz}");
-    assert!(advice(&cert, at, &[]).contains("expiry day in UTC+03:00"));
+    let kz = advice(&cert, at, &["--time-zone", "Asia/Almaty"]);
+    assert!(kz.contains("expiry day in Asia/Almaty"), "{kz}");
+    assert!(advice(&cert, at, &[]).contains("expiry day in Europe/Moscow"));
 
     // DER works as PEM does.
     let (_, der) = keycarrier::der::pem::decode_vec(&std::fs::read(&cert).unwrap()).unwrap();
@@ -202,14 +190,26 @@ fn u16_options_der_input_and_bad_arguments() {
         "2027-01-31T09:00:00+03:00",
     ]))
     .unwrap();
-    assert!(a.contains("today in UTC+03:00: 31.01.2027"), "{a}");
+    assert!(a.contains("today in Europe/Moscow: 31.01.2027"), "{a}");
+    // 2024-02-10T18:30:00Z is already 11.02 in Almaty, then UTC+6 (`TZ=Asia/Almaty date -d
+    // @1707589800` says 2024-02-11 00:30:00 +0600), still 10.02 at today's +5.
+    let a = rotation_advice_example::run(&args(&[
+        "--cert",
+        &cert.display().to_string(),
+        "--time-zone",
+        "Asia/Almaty",
+        "--now",
+        "2024-02-10T18:30:00Z",
+    ]))
+    .unwrap();
+    assert!(a.contains("today in Asia/Almaty: 11.02.2024"), "{a}");
 
     for bad in [
         vec!["--now", "2027-01-31"],
         vec!["--now", "2027-02-30T00:00:00Z"],
         vec!["--now", "2027-01-31T25:00:00Z"],
-        vec!["--time-zone-offset", "3"],
-        vec!["--time-zone-offset", "+19:00"],
+        vec!["--time-zone", "+05:00"],
+        vec!["--time-zone", "Moscow"],
         vec!["--pending", "many"],
     ] {
         let mut a = args(&["--cert", &cert.display().to_string()]);

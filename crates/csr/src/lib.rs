@@ -22,7 +22,7 @@
 //! ```
 //! use csr::{RussianSubject, Subject};
 //! let s = RussianSubject { inn: Some("500100732258".into()), ..Default::default() };
-//! let err = Subject::Russian(s).to_name().unwrap_err();
+//! let err = Subject::from(s).to_name().unwrap_err();
 //! assert!(matches!(err, token_core::Error::Malformed { what: "INN", .. }));
 //! ```
 
@@ -32,5 +32,5 @@ mod request;
 mod subject;
 
 pub use install::{InstallCheck, InstalledCertificate, check_certificate, install_certificate};
-pub use request::{CertificateRequest, RequestTemplate, RequestedExtensions, Subject};
-pub use subject::{KazakhSubject, RussianSubject, attribute_text};
+pub use request::{CertificateRequest, RequestTemplate, RequestedExtensions};
+pub use subject::{KazakhSubject, RussianSubject, Subject, attribute_text};

@@ -15,7 +15,7 @@ use x509_cert::ext::pkix::{
 use x509_cert::name::Name;
 use x509_cert::request::{CertReq, ExtensionReq};
 
-use crate::subject::{KazakhSubject, RussianSubject};
+use crate::subject::{RussianSubject, Subject};
 
 /// The extensions a request asks the CA for (PKCS#9 extensionRequest).
 ///
@@ -186,33 +186,19 @@ pub struct RequestTemplate {
     pub extensions: RequestedExtensions,
 }
 
-/// The subject of a request, in one of the profiles or as a ready name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Subject {
-    /// The Russian profile (identifiers checked when signing).
-    Russian(RussianSubject),
-    /// The Kazakh profile (IIN/BIN checked when signing).
-    Kazakh(KazakhSubject),
-    /// A name used as given.
-    Name(Name),
-}
-
-impl Subject {
-    /// The X.501 name; checks the identifiers of a profile.
-    pub fn to_name(&self) -> Result<Name> {
-        match self {
-            Self::Russian(s) => s.to_name(),
-            Self::Kazakh(s) => s.to_name(),
-            Self::Name(n) => Ok(n.clone()),
-        }
-    }
-}
-
 impl RequestTemplate {
-    /// A template with the given subject and extensions.
-    pub fn new(subject: Subject, extensions: RequestedExtensions) -> Self {
+    /// A template with the given subject and extensions. The subject is a profile or a ready
+    /// name as it is, without wrapping: `RequestTemplate::new(russian_subject, extensions)`.
+    ///
+    /// ```
+    /// use csr::{RequestTemplate, RequestedExtensions, RussianSubject, Subject};
+    /// let person = RussianSubject { common_name: Some("Иванов Иван".into()), ..Default::default() };
+    /// let t = RequestTemplate::new(person.clone(), RequestedExtensions::default());
+    /// assert_eq!(t.subject, Subject::Russian(person));
+    /// ```
+    pub fn new(subject: impl Into<Subject>, extensions: RequestedExtensions) -> Self {
         Self {
-            subject,
+            subject: subject.into(),
             extensions,
         }
     }
@@ -226,7 +212,7 @@ impl RequestTemplate {
         let tbs = cert.tbs_certificate();
         let extensions = tbs.extensions().map(|e| e.as_slice()).unwrap_or_default();
         Ok(Self {
-            subject: Subject::Russian(RussianSubject::from_name(tbs.subject())),
+            subject: RussianSubject::from_name(tbs.subject()).into(),
             extensions: RequestedExtensions::from_extensions(extensions)?,
         })
     }

@@ -373,3 +373,55 @@ impl KazakhSubject {
         s
     }
 }
+
+/// The subject of a request: one of the profiles, or a ready name.
+///
+/// Functions that take a subject take `impl Into<Subject>`, so a profile is passed as it is:
+/// the variants matter only when reading a subject back (e.g. to correct a field of a
+/// pre-filled [`crate::RequestTemplate`]).
+///
+/// ```
+/// use csr::{KazakhSubject, RussianSubject, Subject};
+/// let ru: Subject = RussianSubject::default().into();
+/// assert!(matches!(ru, Subject::Russian(_)));
+/// let kz = Subject::from(KazakhSubject::default());
+/// assert!(matches!(kz, Subject::Kazakh(_)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// The Russian profile (identifiers checked when signing).
+    Russian(RussianSubject),
+    /// The Kazakh profile (IIN/BIN checked when signing).
+    Kazakh(KazakhSubject),
+    /// A name used as given.
+    Name(Name),
+}
+
+impl Subject {
+    /// The X.501 name; checks the identifiers of a profile.
+    pub fn to_name(&self) -> Result<Name> {
+        match self {
+            Self::Russian(s) => s.to_name(),
+            Self::Kazakh(s) => s.to_name(),
+            Self::Name(n) => Ok(n.clone()),
+        }
+    }
+}
+
+impl From<RussianSubject> for Subject {
+    fn from(subject: RussianSubject) -> Self {
+        Self::Russian(subject)
+    }
+}
+
+impl From<KazakhSubject> for Subject {
+    fn from(subject: KazakhSubject) -> Self {
+        Self::Kazakh(subject)
+    }
+}
+
+impl From<Name> for Subject {
+    fn from(name: Name) -> Self {
+        Self::Name(name)
+    }
+}

@@ -138,7 +138,7 @@ fn u10_requests_verify_with_openssl_for_gost256_gost512_rsa2048() {
         let id = generate(&mut t, alg);
         let signer = ContainerSigner::new(&t, &id).unwrap();
         let template = RequestTemplate::new(
-            Subject::Russian(employee()),
+            employee(),
             RequestedExtensions::signing_and_encryption("СКЗИ \"КриптоПро CSP\""),
         );
         let req = template.sign(&signer).unwrap();
@@ -245,7 +245,7 @@ fn u10_bad_check_digits_are_refused_before_the_key_is_used() {
         ),
     ];
     for (field, subject) in cases {
-        let err = RequestTemplate::new(Subject::Russian(subject), RequestedExtensions::default())
+        let err = RequestTemplate::new(subject, RequestedExtensions::default())
             .sign(&signer)
             .unwrap_err();
         match err {

@@ -9,7 +9,7 @@ use std::io::BufReader;
 use std::time::SystemTime;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use csr::{RequestTemplate, RequestedExtensions, Subject};
+use csr::{RequestTemplate, RequestedExtensions};
 use rotation_policy::Policy;
 use rotation_policy::fleet::{self, CertificateDates, PemCertificates};
 use token_core::{ContainerSigner, GostParamSet, KeyAlgorithm};
@@ -24,7 +24,7 @@ fn fleet(c: &mut Criterion) {
     let mut t = common::token(&dir.path().join("client"), "client");
     let id = common::generate(&mut t, "k", alg);
     let req = RequestTemplate::new(
-        Subject::Russian(common::employee()),
+        common::employee(),
         RequestedExtensions::signing_and_encryption("keycarrier"),
     )
     .sign(&ContainerSigner::new(&t, &id).unwrap())

@@ -17,8 +17,9 @@
 //! | bank side: many certificates | [`fleet::evaluate`], [`fleet::PemCertificates`], [`fleet::directory`] |
 //!
 //! Time is always passed in (`now: SystemTime`); the "expiry day" is the calendar day of the
-//! certificate's notAfter in a fixed-offset zone ([`UtcOffset::MOSCOW`] by default,
-//! [`UtcOffset::ALMATY`] for Kazakhstan).
+//! certificate's notAfter in the bank's IANA time zone at that instant ([`Zone::moscow`] by
+//! default, [`Zone::almaty`] for Kazakhstan, any other by [`Zone::named`]), with the zone's
+//! historical rules from a bundled time-zone database (Almaty was UTC+6 until 2024-03-01).
 //!
 //! # Rotation in short
 //!
@@ -55,6 +56,7 @@
 
 pub mod act;
 pub mod ca;
+mod date;
 pub mod fleet;
 mod fsutil;
 pub mod journal;
@@ -63,12 +65,14 @@ mod policy;
 mod rotate;
 #[cfg(feature = "test-ca")]
 mod test_ca;
+mod zone;
 
+pub use date::CivilDate;
 pub use mail::UnreadMail;
 pub use policy::{
-    Circumstances, CivilDate, KeyFacts, NothingPending, OfficeReason, PendingDocuments, Policy,
-    RotationAdvice, UtcOffset,
+    Circumstances, KeyFacts, NothingPending, OfficeReason, PendingDocuments, Policy, RotationAdvice,
 };
 pub use rotate::{
     BackupAdvice, RotationEvent, RotationOptions, RotationOutcome, Rotator, forget_finished,
 };
+pub use zone::{UnknownZone, Zone};

@@ -2,178 +2,26 @@
 //! clock, the time zone and what the application knows about the key.
 
 use core::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use token_core::{CertificateInfo, ContainerId, Result};
 
-const DAY: i64 = 86_400;
-
-/// A fixed offset from UTC, in seconds east of Greenwich. Banks' "expiry day" is the calendar
-/// day in the client's zone; Russia and Kazakhstan have no daylight saving, so a fixed offset
-/// is enough and no time-zone database is needed.
-///
-/// ```
-/// use rotation_policy::UtcOffset;
-/// assert_eq!(UtcOffset::MOSCOW.to_string(), "UTC+03:00");
-/// assert_eq!(UtcOffset::ALMATY.seconds(), 5 * 3600);
-/// assert_eq!(UtcOffset::from_hours(-2).unwrap().to_string(), "UTC-02:00");
-/// assert!(UtcOffset::from_hours(25).is_none());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct UtcOffset(i32);
-
-impl UtcOffset {
-    /// UTC.
-    pub const UTC: Self = Self(0);
-    /// Moscow time, UTC+3 (the default).
-    pub const MOSCOW: Self = Self(3 * 3600);
-    /// Almaty and Astana, UTC+5 (Kazakhstan's single zone since March 2024).
-    pub const ALMATY: Self = Self(5 * 3600);
-
-    /// An offset in seconds east of UTC; `None` beyond ±18 hours.
-    pub const fn from_seconds(seconds: i32) -> Option<Self> {
-        if seconds.abs() <= 18 * 3600 {
-            Some(Self(seconds))
-        } else {
-            None
-        }
-    }
-
-    /// An offset in whole hours east of UTC; `None` beyond ±18 hours.
-    pub const fn from_hours(hours: i32) -> Option<Self> {
-        if hours.abs() <= 18 {
-            Some(Self(hours * 3600))
-        } else {
-            None
-        }
-    }
-
-    /// Seconds east of UTC.
-    pub const fn seconds(self) -> i32 {
-        self.0
-    }
-
-    /// The calendar date of `at` in this zone.
-    pub fn date_of(self, at: SystemTime) -> CivilDate {
-        CivilDate::from_days(self.local_seconds(at).div_euclid(DAY))
-    }
-
-    /// Local seconds since the epoch (UTC seconds plus the offset), saturating far outside
-    /// any certificate's range.
-    fn local_seconds(self, at: SystemTime) -> i64 {
-        let utc = match at.duration_since(UNIX_EPOCH) {
-            Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2),
-            Err(e) => {
-                let back = e.duration();
-                // Round towards minus infinity for instants before the epoch.
-                let whole = i64::try_from(back.as_secs()).unwrap_or(i64::MAX / 2);
-                -(whole + i64::from(back.subsec_nanos() > 0))
-            }
-        };
-        utc.saturating_add(i64::from(self.0))
-    }
-}
-
-impl Default for UtcOffset {
-    fn default() -> Self {
-        Self::MOSCOW
-    }
-}
-
-impl fmt::Display for UtcOffset {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = if self.0 < 0 { '-' } else { '+' };
-        let abs = self.0.unsigned_abs();
-        write!(f, "UTC{sign}{:02}:{:02}", abs / 3600, abs % 3600 / 60)
-    }
-}
-
-/// A calendar date (proleptic Gregorian), shown the Russian way: `dd.mm.yyyy`.
-///
-/// ```
-/// use rotation_policy::CivilDate;
-/// let d = CivilDate::new(2027, 3, 1).unwrap();
-/// assert_eq!(d.to_string(), "01.03.2027");
-/// assert_eq!(d.days_since(CivilDate::new(2027, 2, 28).unwrap()), 1);
-/// assert!(CivilDate::new(2027, 2, 29).is_none());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct CivilDate {
-    /// Year.
-    pub year: i32,
-    /// Month, 1–12.
-    pub month: u8,
-    /// Day of the month, 1–31.
-    pub day: u8,
-}
-
-impl CivilDate {
-    /// A valid date, or `None`.
-    pub fn new(year: i32, month: u8, day: u8) -> Option<Self> {
-        let d = Self { year, month, day };
-        (Self::from_days(d.to_days()) == d).then_some(d)
-    }
-
-    /// Days since 1970-01-01 (negative before).
-    pub fn to_days(self) -> i64 {
-        // Howard Hinnant's days_from_civil.
-        let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let m = i64::from(self.month);
-        let mp = if m > 2 { m - 3 } else { m + 9 };
-        let doy = (153 * mp + 2) / 5 + i64::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
-    }
-
-    /// The date `days` after 1970-01-01.
-    pub fn from_days(days: i64) -> Self {
-        // Howard Hinnant's civil_from_days.
-        let z = days.clamp(-(1 << 40), 1 << 40) + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        Self {
-            year: i32::try_from(year).unwrap_or(i32::MAX),
-            month: u8::try_from(month).unwrap_or(1),
-            day: u8::try_from(day).unwrap_or(1),
-        }
-    }
-
-    /// Whole days from `earlier` to `self` (negative when `earlier` is later).
-    pub fn days_since(self, earlier: CivilDate) -> i64 {
-        self.to_days() - earlier.to_days()
-    }
-
-    /// The date `days` later (or earlier for negative `days`).
-    pub fn add_days(self, days: i64) -> Self {
-        Self::from_days(self.to_days().saturating_add(days))
-    }
-}
-
-impl fmt::Display for CivilDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02}.{:02}.{:04}", self.day, self.month, self.year)
-    }
-}
+use crate::{CivilDate, Zone};
 
 /// The policy's settings.
 ///
 /// ```
-/// use rotation_policy::{Policy, UtcOffset};
+/// use rotation_policy::{Policy, Zone};
 /// let p = Policy::default();
 /// assert_eq!(p.reminder_days, 60);
-/// assert_eq!(p.zone, UtcOffset::MOSCOW);
-/// let kz = Policy { zone: UtcOffset::ALMATY, ..Policy::default() };
+/// assert_eq!(p.zone, Zone::moscow());
+/// let kz = Policy::in_zone(Zone::almaty());
 /// assert_eq!(kz.validity, Policy::ONE_YEAR);
+/// let samara = Policy::in_zone(Zone::named("Europe/Samara")?);
+/// assert_eq!(samara.zone.name(), "Europe/Samara");
+/// # Ok::<(), rotation_policy::UnknownZone>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// How long a new key's certificate is valid (one year in the banks' practice). Used to
     /// plan the next rotation and by the test CA.
@@ -181,13 +29,22 @@ pub struct Policy {
     /// From how many days before the expiry day the application is told to rotate (60 in the
     /// banks' practice).
     pub reminder_days: u32,
-    /// The zone whose calendar decides the expiry day.
-    pub zone: UtcOffset,
+    /// The bank's zone, whose calendar (with its historical rules) decides the expiry day.
+    pub zone: Zone,
 }
 
 impl Policy {
     /// 365 days.
     pub const ONE_YEAR: Duration = Duration::from_secs(365 * 86_400);
+
+    /// The default policy (one year, 60 days' reminder) on the calendar of `zone`: a Kazakh
+    /// bank writes `Policy::in_zone(Zone::almaty())`.
+    pub fn in_zone(zone: Zone) -> Self {
+        Self {
+            zone,
+            ..Self::default()
+        }
+    }
 
     /// The decision for one key (flows U16–U18).
     ///
@@ -293,7 +150,7 @@ impl Default for Policy {
         Self {
             validity: Self::ONE_YEAR,
             reminder_days: 60,
-            zone: UtcOffset::MOSCOW,
+            zone: Zone::moscow(),
         }
     }
 }

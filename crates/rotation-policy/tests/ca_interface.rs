@@ -7,7 +7,7 @@ mod common;
 use std::time::SystemTime;
 
 use common::*;
-use csr::{RequestTemplate, RequestedExtensions, Subject};
+use csr::{RequestTemplate, RequestedExtensions};
 use rotation_policy::ca::{
     CertificateAuthority, FolderExchange, Poll, RequestId, read_certificate,
 };
@@ -94,12 +94,9 @@ fn test_ca_refuses_a_request_whose_signature_does_not_verify() {
     let mut ca = test_ca(&dir.path().join("ca"), alg, now);
     let mut t = token(&dir.path().join("client"), "client");
     let k = generate(&mut t, "k", alg);
-    let req = RequestTemplate::new(
-        Subject::Russian(employee()),
-        RequestedExtensions::signing_and_encryption("x"),
-    )
-    .sign(&ContainerSigner::new(&t, &k).unwrap())
-    .unwrap();
+    let req = RequestTemplate::new(employee(), RequestedExtensions::signing_and_encryption("x"))
+        .sign(&ContainerSigner::new(&t, &k).unwrap())
+        .unwrap();
     let mut bad = req.as_der().to_vec();
     let last = bad.len() - 3;
     bad[last] ^= 0x55;
@@ -117,12 +114,9 @@ fn folder_exchange_round_trip() {
     let ca = test_ca(&dir.path().join("ca"), alg, now);
     let mut t = token(&dir.path().join("client"), "client");
     let k = generate(&mut t, "k", alg);
-    let req = RequestTemplate::new(
-        Subject::Russian(employee()),
-        RequestedExtensions::signing_and_encryption("x"),
-    )
-    .sign(&ContainerSigner::new(&t, &k).unwrap())
-    .unwrap();
+    let req = RequestTemplate::new(employee(), RequestedExtensions::signing_and_encryption("x"))
+        .sign(&ContainerSigner::new(&t, &k).unwrap())
+        .unwrap();
     let out = dir.path().join("out");
     let inbox = dir.path().join("in");
     let mut fx = FolderExchange::new(&out, &inbox);

@@ -7,7 +7,7 @@ use std::io::BufReader;
 use std::time::SystemTime;
 
 use common::*;
-use csr::{RequestTemplate, RequestedExtensions, Subject};
+use csr::{RequestTemplate, RequestedExtensions};
 use rotation_policy::fleet::{self, CertificateDates, FleetSummary, PemCertificates};
 use rotation_policy::{Policy, RotationAdvice};
 use token_core::{CertificateInfo, ContainerSigner, GostParamSet, KeyAlgorithm};
@@ -19,12 +19,9 @@ fn certificates(dir: &std::path::Path, now: SystemTime) -> Vec<Vec<u8>> {
     let ca = test_ca(&dir.join("ca"), ALG, now);
     let mut t = token(&dir.join("client"), "client");
     let id = generate(&mut t, "k", ALG);
-    let req = RequestTemplate::new(
-        Subject::Russian(employee()),
-        RequestedExtensions::signing_and_encryption("x"),
-    )
-    .sign(&ContainerSigner::new(&t, &id).unwrap())
-    .unwrap();
+    let req = RequestTemplate::new(employee(), RequestedExtensions::signing_and_encryption("x"))
+        .sign(&ContainerSigner::new(&t, &id).unwrap())
+        .unwrap();
     let mut out = vec![];
     for days in [200i64, 45, 1, 0, -10] {
         let not_after = if days >= 0 {

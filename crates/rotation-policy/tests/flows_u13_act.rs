@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::*;
-use csr::{RequestTemplate, RequestedExtensions, Subject};
+use csr::{RequestTemplate, RequestedExtensions};
 use rotation_policy::CivilDate;
 use rotation_policy::act::RecognitionAct;
 use token_core::{ContainerSigner, GostParamSet, KeyAlgorithm};
@@ -17,7 +17,7 @@ fn act(alg: KeyAlgorithm) -> RecognitionAct {
     let mut t = token(dir.path(), "client");
     let id = generate(&mut t, "new", alg);
     let request = RequestTemplate::new(
-        Subject::Russian(employee()),
+        employee(),
         RequestedExtensions::signing_and_encryption("keycarrier"),
     )
     .sign(&ContainerSigner::new(&t, &id).unwrap())

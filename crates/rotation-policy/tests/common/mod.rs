@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use csr::{RequestTemplate, RequestedExtensions, RussianSubject, Subject};
+use csr::{RequestTemplate, RequestedExtensions, RussianSubject};
 use rotation_policy::ca::TestCa;
 use soft_token::{SoftToken, TokenSettings};
 use token_core::{
@@ -93,7 +93,7 @@ pub fn client_key(
 ) -> (ContainerId, Vec<u8>) {
     let id = generate(t, label, alg);
     let template = RequestTemplate::new(
-        Subject::Russian(employee()),
+        employee(),
         RequestedExtensions::signing_and_encryption("keycarrier"),
     );
     let request = template
