@@ -2,7 +2,8 @@
 //!
 //! USB tokens and smart cards (Rutoken, JaCarta, KAZTOKEN, any PKCS#11 module) and software
 //! containers behind one typed API: key containers, PIN administration, GOST R 34.10-2012 and
-//! RSA signing, certificate requests, CMS signatures and expiry-driven key rotation.
+//! RSA signing, certificate requests, CMS signatures and encryption, and expiry-driven key
+//! rotation.
 //!
 //! The tasks banks give their customers — find the token, import a key, change or unblock a
 //! PIN, generate a key, request and install a certificate, sign, replace an expiring key — are
@@ -16,8 +17,8 @@
 //! containers, PINs, errors) sits at the root. A bank developer thinks "a certificate
 //! request", "the soft token", "CMS", not `csr` or `soft-token`; crates can be split, merged or
 //! renamed for packaging reasons without moving a path users wrote. A new crate gets a module
-//! named the same way: the planned `cms-envelope` (CMS EnvelopedData, document encryption,
-//! U21) will appear as `keycarrier::envelope`.
+//! named the same way: `cms-envelope` (CMS EnvelopedData, document encryption, U21) is
+//! `keycarrier::envelope`.
 //!
 //! | path | crate | job |
 //! | --- | --- | --- |
@@ -31,7 +32,7 @@
 //! | [`cms`] | `cms-sign` | CMS SignedData: sign, add a signer, strict verification (U14), re-issue requests (U11) |
 //! | [`pkcs12`] | `cms-sign` (its `pfx` module) | PKCS#12 import (U03): GOST TC26 and RSA files, transactional |
 //! | [`rotation`] | `rotation-policy` | expiry-driven rotation (U13, U16–U20): policy in the bank's time zone, CA interface, resumable journaled rotation, act of key recognition, fleet evaluation |
-//! | `envelope` (planned) | `cms-envelope` | CMS EnvelopedData: encrypt and decrypt documents (U21) |
+//! | [`envelope`] | `cms-envelope` | CMS EnvelopedData: encrypt to certificates, open with the key on its carrier, the received-documents mailbox (U17, U21) |
 //! | none | `soft-token-pkcs11` | the soft token as a PKCS#11 module, see below |
 //!
 //! Not re-exported: `soft-token-pkcs11`, the soft token as a PKCS#11 module
@@ -57,6 +58,8 @@ pub mod flows {}
 
 /// CMS SignedData (flows U11, U14): the `cms-sign` crate.
 pub use cms_sign as cms;
+/// Encrypted documents (flows U17, U21): the `cms-envelope` crate.
+pub use cms_envelope as envelope;
 /// PKCS#12 (`.pfx`, `.p12`) import (flow U03): `cms_sign::pfx` under its own name.
 pub use cms_sign::pfx as pkcs12;
 /// Certificate requests and certificate install (flows U10, U12): the `csr` crate.
