@@ -56,10 +56,10 @@ extern crate self as keycarrier;
 #[doc = include_str!("../docs/flows.md")]
 pub mod flows {}
 
-/// CMS SignedData (flows U11, U14): the `cms-sign` crate.
-pub use cms_sign as cms;
 /// Encrypted documents (flows U17, U21): the `cms-envelope` crate.
 pub use cms_envelope as envelope;
+/// CMS SignedData (flows U11, U14): the `cms-sign` crate.
+pub use cms_sign as cms;
 /// PKCS#12 (`.pfx`, `.p12`) import (flow U03): `cms_sign::pfx` under its own name.
 pub use cms_sign::pfx as pkcs12;
 /// Certificate requests and certificate install (flows U10, U12): the `csr` crate.

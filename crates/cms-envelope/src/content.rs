@@ -7,8 +7,15 @@ use spki::AlgorithmIdentifierOwned;
 use token_core::{Error, Result, oid};
 use zeroize::Zeroizing;
 
-use crate::aes_content::{self, AesBits, GCM_NONCE_LEN, GCM_TAG_LEN};
 use crate::asn1::GcmParameters;
+use crate::stream::ChunkCipher;
+use crate::stream::cipher::{AesBits, CbcDecrypt, CbcEncrypt, Gcm};
+
+/// The one nonce and tag size keycarrier writes and reads for AES-GCM: 12 and 16 bytes
+/// (RFC 5084's recommendation, what OpenSSL writes).
+pub(crate) const GCM_NONCE_LEN: usize = 12;
+/// See [`GCM_NONCE_LEN`].
+pub(crate) const GCM_TAG_LEN: usize = 16;
 
 /// A content cipher: what encrypts the document itself, under a fresh random key that each
 /// recipient's key protects.
@@ -56,6 +63,12 @@ impl ContentCipher {
         }
     }
 
+    /// Whether the tag travels as the `id-cms-mac-attr` unprotected attribute (the TC26
+    /// `*-omac` ciphers), which makes the EnvelopedData version 2.
+    pub(crate) const fn has_mac_attribute(self) -> bool {
+        matches!(self, Self::KuznyechikCtrAcpkmOmac | Self::MagmaCtrAcpkmOmac)
+    }
+
     /// Whether the envelope is an AuthEnvelopedData (RFC 5083) rather than an EnvelopedData.
     pub(crate) const fn auth_enveloped(self) -> bool {
         matches!(self, Self::Aes256Gcm)
@@ -101,89 +114,15 @@ fn params<'a>(alg: &'a AlgorithmIdentifierOwned, what: &'static str) -> Result<&
     })
 }
 
-/// Decrypts the content with the recovered content-encryption key.
+/// Decrypts the content with the recovered content-encryption key, in memory.
 pub(crate) fn decrypt(sealed: &Sealed<'_>, key: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let cipher = ContentCipher::from_oid(&sealed.algorithm.oid)?;
-    match cipher {
-        ContentCipher::Aes128Cbc | ContentCipher::Aes192Cbc | ContentCipher::Aes256Cbc => {
-            let iv: OctetString = params(sealed.algorithm, "AES-CBC IV")?
-                .decode_as()
-                .map_err(|e| Error::malformed_der("AES-CBC IV", e))?;
-            let bits = aes_bits(cipher);
-            aes_content::cbc_decrypt(bits, key, iv.as_bytes(), sealed.ciphertext)
-        }
-        ContentCipher::Aes256Gcm => {
-            let p: GcmParameters = params(sealed.algorithm, "AES-GCM parameters")?
-                .decode_as()
-                .map_err(|e| Error::malformed_der("AES-GCM parameters", e))?;
-            if usize::from(p.icv_len) != GCM_TAG_LEN || p.nonce.as_bytes().len() != GCM_NONCE_LEN {
-                return Err(Error::Unsupported {
-                    what: "AES-GCM with a tag other than 16 or a nonce other than 12 bytes".into(),
-                });
-            }
-            let tag = sealed.tag.ok_or_else(|| Error::Malformed {
-                what: "AuthEnvelopedData",
-                at: None,
-                reason: "no MAC".into(),
-            })?;
-            aes_content::gcm_decrypt(
-                AesBits::B256,
-                key,
-                p.nonce.as_bytes(),
-                sealed.ciphertext,
-                tag,
-                sealed.aad,
-            )
-        }
-        other => Err(Error::Unsupported {
-            what: format!("{other:?} content (not yet built)"),
-        }),
-    }
-}
-
-/// A freshly encrypted content: its algorithm identifier, ciphertext and tag if any.
-pub(crate) struct Encrypted {
-    pub(crate) algorithm: AlgorithmIdentifierOwned,
-    pub(crate) ciphertext: Vec<u8>,
-    pub(crate) tag: Option<Vec<u8>>,
-}
-
-/// Encrypts `plaintext` under `key` with fresh random parameters.
-pub(crate) fn encrypt(cipher: ContentCipher, key: &[u8], plaintext: &[u8]) -> Result<Encrypted> {
-    match cipher {
-        ContentCipher::Aes128Cbc | ContentCipher::Aes192Cbc | ContentCipher::Aes256Cbc => {
-            let iv: [u8; 16] = crate::random::bytes()?;
-            let bits = aes_bits(cipher);
-            let oid = match bits {
-                AesBits::B128 => oid::AES128_CBC,
-                AesBits::B192 => oid::AES192_CBC,
-                AesBits::B256 => oid::AES256_CBC,
-            };
-            let iv_os = OctetString::new(iv).map_err(|e| Error::malformed_der("IV", e))?;
-            Ok(Encrypted {
-                algorithm: with_params(oid, &iv_os)?,
-                ciphertext: aes_content::cbc_encrypt(bits, key, &iv, plaintext)?,
-                tag: None,
-            })
-        }
-        ContentCipher::Aes256Gcm => {
-            let nonce: [u8; GCM_NONCE_LEN] = crate::random::bytes()?;
-            let p = GcmParameters {
-                nonce: OctetString::new(nonce).map_err(|e| Error::malformed_der("nonce", e))?,
-                icv_len: GCM_TAG_LEN as u8,
-            };
-            let (ciphertext, tag) =
-                aes_content::gcm_encrypt(AesBits::B256, key, &nonce, plaintext, &[])?;
-            Ok(Encrypted {
-                algorithm: with_params(oid::AES256_GCM, &p)?,
-                ciphertext,
-                tag: Some(tag),
-            })
-        }
-        other => Err(Error::Unsupported {
-            what: format!("{other:?} content (not yet built)"),
-        }),
-    }
+    let mut cipher = decryptor(sealed.algorithm, key, sealed.aad)?;
+    let mut out = Zeroizing::new(Vec::with_capacity(sealed.ciphertext.len()));
+    cipher.update(sealed.ciphertext, &mut out)?;
+    let mut rest = Zeroizing::new(Vec::new());
+    cipher.finish(sealed.tag, &mut rest)?;
+    out.extend_from_slice(&rest);
+    Ok(out)
 }
 
 /// An algorithm identifier with DER-encoded parameters.
@@ -205,5 +144,89 @@ fn aes_bits(cipher: ContentCipher) -> AesBits {
         ContentCipher::Aes128Cbc => AesBits::B128,
         ContentCipher::Aes192Cbc => AesBits::B192,
         _ => AesBits::B256,
+    }
+}
+
+/// A chunk-by-chunk decryptor for the content algorithm `algorithm` under `key`.
+pub(crate) fn decryptor(
+    algorithm: &AlgorithmIdentifierOwned,
+    key: &[u8],
+    aad: &[u8],
+) -> Result<Box<dyn ChunkCipher>> {
+    let cipher = ContentCipher::from_oid(&algorithm.oid)?;
+    match cipher {
+        ContentCipher::Aes128Cbc | ContentCipher::Aes192Cbc | ContentCipher::Aes256Cbc => {
+            let iv: OctetString = params(algorithm, "AES-CBC IV")?
+                .decode_as()
+                .map_err(|e| Error::malformed_der("AES-CBC IV", e))?;
+            Ok(Box::new(CbcDecrypt::new(
+                aes_bits(cipher),
+                key,
+                iv.as_bytes(),
+            )?))
+        }
+        ContentCipher::Aes256Gcm => {
+            let p: GcmParameters = params(algorithm, "AES-GCM parameters")?
+                .decode_as()
+                .map_err(|e| Error::malformed_der("AES-GCM parameters", e))?;
+            if usize::from(p.icv_len) != GCM_TAG_LEN {
+                return Err(Error::Unsupported {
+                    what: "AES-GCM with a tag other than 16 bytes".into(),
+                });
+            }
+            if p.nonce.as_bytes().len() != GCM_NONCE_LEN {
+                return Err(Error::Unsupported {
+                    what: "AES-GCM with a nonce other than 12 bytes".into(),
+                });
+            }
+            Ok(Box::new(Gcm::new(
+                AesBits::B256,
+                key,
+                p.nonce.as_bytes(),
+                aad,
+                true,
+            )?))
+        }
+        other => Err(Error::Unsupported {
+            what: format!("{other:?} content (not yet built)"),
+        }),
+    }
+}
+
+/// A chunk-by-chunk encryptor for `cipher` under `key` with fresh parameters, and the
+/// algorithm identifier that names them.
+pub(crate) fn encryptor(
+    cipher: ContentCipher,
+    key: &[u8],
+) -> Result<(AlgorithmIdentifierOwned, Box<dyn ChunkCipher>)> {
+    match cipher {
+        ContentCipher::Aes128Cbc | ContentCipher::Aes192Cbc | ContentCipher::Aes256Cbc => {
+            let iv: [u8; 16] = crate::random::bytes()?;
+            let bits = aes_bits(cipher);
+            let oid = match bits {
+                AesBits::B128 => oid::AES128_CBC,
+                AesBits::B192 => oid::AES192_CBC,
+                AesBits::B256 => oid::AES256_CBC,
+            };
+            let iv_os = OctetString::new(iv).map_err(|e| Error::malformed_der("IV", e))?;
+            Ok((
+                with_params(oid, &iv_os)?,
+                Box::new(CbcEncrypt::new(bits, key, &iv)?),
+            ))
+        }
+        ContentCipher::Aes256Gcm => {
+            let nonce: [u8; GCM_NONCE_LEN] = crate::random::bytes()?;
+            let p = GcmParameters {
+                nonce: OctetString::new(nonce).map_err(|e| Error::malformed_der("nonce", e))?,
+                icv_len: GCM_TAG_LEN as u8,
+            };
+            Ok((
+                with_params(oid::AES256_GCM, &p)?,
+                Box::new(Gcm::new(AesBits::B256, key, &nonce, &[], false)?),
+            ))
+        }
+        other => Err(Error::Unsupported {
+            what: format!("{other:?} content (not yet built)"),
+        }),
     }
 }

@@ -178,7 +178,7 @@ impl Envelope {
     /// returned unless the content verifies.
     pub fn open(&self, key: &RecipientKey<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let recipient = self.recipient_for(key.certificate)?;
-        let cek = self.content_key(recipient, key)?;
+        let cek = content_key(recipient, key)?;
         self.decrypt_with(cek.expose())
     }
 
@@ -192,25 +192,28 @@ impl Envelope {
         };
         content::decrypt(&sealed, cek)
     }
+}
 
-    fn content_key(&self, recipient: &Recipient, key: &RecipientKey<'_>) -> Result<SecretBytes> {
-        match (&recipient.protection, &recipient.info) {
-            (KeyProtection::Rsa(padding), RecipientInfo::Ktri(ktri)) => {
-                key.carrier.decrypt_key(&KeyDecryption {
-                    container: key.container,
-                    encrypted_key: ktri.enc_key.as_bytes(),
-                    padding: *padding,
-                })
-            }
-            (other, _) => Err(Error::Unsupported {
-                what: format!("opening a recipient protected with {other:?} (not yet built)"),
-            }),
+/// Recovers the content-encryption key for `recipient` with the recipient's key on its carrier.
+pub(crate) fn content_key(recipient: &Recipient, key: &RecipientKey<'_>) -> Result<SecretBytes> {
+    match (&recipient.protection, &recipient.info) {
+        (KeyProtection::Rsa(padding), RecipientInfo::Ktri(ktri)) => {
+            key.carrier.decrypt_key(&KeyDecryption {
+                container: key.container,
+                encrypted_key: ktri.enc_key.as_bytes(),
+                padding: *padding,
+            })
         }
+        (other, _) => Err(Error::Unsupported {
+            what: format!("opening a recipient protected with {other:?} (not yet built)"),
+        }),
     }
 }
 
 /// The value of the `id-cms-mac-attr` unprotected attribute, if present (exactly one value).
-fn mac_attribute<'a>(attrs: impl Iterator<Item = &'a Attribute>) -> Result<Option<Vec<u8>>> {
+pub(crate) fn mac_attribute<'a>(
+    attrs: impl Iterator<Item = &'a Attribute>,
+) -> Result<Option<Vec<u8>>> {
     let mut found = None;
     for attr in attrs.filter(|a| a.oid == oid::TC26_CMS_MAC_ATTR) {
         if found.is_some() || attr.values.len() != 1 {

@@ -8,6 +8,10 @@
 //! | --- | --- | --- |
 //! | RSA | RSAES-PKCS1-v1_5, RSAES-OAEP (SHA-1/256/384/512) | AES-128/192/256-CBC, AES-256-GCM |
 //!
+//! Envelopes of any size go through [`open_stream`] / [`open_to_file`] and
+//! [`EnvelopeBuilder::seal_stream`] in constant memory; [`Mailbox`] keeps received envelopes
+//! and counts the unread ones per certificate, which key rotation waits for (flow U17).
+//!
 //! GOST recipients (KExp15/KEG and the CryptoPro key transport) and the GOST content ciphers
 //! are named in [`ContentCipher`] and [`KeyProtection`] and answer
 //! [`token_core::Error::Unsupported`] until they are built.
@@ -24,7 +28,10 @@
 //! # token.reset_pin(&admin, &pin, FinalTry::Refuse)?;
 //! # token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
 //! # let id = token.generate_key(&NewContainer::new("Mail", KeyAlgorithm::RSA_2048))?.id;
-//! # let ca = rotation_policy::ca::TestCa::create(&token, id.clone(), "Client", dir.path(), std::time::SystemTime::now())?;
+//! # // A self-signed certificate for the key, made by the test CA fixture on a second handle.
+//! # let mut second = SoftToken::open(dir.path());
+//! # second.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
+//! # let ca = rotation_policy::ca::TestCa::create(second, id.clone(), "Client", &dir.path().join("ca"), std::time::SystemTime::now())?;
 //! # let certificate = ca.certificate().to_vec();
 //! use cms_envelope::{ContentCipher, Envelope, EnvelopeBuilder, RecipientKey};
 //!
@@ -40,7 +47,6 @@
 //! # Ok(()) }
 //! ```
 
-mod aes_content;
 // The GOST structures are used by the GOST recipients, being built (issue 13).
 #[allow(dead_code)]
 mod asn1;
@@ -51,12 +57,14 @@ mod random;
 mod recipient;
 mod rsa_transport;
 mod seal;
+mod stream;
 
 pub use content::ContentCipher;
 pub use envelope::{Envelope, RecipientKey};
 pub use mailbox::{DocumentNumber, Letter, Mailbox};
 pub use recipient::{KeyProtection, Recipient, RecipientId};
 pub use seal::EnvelopeBuilder;
+pub use stream::{open_stream, open_to_file};
 
 /// A failure of this library's own machinery (random generator, an encoder refusing our own
 /// output), not of the input.

@@ -1,20 +1,19 @@
 //! Encrypting a document to one or more recipients' certificates.
 
-use cms::authenveloped_data::AuthEnvelopedData;
 use cms::cert::IssuerAndSerialNumber;
-use cms::content_info::{CmsVersion, ContentInfo};
+use cms::content_info::CmsVersion;
 use cms::enveloped_data::{
-    EncryptedContentInfo, EnvelopedData, KeyTransRecipientInfo, RecipientIdentifier, RecipientInfo,
-    RecipientInfos,
+    KeyTransRecipientInfo, RecipientIdentifier, RecipientInfo, RecipientInfos,
 };
 use der::asn1::{OctetString, SetOfVec};
-use der::{Any, Decode, Encode};
+use der::{Decode, Encode};
 use token_core::{Error, Result, RsaKeyTransport, oid};
 use x509_cert::Certificate;
 
 use crate::content::{self, ContentCipher};
 use crate::random;
 use crate::rsa_transport;
+use crate::stream::ChunkCipher;
 
 /// Builds an envelope: a fresh content key encrypts the document once, and each recipient's
 /// certificate protects a copy of that key.
@@ -58,6 +57,46 @@ impl EnvelopeBuilder {
 
     /// Encrypts `content` (as `id-data`) and returns the DER `ContentInfo`.
     pub fn seal(&self, content: &[u8]) -> Result<Vec<u8>> {
+        let prepared = self.prepare()?;
+        let mut cipher = prepared.cipher;
+        let mut ciphertext = Vec::with_capacity(content.len() + 16);
+        cipher.update(content, &mut ciphertext)?;
+        let tag = cipher.finish(None, &mut ciphertext)?;
+
+        let mut eci = Vec::new();
+        push_tlv(&mut eci, 0x06, oid::CMS_DATA.as_bytes());
+        eci.extend_from_slice(&prepared.algorithm);
+        push_tlv(&mut eci, 0x80, &ciphertext);
+        let auth = self.cipher.auth_enveloped();
+        let mut body = vec![0x02, 0x01, if auth { 0 } else { prepared.version }];
+        body.extend_from_slice(&prepared.recipient_infos);
+        push_tlv(&mut body, 0x30, &eci);
+        if let Some(tag) = tag {
+            body.extend_from_slice(&Prepared::tag_encoding(&tag)?);
+        }
+        let mut inner = Vec::new();
+        push_tlv(&mut inner, 0x30, &body);
+        let mut ci = Vec::new();
+        let content_type = if auth {
+            oid::CMS_AUTH_ENVELOPED_DATA
+        } else {
+            oid::CMS_ENVELOPED_DATA
+        };
+        push_tlv(&mut ci, 0x06, content_type.as_bytes());
+        push_tlv(&mut ci, 0xa0, &inner);
+        let mut out = Vec::new();
+        push_tlv(&mut out, 0x30, &ci);
+        Ok(out)
+    }
+
+    /// The content cipher.
+    pub(crate) fn cipher(&self) -> ContentCipher {
+        self.cipher
+    }
+
+    /// A fresh content key, the recipient infos protecting it, and a chunk encryptor: what a
+    /// streamed envelope writes around its content.
+    pub(crate) fn prepare(&self) -> Result<Prepared> {
         if self.recipients.is_empty() {
             return Err(Error::Malformed {
                 what: "envelope",
@@ -66,54 +105,30 @@ impl EnvelopeBuilder {
             });
         }
         let cek = random::key(self.cipher.key_len())?;
-        let encrypted = content::encrypt(self.cipher, &cek, content)?;
+        let (algorithm, cipher) = content::encryptor(self.cipher, &cek)?;
         let mut infos = Vec::with_capacity(self.recipients.len());
         for certificate in &self.recipients {
             infos.push(self.recipient_info(certificate, &cek)?);
         }
-        let recip_infos =
-            RecipientInfos(SetOfVec::try_from(infos).map_err(der_err("recipient infos"))?);
-        let eci = EncryptedContentInfo {
-            content_type: oid::CMS_DATA,
-            content_enc_alg: encrypted.algorithm,
-            encrypted_content: Some(
-                OctetString::new(encrypted.ciphertext).map_err(der_err("encrypted content"))?,
-            ),
-        };
-        let (content_type, inner) = if self.cipher.auth_enveloped() {
-            let tag = encrypted.tag.unwrap_or_default();
-            let aed = AuthEnvelopedData {
-                version: CmsVersion::V0,
-                originator_info: None,
-                recip_infos,
-                auth_encrypted_content_info: eci,
-                auth_attrs: None,
-                mac: OctetString::new(tag).map_err(der_err("MAC"))?,
-                unauth_attrs: None,
-            };
-            (
-                oid::CMS_AUTH_ENVELOPED_DATA,
-                aed.to_der().map_err(der_err("AuthEnvelopedData"))?,
-            )
+        let version = if infos
+            .iter()
+            .all(|i| matches!(i, RecipientInfo::Ktri(k) if k.version == CmsVersion::V0))
+            && !self.cipher.has_mac_attribute()
+        {
+            0
         } else {
-            let ed = EnvelopedData {
-                version: CmsVersion::V0,
-                originator_info: None,
-                recip_infos,
-                encrypted_content: eci,
-                unprotected_attrs: None,
-            };
-            (
-                oid::CMS_ENVELOPED_DATA,
-                ed.to_der().map_err(der_err("EnvelopedData"))?,
-            )
+            2
         };
-        ContentInfo {
-            content_type,
-            content: Any::from_der(&inner).map_err(der_err("envelope"))?,
-        }
-        .to_der()
-        .map_err(der_err("ContentInfo"))
+        Ok(Prepared {
+            version,
+            recipient_infos: RecipientInfos(
+                SetOfVec::try_from(infos).map_err(der_err("recipient infos"))?,
+            )
+            .to_der()
+            .map_err(der_err("recipient infos"))?,
+            algorithm: algorithm.to_der().map_err(der_err("content algorithm"))?,
+            cipher,
+        })
     }
 
     fn recipient_info(&self, certificate: &Certificate, cek: &[u8]) -> Result<RecipientInfo> {
@@ -139,4 +154,32 @@ impl EnvelopeBuilder {
             })
         }
     }
+}
+
+/// What [`EnvelopeBuilder::prepare`] makes.
+pub(crate) struct Prepared {
+    /// The EnvelopedData version (RFC 5652 §6.1).
+    pub(crate) version: u8,
+    /// DER of the `RecipientInfos` SET.
+    pub(crate) recipient_infos: Vec<u8>,
+    /// DER of the content-encryption `AlgorithmIdentifier`.
+    pub(crate) algorithm: Vec<u8>,
+    /// The content encryptor under the fresh key.
+    pub(crate) cipher: Box<dyn ChunkCipher>,
+}
+
+impl Prepared {
+    /// How the tag follows the content: AuthEnvelopedData's `mac` OCTET STRING.
+    pub(crate) fn tag_encoding(tag: &[u8]) -> Result<Vec<u8>> {
+        OctetString::new(tag)
+            .and_then(|o| o.to_der())
+            .map_err(der_err("MAC"))
+    }
+}
+
+/// Appends a DER TLV.
+fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
+    out.push(tag);
+    crate::stream::push_len(out, value.len() as u64);
+    out.extend_from_slice(value);
 }
