@@ -358,7 +358,7 @@ mod tests {
                 let plain: Vec<u8> = (0..len).map(|i| i as u8).collect();
                 let reference = Aes256Gcm::new_from_slice(&key)
                     .unwrap()
-                    .encrypt(Nonce::from_slice(&nonce), Payload { msg: &plain, aad })
+                    .encrypt(&Nonce::from(nonce), Payload { msg: &plain, aad })
                     .unwrap();
                 let mut enc = Box::new(Gcm::new(AesBits::B256, &key, &nonce, aad, false).unwrap());
                 let mut ct = chunks(&plain, enc.as_mut());
