@@ -25,6 +25,7 @@
 
 mod attr;
 mod crypto;
+mod decrypt;
 mod keys;
 mod layout;
 pub mod objects;

@@ -2,8 +2,8 @@
 
 use token_core::{
     AdminPin, Approved, CancelToken, Carrier, CarrierFamily, CarrierInfo, CertificateInfo,
-    ContainerId, ContainerInfo, Error, FinalTry, KeyImport, NewContainer, Pin, PinRole, PinStatus,
-    Progress, ProgressSink, Result, SignInput, SignRequest, Stage,
+    ContainerId, ContainerInfo, Error, FinalTry, KeyDecryption, KeyImport, NewContainer, Pin,
+    PinRole, PinStatus, Progress, ProgressSink, Result, SecretBytes, SignInput, SignRequest, Stage,
 };
 use zeroize::Zeroizing;
 
@@ -253,5 +253,13 @@ impl Carrier for SoftToken {
             SignInput::Message(m) => keys::sign_message(&key, request.scheme, m),
             SignInput::Digest(d) => keys::sign_digest(&key, request.scheme, d),
         }
+    }
+
+    /// Decrypts with the container's RSA key, after the same login check as signing; see
+    /// `decrypt.rs` for how PKCS#1 v1.5 padding failures stay invisible.
+    fn decrypt_key(&self, request: &KeyDecryption<'_>) -> Result<SecretBytes> {
+        self.user_key()?;
+        let key = self.private_key(self.private_key_uid(request.container)?)?;
+        key.decrypt_key(request.encrypted_key, request.padding)
     }
 }
