@@ -16,6 +16,8 @@ use crate::errors::R;
 use crate::mech::{MECHANISMS, PssParams};
 use crate::module::{self, Out};
 
+mod crypt;
+
 /// Runs an entry point: a panic becomes `CKR_GENERAL_ERROR`, an `Err` its return value.
 fn entry(f: impl FnOnce() -> R<CK_RV>) -> CK_RV {
     match catch_unwind(AssertUnwindSafe(f)) {
@@ -145,7 +147,12 @@ unsafe fn write_out(result: Out, buf: *mut u8, len: *mut CK_ULONG) -> R<CK_RV> {
             *len = to_ulong(n);
             Ok(CKR_BUFFER_TOO_SMALL)
         }
-        Out::Data(d) => {
+        Out::Data(_) | Out::Secret(_) => {
+            let d: &[u8] = match &result {
+                Out::Data(d) => d,
+                Out::Secret(s) => s,
+                _ => &[],
+            };
             // The module produces `Data` only after checking the caller's capacity; checked
             // again here so that this function alone keeps the copy in bounds.
             let capacity = usize::try_from(*len).unwrap_or(usize::MAX);
@@ -824,12 +831,12 @@ static FUNCTION_LIST: CK_FUNCTION_LIST = CK_FUNCTION_LIST {
     C_FindObjectsInit: Some(c_find_objects_init),
     C_FindObjects: Some(c_find_objects),
     C_FindObjectsFinal: Some(c_find_objects_final),
-    C_EncryptInit: Some(unsupported::crypt_init),
-    C_Encrypt: Some(unsupported::crypt),
+    C_EncryptInit: Some(crypt::c_encrypt_init),
+    C_Encrypt: Some(crypt::c_encrypt),
     C_EncryptUpdate: Some(unsupported::crypt),
     C_EncryptFinal: Some(unsupported::crypt_final),
-    C_DecryptInit: Some(unsupported::crypt_init),
-    C_Decrypt: Some(unsupported::crypt),
+    C_DecryptInit: Some(crypt::c_decrypt_init),
+    C_Decrypt: Some(crypt::c_decrypt),
     C_DecryptUpdate: Some(unsupported::crypt),
     C_DecryptFinal: Some(unsupported::crypt_final),
     C_DigestInit: Some(c_digest_init),
