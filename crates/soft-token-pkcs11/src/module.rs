@@ -28,6 +28,7 @@ use crate::errors::R;
 use crate::mech::{DigestMech, SignMech};
 
 mod crypt;
+mod derive;
 mod keygen;
 mod objects;
 mod operations;
@@ -162,6 +163,8 @@ struct SessionObject {
     obj: StoredObject,
     /// A private key's material (never sealed: it never reaches the disk).
     secret: Option<create::Secret>,
+    /// A derived secret key's CKA_VALUE (C_DeriveKey), zeroized when dropped.
+    value: Option<zeroize::Zeroizing<Vec<u8>>>,
 }
 
 /// Session object handles start here, far above the token's object uids (which count up from

@@ -7,7 +7,7 @@
 
 use cryptoki_sys::*;
 
-use super::{bytes, capacity, entry, ok, write_out};
+use super::{bytes, capacity, entry, ok, out, template, to_usize, write_out};
 use crate::consts::{CKM_GOSTR3410_12_DERIVE, CKM_VKO_GOSTR3410_2012_512};
 use crate::crypt::RawParam;
 use crate::module;
@@ -158,5 +158,27 @@ pub(super) unsafe extern "C" fn c_decrypt(
         let result = module::with(|m| m.decrypt(h, enc, cap))?;
         // SAFETY: pData is NULL or valid for *pulDataLen bytes.
         unsafe { write_out(result, data, data_len) }
+    })
+}
+
+pub(super) unsafe extern "C" fn c_derive_key(
+    h: CK_SESSION_HANDLE,
+    mech: *mut CK_MECHANISM,
+    base: CK_OBJECT_HANDLE,
+    tmpl: *mut CK_ATTRIBUTE,
+    n: CK_ULONG,
+    key: *mut CK_OBJECT_HANDLE,
+) -> CK_RV {
+    entry(|| {
+        initialized()?;
+        to_usize(n)?;
+        // SAFETY: pMechanism points to a CK_MECHANISM; pTemplate holds ulAttributeCount
+        // attributes; phKey is writable.
+        let (mech, param, template, key) = unsafe {
+            let (mech, param) = mechanism(mech)?;
+            (mech, param, template(tmpl, n)?, out(key)?)
+        };
+        *key = module::with(|m| m.derive_key(h, mech, &param, base, &template))?;
+        Ok(CKR_OK)
     })
 }
