@@ -1,5 +1,6 @@
 //! [`Pkcs11Carrier`]: one token in one slot, as a token-core [`Carrier`].
 
+mod decrypt;
 mod import;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -17,8 +18,9 @@ use cryptoki::types::{AuthPin, RawAuthPin, Ulong};
 use sha2::{Digest as _, Sha256};
 use token_core::{
     AdminPin, Approved, CancelToken, Carrier, CarrierInfo, ContainerId, ContainerInfo, Error,
-    FinalTry, GostKeySize, KeyAlgorithm, KeyImport, NewContainer, Pin, PinRole, PinStatus,
-    Progress, ProgressSink, PublicKey, Result, SignInput, SignRequest, SignatureScheme, Stage,
+    FinalTry, GostKeySize, KeyAgreement, KeyAlgorithm, KeyDecryption, KeyImport, NewContainer, Pin,
+    PinRole, PinStatus, Progress, ProgressSink, PublicKey, Result, SecretBytes, SignInput,
+    SignRequest, SignatureScheme, Stage,
 };
 
 use crate::convert::{self, sha256_digest_info};
@@ -1318,6 +1320,26 @@ impl Carrier for Pkcs11Carrier {
                     }
                     r => r,
                 }
+            })
+            .map_err(|e| self.explain(e))
+    }
+
+    /// `C_Decrypt` on the token (see `carrier/decrypt.rs`).
+    fn decrypt_key(&self, request: &KeyDecryption<'_>) -> Result<SecretBytes> {
+        self.pool
+            .run(|s| {
+                let (key, kind) = self.key(s, request.container)?;
+                decrypt::decrypt_key(s, key, kind, request)
+            })
+            .map_err(|e| self.explain(e))
+    }
+
+    /// `C_DeriveKey` with GOST VKO on the token (see `carrier/decrypt.rs`).
+    fn agree_key(&self, request: &KeyAgreement<'_>) -> Result<SecretBytes> {
+        self.pool
+            .run(|s| {
+                let (key, kind) = self.key(s, request.container)?;
+                decrypt::agree_key(s, key, kind, request)
             })
             .map_err(|e| self.explain(e))
     }
