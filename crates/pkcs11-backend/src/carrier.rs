@@ -22,6 +22,7 @@
 //! below.
 
 mod containers;
+mod decrypt;
 mod import;
 mod keygen;
 mod login;
@@ -43,7 +44,8 @@ use cryptoki::object::ObjectHandle;
 use cryptoki_sys::CK_MECHANISM_TYPE;
 use token_core::{
     AdminPin, Approved, CancelToken, Carrier, CarrierInfo, ContainerId, ContainerInfo, FinalTry,
-    KeyImport, NewContainer, Pin, PinRole, PinStatus, ProgressSink, Result, SignRequest,
+    KeyAgreement, KeyDecryption, KeyImport, NewContainer, Pin, PinRole, PinStatus, ProgressSink,
+    Result, SecretBytes, SignRequest,
 };
 
 use crate::module::{Module, carrier_info};
@@ -197,5 +199,25 @@ impl Carrier for Pkcs11Carrier {
 
     fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>> {
         self.sign_request(request)
+    }
+
+    fn decrypt_key(&self, request: &KeyDecryption<'_>) -> Result<SecretBytes> {
+        self.pool
+            .run(|s| {
+                self.require_user_login(s)?;
+                let (key, kind) = self.key(s, request.container)?;
+                decrypt::decrypt_key(s, key, kind, request)
+            })
+            .map_err(|e| self.explain(e))
+    }
+
+    fn agree_key(&self, request: &KeyAgreement<'_>) -> Result<SecretBytes> {
+        self.pool
+            .run(|s| {
+                self.require_user_login(s)?;
+                let (key, kind) = self.key(s, request.container)?;
+                decrypt::agree_key(s, key, kind, request)
+            })
+            .map_err(|e| self.explain(e))
     }
 }

@@ -18,6 +18,9 @@ pub(crate) type Attr = (CK_ATTRIBUTE_TYPE, Zeroizing<Vec<u8>>);
 pub(crate) enum Lookup {
     /// The value in the C layout.
     Value(Vec<u8>),
+    /// A secret value in the C layout (a derived key's readable CKA_VALUE), zeroized when
+    /// dropped.
+    Secret(Zeroizing<Vec<u8>>),
     /// CKR_ATTRIBUTE_SENSITIVE.
     Sensitive,
     /// CKR_ATTRIBUTE_TYPE_INVALID.

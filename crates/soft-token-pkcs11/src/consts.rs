@@ -17,6 +17,16 @@ pub(crate) const CKM_GOSTR3410_WITH_GOSTR3411_12_512: CK_MECHANISM_TYPE = 0xD432
 pub(crate) const CKM_GOSTR3411_12_256: CK_MECHANISM_TYPE = 0xD432_1012;
 /// CKM_GOSTR3411_12_512: Streebog-512 (TC26).
 pub(crate) const CKM_GOSTR3411_12_512: CK_MECHANISM_TYPE = 0xD432_1013;
+/// CKM_GOSTR3410_12_DERIVE: VKO GOST R 34.10-2012 (TC26; OpenSC, Rutoken and JaCarta agree).
+pub(crate) const CKM_GOSTR3410_12_DERIVE: CK_MECHANISM_TYPE = 0xD432_1007;
+/// CKD_KDF_GOSTR3411_2012_256 = CKM_KDF_GOSTR3411_2012_256: the `kdf` of
+/// CK_GOSTR3410_DERIVE_PARAMS for VKO with Streebog-256 (OpenSC `pkcs11.h`, Rutoken headers).
+/// No TC26 header defines a Streebog-512 `kdf`; that is [`CKM_VKO_GOSTR3410_2012_512`].
+pub(crate) const CKD_KDF_GOSTR3411_2012_256: u64 = 0xD432_1026;
+/// CKM_VKO_GOSTR3410_2012_512: VKO with Streebog-512, parameter CK_ECDH1_DERIVE_PARAMS with
+/// `kdf` = CKD_NULL and the UKM as `pSharedData` (TC26 via Rutoken's headers and samples; one
+/// source, reference gost.md §6.2).
+pub(crate) const CKM_VKO_GOSTR3410_2012_512: CK_MECHANISM_TYPE = 0xD432_1038;
 
 /// Shortest PIN the module accepts (CK_TOKEN_INFO.ulMinPinLen).
 pub(crate) const MIN_PIN_LEN: usize = 4;

@@ -16,6 +16,8 @@ use crate::errors::R;
 use crate::mech::{MECHANISMS, PssParams};
 use crate::module::{self, Out};
 
+mod crypt;
+
 /// Runs an entry point: a panic becomes `CKR_GENERAL_ERROR`, an `Err` its return value.
 fn entry(f: impl FnOnce() -> R<CK_RV>) -> CK_RV {
     match catch_unwind(AssertUnwindSafe(f)) {
@@ -145,7 +147,12 @@ unsafe fn write_out(result: Out, buf: *mut u8, len: *mut CK_ULONG) -> R<CK_RV> {
             *len = to_ulong(n);
             Ok(CKR_BUFFER_TOO_SMALL)
         }
-        Out::Data(d) => {
+        Out::Data(_) | Out::Secret(_) => {
+            let d: &[u8] = match &result {
+                Out::Data(d) => d,
+                Out::Secret(s) => s,
+                _ => &[],
+            };
             // The module produces `Data` only after checking the caller's capacity; checked
             // again here so that this function alone keeps the copy in bounds.
             let capacity = usize::try_from(*len).unwrap_or(usize::MAX);
@@ -489,28 +496,32 @@ unsafe extern "C" fn c_get_attribute_value(
         let found = module::with(|m| m.attributes(h, object, &kinds))?;
         let mut rv = CKR_OK;
         for (a, value) in attrs.iter_mut().zip(found) {
-            match value {
-                Lookup::Value(v) if a.pValue.is_null() => a.ulValueLen = to_ulong(v.len()),
-                Lookup::Value(v) if to_usize(a.ulValueLen)? >= v.len() => {
-                    // SAFETY: pValue is non-NULL and the caller gave ulValueLen >= v.len()
-                    // writable bytes there.
-                    unsafe {
-                        std::ptr::copy_nonoverlapping(v.as_ptr(), a.pValue.cast::<u8>(), v.len());
-                    }
-                    a.ulValueLen = to_ulong(v.len());
-                }
-                Lookup::Value(_) => {
-                    a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
-                    rv = CKR_BUFFER_TOO_SMALL;
-                }
+            let v: &[u8] = match &value {
+                Lookup::Value(v) => v,
+                Lookup::Secret(v) => v,
                 Lookup::Sensitive => {
                     a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
                     rv = CKR_ATTRIBUTE_SENSITIVE;
+                    continue;
                 }
                 Lookup::Invalid => {
                     a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
                     rv = CKR_ATTRIBUTE_TYPE_INVALID;
+                    continue;
                 }
+            };
+            if a.pValue.is_null() {
+                a.ulValueLen = to_ulong(v.len());
+            } else if to_usize(a.ulValueLen)? >= v.len() {
+                // SAFETY: pValue is non-NULL and the caller gave ulValueLen >= v.len()
+                // writable bytes there.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(v.as_ptr(), a.pValue.cast::<u8>(), v.len());
+                }
+                a.ulValueLen = to_ulong(v.len());
+            } else {
+                a.ulValueLen = CK_UNAVAILABLE_INFORMATION;
+                rv = CKR_BUFFER_TOO_SMALL;
             }
         }
         Ok(rv)
@@ -824,12 +835,12 @@ static FUNCTION_LIST: CK_FUNCTION_LIST = CK_FUNCTION_LIST {
     C_FindObjectsInit: Some(c_find_objects_init),
     C_FindObjects: Some(c_find_objects),
     C_FindObjectsFinal: Some(c_find_objects_final),
-    C_EncryptInit: Some(unsupported::crypt_init),
-    C_Encrypt: Some(unsupported::crypt),
+    C_EncryptInit: Some(crypt::c_encrypt_init),
+    C_Encrypt: Some(crypt::c_encrypt),
     C_EncryptUpdate: Some(unsupported::crypt),
     C_EncryptFinal: Some(unsupported::crypt_final),
-    C_DecryptInit: Some(unsupported::crypt_init),
-    C_Decrypt: Some(unsupported::crypt),
+    C_DecryptInit: Some(crypt::c_decrypt_init),
+    C_Decrypt: Some(crypt::c_decrypt),
     C_DecryptUpdate: Some(unsupported::crypt),
     C_DecryptFinal: Some(unsupported::crypt_final),
     C_DigestInit: Some(c_digest_init),
@@ -857,7 +868,7 @@ static FUNCTION_LIST: CK_FUNCTION_LIST = CK_FUNCTION_LIST {
     C_GenerateKeyPair: Some(c_generate_key_pair),
     C_WrapKey: Some(unsupported::wrap_key),
     C_UnwrapKey: Some(unsupported::unwrap_key),
-    C_DeriveKey: Some(unsupported::derive_key),
+    C_DeriveKey: Some(crypt::c_derive_key),
     C_SeedRandom: Some(c_seed_random),
     C_GenerateRandom: Some(c_generate_random),
     C_GetFunctionStatus: Some(c_get_function_status),
@@ -1137,16 +1148,6 @@ mod unsupported {
         _: CK_OBJECT_HANDLE,
         _: *mut CK_BYTE,
         _: CK_ULONG,
-        _: *mut CK_ATTRIBUTE,
-        _: CK_ULONG,
-        _: *mut CK_OBJECT_HANDLE,
-    ) -> CK_RV {
-        CKR_FUNCTION_NOT_SUPPORTED
-    }
-    pub(super) unsafe extern "C" fn derive_key(
-        _: CK_SESSION_HANDLE,
-        _: *mut CK_MECHANISM,
-        _: CK_OBJECT_HANDLE,
         _: *mut CK_ATTRIBUTE,
         _: CK_ULONG,
         _: *mut CK_OBJECT_HANDLE,

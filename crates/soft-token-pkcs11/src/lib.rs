@@ -47,6 +47,7 @@ mod attributes;
 mod config;
 mod consts;
 mod create;
+mod crypt;
 mod errors;
 #[allow(unsafe_code)]
 pub mod ffi;

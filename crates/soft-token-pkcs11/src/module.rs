@@ -11,8 +11,8 @@
 //!
 //! One file per concern, each an `impl Module` block: `slots` (slot and token information,
 //! sessions, login and PINs), `objects` (finding, reading, creating, copying, changing and
-//! destroying objects), `keygen` (C_GenerateKeyPair) and `operations` (sign, verify, digest,
-//! random).
+//! destroying objects), `keygen` (C_GenerateKeyPair), `operations` (sign, verify, digest,
+//! random), `crypt` (RSA encrypt and decrypt) and `derive` (GOST VKO, C_DeriveKey).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -27,6 +27,8 @@ use crate::create;
 use crate::errors::R;
 use crate::mech::{DigestMech, SignMech};
 
+mod crypt;
+mod derive;
 mod keygen;
 mod objects;
 mod operations;
@@ -109,6 +111,8 @@ pub(crate) enum Out {
     TooSmall(usize),
     /// The result; the operation is finished.
     Data(Vec<u8>),
+    /// A secret result (a decrypted key), zeroized when dropped; the operation is finished.
+    Secret(zeroize::Zeroizing<Vec<u8>>),
 }
 
 struct Slot {
@@ -145,6 +149,8 @@ struct Session {
     sign: Option<SignOp>,
     verify: Option<VerifyOp>,
     digest: Option<DigestOp>,
+    encrypt: Option<crypt::CryptOp>,
+    decrypt: Option<crypt::CryptOp>,
 }
 
 /// A session object (CKA_TOKEN = false): kept in memory only, visible to every session of the
@@ -157,6 +163,8 @@ struct SessionObject {
     obj: StoredObject,
     /// A private key's material (never sealed: it never reaches the disk).
     secret: Option<create::Secret>,
+    /// A derived secret key's CKA_VALUE (C_DeriveKey), zeroized when dropped.
+    value: Option<zeroize::Zeroizing<Vec<u8>>>,
 }
 
 /// Session object handles start here, far above the token's object uids (which count up from

@@ -16,7 +16,7 @@
 //! with a fixed text that never says which check failed.
 
 use rsa::RsaPrivateKey;
-use token_core::{Error, OaepHash, Result, RsaKeyTransport, SecretBytes};
+use token_core::{Error, OaepHash, PublicKey, Result, RsaKeyTransport, SecretBytes, VkoHash};
 use zeroize::Zeroizing;
 
 use crate::keys::{PrivateKey, rng};
@@ -73,5 +73,32 @@ impl PrivateKey {
         let plain =
             Zeroizing::new(rsa_decrypt(key, ciphertext, padding).map_err(|_| decryption_failed())?);
         Ok(SecretBytes::new(&plain))
+    }
+
+    /// Computes the GOST VKO shared key with `peer` ([`token_core::KeyAgreement`]):
+    /// `gost::SigningKey::vko`, constant-time in the private key. `ukm` holds the UKM
+    /// integer's little-endian bytes (1 to 64).
+    ///
+    /// An RSA key is [`Error::Unsupported`]; a peer key that is no valid GOST point, or one on
+    /// another curve than this key, is [`Error::Malformed`].
+    #[doc(hidden)]
+    pub fn agree_key(&self, peer: &PublicKey, ukm: &[u8], hash: VkoHash) -> Result<SecretBytes> {
+        let key = self.as_gost().ok_or_else(|| Error::Unsupported {
+            what: "GOST key agreement with an RSA key".into(),
+        })?;
+        let peer = gost::VerifyingKey::from_spki_der(&peer.to_der()?)?;
+        let digest = match hash {
+            VkoHash::Streebog256 => gost::VkoDigest::Streebog256,
+            VkoHash::Streebog512 => gost::VkoDigest::Streebog512,
+        };
+        let agreed = key.vko(&peer, ukm, digest).map_err(|e| match e {
+            e @ gost::Error::CurveMismatch { .. } => Error::Malformed {
+                what: "peer public key",
+                at: None,
+                reason: e.to_string(),
+            },
+            other => Error::from(other),
+        })?;
+        Ok(SecretBytes::new(&agreed))
     }
 }

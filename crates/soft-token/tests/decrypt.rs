@@ -194,3 +194,146 @@ fn failures_say_the_same_thing_and_need_a_login() {
     let e = decrypt(&t, &id, &pkcs1, RsaKeyTransport::Pkcs1v15).unwrap_err();
     assert_eq!(e.code(), "KC-LOGIN-REQUIRED", "{e:?}");
 }
+
+/// A GOST key pair made by OpenSSL's gost engine: (PKCS#8 DER, public key PEM file name).
+fn openssl_gost_key(work: &Path, alg: &str, set: &str, name: &str) -> Vec<u8> {
+    let pem = format!("{name}.pem");
+    let der = format!("{name}.der");
+    let public = format!("{name}.pub.pem");
+    let paramset = format!("paramset:{set}");
+    openssl(
+        &[
+            "genpkey",
+            "-engine",
+            "gost",
+            "-algorithm",
+            alg,
+            "-pkeyopt",
+            &paramset,
+            "-out",
+            &pem,
+        ],
+        work,
+    );
+    openssl(
+        &[
+            "pkcs8", "-engine", "gost", "-topk8", "-nocrypt", "-in", &pem, "-outform", "DER",
+            "-out", &der,
+        ],
+        work,
+    );
+    openssl(
+        &[
+            "pkey", "-engine", "gost", "-in", &pem, "-pubout", "-out", &public,
+        ],
+        work,
+    );
+    std::fs::read(work.join(der)).unwrap()
+}
+
+fn public_key_of(work: &Path, name: &str) -> token_core::PublicKey {
+    let pem = std::fs::read_to_string(work.join(format!("{name}.pub.pem"))).unwrap();
+    let (_, der) = token_core::der::pem::decode_vec(pem.as_bytes()).unwrap();
+    token_core::PublicKey::from_spki_der(&der).unwrap()
+}
+
+/// The token's VKO with the imported key equals the engine's `pkeyutl -derive` with the same
+/// private key, peer key and UKM: the engine reads `ukmhex` as the little-endian bytes of the
+/// UKM integer (BN_lebin2bn in gost_ec_keyx.c), our API takes the same bytes.
+#[test]
+fn gost_vko_matches_the_openssl_gost_engine() {
+    use token_core::{KeyAgreement, VkoHash};
+    let dir = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut t = token(dir.path());
+    // (algorithm, engine paramset, our hash, engine's vko option)
+    let cases = [
+        ("gost2012_256", "B", VkoHash::Streebog256, "256"),
+        ("gost2012_256", "B", VkoHash::Streebog512, "512"),
+        ("gost2012_512", "A", VkoHash::Streebog256, "256"),
+        ("gost2012_512", "B", VkoHash::Streebog512, "512"),
+        ("gost2012_256", "A", VkoHash::Streebog256, "256"),
+        ("gost2012_512", "C", VkoHash::Streebog512, "512"),
+    ];
+    for (i, (alg, set, hash, vko)) in cases.iter().enumerate() {
+        let ours = format!("ours{i}");
+        let peer = format!("peer{i}");
+        let pkcs8 = openssl_gost_key(work.path(), alg, set, &ours);
+        openssl_gost_key(work.path(), alg, set, &peer);
+        let id = t
+            .import(KeyImport {
+                label: ours.clone(),
+                id: None,
+                private_key_pkcs8: SecretBytes::new(&pkcs8),
+                certificates: vec![],
+            })
+            .unwrap()
+            .id;
+        // A UKM with a high byte set, so a byte-order mistake cannot go unnoticed.
+        let ukm = openssl(&["rand", "8"], work.path());
+        let ukm_hex: String = ukm.iter().map(|b| format!("{b:02x}")).collect();
+        let expected = openssl(
+            &[
+                "pkeyutl",
+                "-engine",
+                "gost",
+                "-derive",
+                "-inkey",
+                &format!("{ours}.pem"),
+                "-peerkey",
+                &format!("{peer}.pub.pem"),
+                "-pkeyopt",
+                &format!("ukmhex:{ukm_hex}"),
+                "-pkeyopt",
+                &format!("vko:{vko}"),
+            ],
+            work.path(),
+        );
+        let peer_key = public_key_of(work.path(), &peer);
+        let got = t
+            .agree_key(&KeyAgreement {
+                container: &id,
+                peer: &peer_key,
+                ukm: &ukm,
+                hash: *hash,
+            })
+            .unwrap();
+        assert_eq!(got.len(), hash.output_len());
+        assert_eq!(got.expose(), expected, "{alg} {set} {hash:?} ukm {ukm_hex}");
+        // The UKM's bytes reversed give another key: the order matters and is the engine's.
+        let mut reversed = ukm.clone();
+        reversed.reverse();
+        let other = t
+            .agree_key(&KeyAgreement {
+                container: &id,
+                peer: &peer_key,
+                ukm: &reversed,
+                hash: *hash,
+            })
+            .unwrap();
+        assert_ne!(other.expose(), expected);
+    }
+    // A peer on another curve, an RSA container, no login: typed errors.
+    let id0 = ContainerId::derived_from(&public_key_of(work.path(), "ours0"));
+    let on_512 = public_key_of(work.path(), "peer2");
+    let agree = |t: &SoftToken, id: &ContainerId, peer: &token_core::PublicKey| {
+        t.agree_key(&KeyAgreement {
+            container: id,
+            peer,
+            ukm: &[1, 2, 3],
+            hash: VkoHash::Streebog256,
+        })
+    };
+    assert_eq!(agree(&t, &id0, &on_512).unwrap_err().code(), "KC-MALFORMED");
+    let rsa = import_rsa(&mut t, work.path());
+    let peer0 = public_key_of(work.path(), "peer0");
+    assert_eq!(
+        agree(&t, &rsa, &peer0).unwrap_err().code(),
+        "KC-UNSUPPORTED"
+    );
+    t.logout().unwrap();
+    assert_eq!(
+        agree(&t, &id0, &peer0).unwrap_err().code(),
+        "KC-LOGIN-REQUIRED"
+    );
+}

@@ -96,6 +96,7 @@ impl Module {
                 owner: h,
                 obj: StoredObject::new(uid, attrs),
                 secret,
+                value: None,
             },
         );
         Ok(uid)
@@ -148,7 +149,18 @@ impl Module {
         kinds: &[CK_ATTRIBUTE_TYPE],
     ) -> R<Vec<Lookup>> {
         let obj = self.object(h, uid)?;
-        Ok(kinds.iter().map(|k| lookup(&obj, *k)).collect())
+        // A derived secret key's value: readable only when extractable and not sensitive.
+        let value = self.session_object(h, uid)?.and_then(|o| o.value.as_ref());
+        let readable =
+            obj.flag(CKA_EXTRACTABLE) == Some(true) && obj.flag(CKA_SENSITIVE) == Some(false);
+        Ok(kinds
+            .iter()
+            .map(|k| match value {
+                Some(v) if *k == CKA_VALUE && readable => Lookup::Secret(v.clone()),
+                Some(_) if *k == CKA_VALUE => Lookup::Sensitive,
+                _ => lookup(&obj, *k),
+            })
+            .collect())
     }
 
     /// May the session change (create, modify, destroy) an object? A token object needs a

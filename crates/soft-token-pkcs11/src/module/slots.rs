@@ -155,6 +155,8 @@ impl Module {
                 sign: None,
                 verify: None,
                 digest: None,
+                encrypt: None,
+                decrypt: None,
             },
         );
         Ok(h)

@@ -2,8 +2,9 @@
 
 use token_core::{
     AdminPin, Approved, CancelToken, Carrier, CarrierFamily, CarrierInfo, CertificateInfo,
-    ContainerId, ContainerInfo, Error, FinalTry, KeyDecryption, KeyImport, NewContainer, Pin,
-    PinRole, PinStatus, Progress, ProgressSink, Result, SecretBytes, SignInput, SignRequest, Stage,
+    ContainerId, ContainerInfo, Error, FinalTry, KeyAgreement, KeyDecryption, KeyImport,
+    NewContainer, Pin, PinRole, PinStatus, Progress, ProgressSink, Result, SecretBytes, SignInput,
+    SignRequest, Stage,
 };
 use zeroize::Zeroizing;
 
@@ -261,5 +262,12 @@ impl Carrier for SoftToken {
         self.user_key()?;
         let key = self.private_key(self.private_key_uid(request.container)?)?;
         key.decrypt_key(request.encrypted_key, request.padding)
+    }
+
+    /// GOST VKO with the container's key, after the same login check as signing.
+    fn agree_key(&self, request: &KeyAgreement<'_>) -> Result<SecretBytes> {
+        self.user_key()?;
+        let key = self.private_key(self.private_key_uid(request.container)?)?;
+        key.agree_key(request.peer, request.ukm, request.hash)
     }
 }
