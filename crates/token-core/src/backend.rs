@@ -247,8 +247,11 @@ pub trait Carrier {
     fn sign(&self, request: &SignRequest<'_>) -> Result<Vec<u8>>;
 
     /// Decrypts an RSA-encrypted content-encryption key with the container's private key, on
-    /// the carrier (flow U17). Needs a login, like signing. A wrong key or a damaged
-    /// ciphertext is [`Error::VerificationFailed`], without saying which padding check failed.
+    /// the carrier (flow U17). Needs a login, like signing. A damaged OAEP ciphertext is
+    /// [`Error::VerificationFailed`], without saying which check failed. For PKCS#1 v1.5 a
+    /// carrier may instead answer a bad padding with a pseudo-random key (implicit rejection,
+    /// as the soft token does: no padding oracle at all); the content cipher then refuses that
+    /// key, so callers never see plaintext either way.
     ///
     /// Carriers that cannot decrypt return [`Error::Unsupported`]; that is the default.
     fn decrypt_key(&self, request: &KeyDecryption<'_>) -> Result<SecretBytes> {
