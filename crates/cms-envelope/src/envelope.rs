@@ -178,7 +178,20 @@ impl Envelope {
     /// returned unless the content verifies.
     pub fn open(&self, key: &RecipientKey<'_>) -> Result<Zeroizing<Vec<u8>>> {
         let recipient = self.recipient_for(key.certificate)?;
-        let cek = content_key(recipient, key)?;
+        self.open_as(recipient, key.carrier, key.container)
+    }
+
+    /// Opens the envelope as `recipient` (one of [`Envelope::recipients`]) with the key in
+    /// `container`: for when the recipient's certificate is not at hand, e.g. a key file
+    /// without its certificate and an envelope with a single recipient. Prefer
+    /// [`Envelope::open`], which picks the recipient by certificate.
+    pub fn open_as(
+        &self,
+        recipient: &Recipient,
+        carrier: &dyn Carrier,
+        container: &ContainerId,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let cek = content_key(recipient, carrier, container)?;
         self.decrypt_with(cek.expose())
     }
 
@@ -195,11 +208,15 @@ impl Envelope {
 }
 
 /// Recovers the content-encryption key for `recipient` with the recipient's key on its carrier.
-pub(crate) fn content_key(recipient: &Recipient, key: &RecipientKey<'_>) -> Result<SecretBytes> {
+pub(crate) fn content_key(
+    recipient: &Recipient,
+    carrier: &dyn Carrier,
+    container: &ContainerId,
+) -> Result<SecretBytes> {
     match (&recipient.protection, &recipient.info) {
         (KeyProtection::Rsa(padding), RecipientInfo::Ktri(ktri)) => {
-            key.carrier.decrypt_key(&KeyDecryption {
-                container: key.container,
+            carrier.decrypt_key(&KeyDecryption {
+                container,
                 encrypted_key: ktri.enc_key.as_bytes(),
                 padding: *padding,
             })

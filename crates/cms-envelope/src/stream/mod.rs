@@ -107,7 +107,7 @@ pub fn open_stream<R: Read, W: Write>(
     let alg_h = r.expect(0x30, "content encryption algorithm")?;
     let algorithm = AlgorithmIdentifierOwned::from_der(&r.rest_of(alg_h)?)
         .map_err(|e| Error::malformed_der("content encryption algorithm", e))?;
-    let cek = content_key(recipient, key)?;
+    let cek = content_key(recipient, key.carrier, key.container)?;
     let mut cipher = crate::content::decryptor(&algorithm, cek.expose(), &[])?;
 
     let mut out = Vec::with_capacity(CHUNK + 16);
