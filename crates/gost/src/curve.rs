@@ -4,7 +4,7 @@
 //! | module | timing | what |
 //! | --- | --- | --- |
 //! | `complete` | constant time | complete projective formulas (Renes–Costello–Batina), affine conversion |
-//! | `ct` | constant time | `k·G` for signing: the signed comb over the precomputed table |
+//! | `ct` | constant time | `k·G` for signing: the signed comb over the precomputed table; `k·P` for key agreement |
 //! | `tables` | **variable time**, public points only | the comb table of G, odd multiples, split tables |
 //! | `vartime` | **variable time**, public data only | verification (Jacobian, interleaved wNAF, keys seen before), subgroup checks |
 //! | `params` | — | the nine curves' constants |

@@ -18,7 +18,7 @@
 //! | --- | --- | --- |
 //! | this file | constant time | the types, the maps to and from Weierstrass coordinates |
 //! | `complete` | constant time | the unified extended-coordinate formulas |
-//! | `ct` | constant time | `k·G` for signing: the signed comb |
+//! | `ct` | constant time | `k·G` for signing: the signed comb; `k·P` for key agreement |
 //! | `tables` | **variable time**, public points only | the comb table of G, odd multiples, split tables |
 //! | `vartime` | **variable time**, public data only | verification and the subgroup check |
 #![allow(

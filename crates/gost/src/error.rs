@@ -1,5 +1,7 @@
 //! The crate's error type.
 
+use crate::params::CurveId;
+
 /// Why a GOST operation failed. No variant carries key material: reasons name the input
 /// (`"private key"`, `"digest"`) and what is wrong with it, never its value.
 ///
@@ -39,6 +41,21 @@ pub enum Error {
     Unsupported {
         /// What, e.g. `"key algorithm 1.2.840.113549.1.1.1 (not GOST R 34.10-2012)"`.
         what: String,
+    },
+    /// Key agreement with a peer key on another curve than ours: VKO needs both keys on one
+    /// curve (aliases such as CryptoPro-A and XchA count as the same curve).
+    #[error("key agreement: the peer's key is on curve {peer:?}, ours on {ours:?}")]
+    CurveMismatch {
+        /// The curve of our private key.
+        ours: CurveId,
+        /// The curve of the peer's public key.
+        peer: CurveId,
+    },
+    /// Key agreement gave no usable key (the agreed point is the identity).
+    #[error("key agreement: {reason}")]
+    KeyAgreement {
+        /// Why.
+        reason: &'static str,
     },
     /// The random generator failed or kept returning out-of-range values.
     #[error("random generator: {reason}")]

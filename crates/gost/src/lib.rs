@@ -44,6 +44,9 @@
 //! * Errors are this crate's [`Error`]; the `signature` traits carry it as the source of a
 //!   [`signature::Error`] (except for a signature that does not verify, which is opaque).
 //! * [`hazmat`]: signing with a caller-chosen nonce, for known-answer tests only.
+//! * Key agreement: [`SigningKey::vko`] (VKO GOST R 34.10-2012, RFC 7836 §4.3.1), the shared
+//!   key behind CMS KeyAgreeRecipientInfo, KEG and GOST TLS, on every curve including the
+//!   cofactor-4 ones, with Streebog-256 or -512 ([`VkoDigest`]).
 //!
 //! # Conventions
 //!
@@ -56,7 +59,8 @@
 //! # Side channels
 //!
 //! Everything that touches the private scalar or the nonce — `k·G`, the affine conversion,
-//! `s = r·d + k·e` — runs in constant time: Montgomery arithmetic without data-dependent
+//! `s = r·d + k·e`, and for key agreement `h·UKM·d mod q` and the multiplication of the peer's
+//! point by it — runs in constant time: Montgomery arithmetic without data-dependent
 //! branches, complete addition formulas, and fixed-base table lookups that read every entry.
 //! Verification works on public data only and uses variable-time code. The two are kept in
 //! separate files so each can be audited alone: in `field`, `curve` and `edwards`, the `ct`
@@ -114,6 +118,7 @@ mod scheme;
 mod sig;
 mod signing_key;
 mod verifying_key;
+mod vko;
 
 pub use error::{Error, Result};
 pub use hash::{
@@ -123,6 +128,7 @@ pub use params::{CurveId, HashAlgorithm, KeyParameters, KeySize, ParamSet};
 pub use sig::Signature;
 pub use signing_key::SigningKey;
 pub use verifying_key::VerifyingKey;
+pub use vko::{MAX_UKM_LEN, VkoDigest};
 
 // Re-exported so that users name the versions whose traits this crate implements.
 pub use {pkcs8, signature, spki};

@@ -153,6 +153,11 @@ impl VerifyingKey {
         Ok(self)
     }
 
+    /// The validated point, for the arithmetic (key agreement).
+    pub(crate) fn point(&self) -> PubPoint {
+        self.point
+    }
+
     /// `X_le ‖ Y_le` (2L bytes).
     pub fn as_raw_le(&self) -> &[u8] {
         &self.raw

@@ -4,6 +4,10 @@
 //! **Constant time.** The recoding is branch-free: the digit, its sign and the carry come from
 //! arithmetic and shifts; the bit positions are public.
 
+/// Window width of the constant-time variable-base multiplication `k·P` (key agreement): 16
+/// table entries, `64·N / 4` windows.
+pub(crate) const VAR_W: usize = 4;
+
 /// Window width of the fixed-base comb for G.
 pub(crate) const W: usize = 6;
 /// Entries per window of the signed comb: `1·B … 32·B` (digits are in [−32, 31]).
