@@ -38,6 +38,7 @@
 //! | [`ContentCipher`], [`ContentEncryptor`], [`ContentDecryptor`], [`decrypt`] | CMS content encryption `*-ctracpkm` and `*-ctracpkm-omac` (R 1323565.1.025-2019 as gost-engine does it) |
 //! | [`kexp15`], [`kimp15`], [`ExportKeys`] | KExp15 / KImp15 (R 1323565.1.017-2018, RFC 9189 §8.2.2) |
 //! | [`keg`], [`keg_vko_ukm`], [`keg_finish`] | KEG (R 1323565.1.020-2018, RFC 9189 §8.2.1), with the VKO step wherever the private key lives |
+//! | [`gost89`] | GOST 28147-89 CFB with CryptoPro key meshing, the 28147 MAC, CryptoPro key diversification and key wraps (RFC 4357, RFC 4490) |
 //!
 //! The crate has no VKO of its own and depends on no other workspace crate: KEG takes the VKO
 //! output (from `gost::SigningKey::vko`, or from a token's `C_DeriveKey`), so a private key can
@@ -63,6 +64,7 @@ mod acpkm;
 mod block;
 mod content;
 mod error;
+pub mod gost89;
 mod kdf;
 mod keg;
 mod kexp15;
