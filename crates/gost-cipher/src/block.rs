@@ -6,6 +6,7 @@
 //! (as OpenSSL's gost engine does); they are not cache-timing hardened.
 
 use kuznyechik::KuznyechikEnc;
+use kuznyechik::cipher::consts::{U8, U16};
 use kuznyechik::cipher::{Array, BlockCipherEncrypt, KeyInit};
 use magma::Magma;
 
@@ -57,19 +58,20 @@ pub(crate) enum Keyed {
 pub(crate) type BlockBuf = [u8; 16];
 
 impl Keyed {
-    /// Encrypts the first `block_len` bytes of `block` in place.
+    /// Encrypts the first `block_len` bytes of `block` in place (no copies of the block are
+    /// left behind: it may hold key material, as in ACPKM).
     pub(crate) fn encrypt(&self, block: &mut BlockBuf) {
         match self {
             Self::Kuznyechik(c) => {
-                let mut b = Array::from(*block);
-                c.encrypt_block(&mut b);
-                block.copy_from_slice(&b);
+                if let Ok(b) = <&mut Array<u8, U16>>::try_from(block.as_mut_slice()) {
+                    c.encrypt_block(b);
+                }
             }
             Self::Magma(c) => {
-                if let Some(half) = block.first_chunk_mut::<8>() {
-                    let mut b = Array::from(*half);
-                    c.encrypt_block(&mut b);
-                    half.copy_from_slice(&b);
+                if let Some(half) = block.get_mut(..8)
+                    && let Ok(b) = <&mut Array<u8, U8>>::try_from(half)
+                {
+                    c.encrypt_block(b);
                 }
             }
         }

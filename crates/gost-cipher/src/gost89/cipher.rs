@@ -10,6 +10,7 @@
 
 use core::marker::PhantomData;
 
+use magma::cipher::consts::U8;
 use magma::cipher::{Array, BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
 use magma::{Gost89 as Gost89Generic, Gost89CryptoProA, Magma, Sbox};
 use zeroize::{Zeroize, Zeroizing};
@@ -79,24 +80,24 @@ impl Gost89 {
     /// Encrypts one block in place (32 rounds).
     pub(crate) fn encrypt(&self, block: &mut [u8; 8]) {
         block.reverse();
-        let mut b = Array::from(*block);
-        match &self.inner {
-            Inner::A(c) => c.encrypt_block(&mut b),
-            Inner::Z(c) => c.encrypt_block(&mut b),
+        if let Ok(b) = <&mut Array<u8, U8>>::try_from(block.as_mut_slice()) {
+            match &self.inner {
+                Inner::A(c) => c.encrypt_block(b),
+                Inner::Z(c) => c.encrypt_block(b),
+            }
         }
-        block.copy_from_slice(&b);
         block.reverse();
     }
 
     /// Decrypts one block in place.
     pub(crate) fn decrypt(&self, block: &mut [u8; 8]) {
         block.reverse();
-        let mut b = Array::from(*block);
-        match &self.inner {
-            Inner::A(c) => c.decrypt_block(&mut b),
-            Inner::Z(c) => c.decrypt_block(&mut b),
+        if let Ok(b) = <&mut Array<u8, U8>>::try_from(block.as_mut_slice()) {
+            match &self.inner {
+                Inner::A(c) => c.decrypt_block(b),
+                Inner::Z(c) => c.decrypt_block(b),
+            }
         }
-        block.copy_from_slice(&b);
         block.reverse();
     }
 
