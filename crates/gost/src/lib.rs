@@ -46,7 +46,8 @@
 //! * [`hazmat`]: signing with a caller-chosen nonce, for known-answer tests only.
 //! * Key agreement: [`SigningKey::vko`] (VKO GOST R 34.10-2012, RFC 7836 §4.3.1), the shared
 //!   key behind CMS KeyAgreeRecipientInfo, KEG and GOST TLS, on every curve including the
-//!   cofactor-4 ones, with Streebog-256 or -512 ([`VkoDigest`]).
+//!   cofactor-4 ones, with Streebog-256 or -512 ([`VkoDigest`]); [`SigningKey::vko_2001`]
+//!   (VKO GOST R 34.10-2001, RFC 4357 §5.2, hashed with GOST R 34.11-94) for RFC 4490 CMS.
 //!
 //! # Conventions
 //!

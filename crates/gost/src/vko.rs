@@ -1,5 +1,7 @@
 //! Key agreement: VKO GOST R 34.10-2012 (RFC 7836 §4.3.1, R 50.1.113-2016 §4.3), the shared
-//! key of CMS KeyAgreeRecipientInfo, KEG (RFC 9189 §8.2.1) and GOST TLS.
+//! key of CMS KeyAgreeRecipientInfo, KEG (RFC 9189 §8.2.1) and GOST TLS; and VKO GOST R
+//! 34.10-2001 (RFC 4357 §5.2), the key-encryption key of RFC 4490 CMS, hashed with GOST R
+//! 34.11-94 (CryptoPro parameters, RustCrypto `gost94`).
 //!
 //! `K = (h·UKM·d mod q)·Q_peer`, then `KEK = Streebog(x_le ‖ y_le)` of the affine point, each
 //! coordinate little-endian and L bytes (L = 32 or 64 by the curve). `h` is the cofactor (4 on
@@ -11,6 +13,8 @@
 //! Only the verdict "K is the identity" (which needs `UKM ≡ 0 mod q`) is branched on. The
 //! caveat of the crate docs about Streebog's table lookups applies to the final hash.
 
+use digest::Digest;
+use gost94::Gost94CryptoPro;
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::curve::Curve;
@@ -19,7 +23,7 @@ use crate::dispatch::{PubPoint, curve_of};
 use crate::error::{Error, Result};
 use crate::field::{Fe, is_zero_ct, limbs_from_be, limbs_to_be};
 use crate::hash::Hasher;
-use crate::params::HashAlgorithm;
+use crate::params::{HashAlgorithm, KeySize};
 use crate::point::Point;
 use crate::signing_key::SigningKey;
 use crate::verifying_key::VerifyingKey;
@@ -88,6 +92,32 @@ impl SigningKey {
         ukm_le: &[u8],
         digest: VkoDigest,
     ) -> Result<Zeroizing<Vec<u8>>> {
+        let xy = self.agree(peer, ukm_le)?;
+        let mut hash = Hasher::new(digest.hash());
+        hash.update(&xy);
+        Ok(Zeroizing::new(hash.finalize()))
+    }
+
+    /// VKO GOST R 34.10-2001 (RFC 4357 §5.2): `K = (UKM·d)·Q_peer`, then GOST R 34.11-94
+    /// with the CryptoPro parameters over `x_le ‖ y_le`: the 32-byte key-encryption key of
+    /// RFC 4490 CMS and of GOST 2001 era software (what `openssl pkeyutl -derive` gives for
+    /// `gost2001` keys). `ukm_le` as for [`SigningKey::vko`] (8 bytes in RFC 4490).
+    ///
+    /// GOST R 34.10-2001 keys are 256-bit keys on the CryptoPro curves (cofactor 1); a 512-bit
+    /// key gives [`Error::Unsupported`]. The point is computed exactly as for [`SigningKey::vko`]
+    /// (the cofactor factor is 1 on those curves), in constant time.
+    pub fn vko_2001(&self, peer: &VerifyingKey, ukm_le: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        if self.param_set().key_size() != KeySize::Bits256 {
+            return Err(Error::Unsupported {
+                what: "VKO GOST R 34.10-2001 with a 512-bit key".into(),
+            });
+        }
+        let xy = self.agree(peer, ukm_le)?;
+        Ok(Zeroizing::new(Gost94CryptoPro::digest(&xy[..]).to_vec()))
+    }
+
+    /// `x_le ‖ y_le` of the agreed point `(h·UKM·d mod q)·Q_peer`, after the checks.
+    fn agree(&self, peer: &VerifyingKey, ukm_le: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         let ours = self.param_set().curve();
         let theirs = peer.param_set().curve();
         if ours != theirs {
@@ -99,16 +129,11 @@ impl SigningKey {
                 format!("{} bytes; expected 1 to {MAX_UKM_LEN}", ukm_le.len()),
             ));
         }
-        let xy = match (curve_of(self.param_set()), peer.point()) {
-            (AnyCurve::C256(c), PubPoint::P256(q)) => agreed_point(c, &q, &self.d, ukm_le)?,
-            (AnyCurve::C512(c), PubPoint::P512(q)) => agreed_point(c, &q, &self.d, ukm_le)?,
-            _ => {
-                return Err(Error::CurveMismatch { ours, peer: theirs });
-            }
-        };
-        let mut hash = Hasher::new(digest.hash());
-        hash.update(&xy);
-        Ok(Zeroizing::new(hash.finalize()))
+        match (curve_of(self.param_set()), peer.point()) {
+            (AnyCurve::C256(c), PubPoint::P256(q)) => agreed_point(c, &q, &self.d, ukm_le),
+            (AnyCurve::C512(c), PubPoint::P512(q)) => agreed_point(c, &q, &self.d, ukm_le),
+            _ => Err(Error::CurveMismatch { ours, peer: theirs }),
+        }
     }
 }
 

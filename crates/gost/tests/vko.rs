@@ -287,3 +287,111 @@ fn openssl_derive_agrees_on_every_curve() {
         let _ = their_pub;
     }
 }
+
+/// `(private key, public key)` of an OpenSSL key from `openssl pkey -text` (big-endian hex).
+fn openssl_key_text(dir: &Path, file: &str) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let out = Command::new("openssl")
+        .args(["pkey", "-engine", "gost", "-in", file, "-noout", "-text"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let field = |name: &str| -> Vec<u8> {
+        let line = text
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {text}"));
+        let mut h = line.trim().to_string();
+        if !h.len().is_multiple_of(2) {
+            h.insert(0, '0');
+        }
+        let mut v = hex(&h);
+        while v.len() < 32 {
+            v.insert(0, 0);
+        }
+        v
+    };
+    (field("Private key:"), field("X:"), field("Y:"))
+}
+
+/// VKO GOST R 34.10-2001 (GOST R 34.11-94, CryptoPro parameters) against `openssl pkeyutl
+/// -derive` with two `gost2001` keys made by OpenSSL, on the three CryptoPro curves.
+#[test]
+fn openssl_derive_agrees_on_vko_2001() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (paramset, set) in [
+        ("A", ParamSet::CryptoProA),
+        ("B", ParamSet::CryptoProB),
+        ("C", ParamSet::CryptoProC),
+    ] {
+        let opt = format!("paramset:{paramset}");
+        for name in ["a.pem", "b.pem"] {
+            openssl(
+                d,
+                &[
+                    "genpkey",
+                    "-engine",
+                    "gost",
+                    "-algorithm",
+                    "gost2001",
+                    "-pkeyopt",
+                    &opt,
+                    "-out",
+                    name,
+                ],
+            );
+        }
+        openssl(
+            d,
+            &[
+                "pkey",
+                "-engine",
+                "gost",
+                "-in",
+                "b.pem",
+                "-pubout",
+                "-out",
+                "b_pub.pem",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "pkeyutl",
+                "-engine",
+                "gost",
+                "-derive",
+                "-inkey",
+                "a.pem",
+                "-peerkey",
+                "b_pub.pem",
+                "-pkeyopt",
+                "ukmhex:0102030405060708",
+                "-out",
+                "kek.bin",
+            ],
+        );
+        let (da, _, _) = openssl_key_text(d, "a.pem");
+        let (_, bx, by) = openssl_key_text(d, "b.pem");
+        let a = SigningKey::from_be_bytes(set, &da).unwrap();
+        let b_pub = VerifyingKey::from_affine_be(set, &bx, &by).unwrap();
+        let ours = a.vko_2001(&b_pub, &hex("0102030405060708")).unwrap();
+        assert_eq!(
+            *ours,
+            std::fs::read(d.join("kek.bin")).unwrap(),
+            "{paramset}"
+        );
+        // Not the 2012 VKO with the same point.
+        assert_ne!(
+            *ours,
+            *a.vko(&b_pub, &hex("0102030405060708"), VkoDigest::Streebog256)
+                .unwrap()
+        );
+    }
+    let big = SigningKey::generate(ParamSet::Tc26_512A).unwrap();
+    assert!(matches!(
+        big.vko_2001(big.verifying_key(), &[1]),
+        Err(Error::Unsupported { .. })
+    ));
+}
