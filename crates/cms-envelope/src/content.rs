@@ -187,8 +187,10 @@ pub(crate) fn decryptor(
                 true,
             )?))
         }
-        other => Err(Error::Unsupported {
-            what: format!("{other:?} content (not yet built)"),
+        other => crate::gost_content::decryptor(other, algorithm, key)?.ok_or_else(|| {
+            Error::Unsupported {
+                what: format!("{other:?} content"),
+            }
         }),
     }
 }
@@ -225,8 +227,8 @@ pub(crate) fn encryptor(
                 Box::new(Gcm::new(AesBits::B256, key, &nonce, &[], false)?),
             ))
         }
-        other => Err(Error::Unsupported {
-            what: format!("{other:?} content (not yet built)"),
+        other => crate::gost_content::encryptor(other, key)?.ok_or_else(|| Error::Unsupported {
+            what: format!("{other:?} content"),
         }),
     }
 }

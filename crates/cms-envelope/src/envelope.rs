@@ -181,6 +181,24 @@ impl Envelope {
         self.open_as(recipient, key.carrier, key.container)
     }
 
+    /// Opens an envelope whose sender used a static key (GOST key agreement with the
+    /// originator named by its certificate, as in the TC26 example A.2.2.1): `sender_certificate`
+    /// supplies that key. Other envelopes open as with [`Envelope::open`].
+    pub fn open_from_sender(
+        &self,
+        key: &RecipientKey<'_>,
+        sender_certificate: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let recipient = self.recipient_for(key.certificate)?;
+        let cek = content_key_with(
+            recipient,
+            key.carrier,
+            key.container,
+            Some(sender_certificate),
+        )?;
+        self.decrypt_with(cek.expose())
+    }
+
     /// Opens the envelope as `recipient` (one of [`Envelope::recipients`]) with the key in
     /// `container`: for when the recipient's certificate is not at hand, e.g. a key file
     /// without its certificate and an envelope with a single recipient. Prefer
@@ -213,6 +231,16 @@ pub(crate) fn content_key(
     carrier: &dyn Carrier,
     container: &ContainerId,
 ) -> Result<SecretBytes> {
+    content_key_with(recipient, carrier, container, None)
+}
+
+/// [`content_key`] with the certificate of a sender that used a static key, if known.
+fn content_key_with(
+    recipient: &Recipient,
+    carrier: &dyn Carrier,
+    container: &ContainerId,
+    sender_certificate: Option<&[u8]>,
+) -> Result<SecretBytes> {
     match (&recipient.protection, &recipient.info) {
         (KeyProtection::Rsa(padding), RecipientInfo::Ktri(ktri)) => {
             carrier.decrypt_key(&KeyDecryption {
@@ -221,8 +249,23 @@ pub(crate) fn content_key(
                 padding: *padding,
             })
         }
+        (KeyProtection::GostKexp15 { .. }, RecipientInfo::Ktri(ktri)) => {
+            crate::gost_recipient::open_kexp15(ktri, carrier, container)
+        }
+        (KeyProtection::GostCryptoPro, RecipientInfo::Ktri(ktri)) => {
+            crate::gost_recipient::open_cryptopro(ktri, carrier, container)
+        }
+        (KeyProtection::GostAgreement, RecipientInfo::Kari(kari)) => {
+            crate::gost_recipient::open_agreement(
+                kari,
+                recipient.agree_index,
+                carrier,
+                container,
+                sender_certificate,
+            )
+        }
         (other, _) => Err(Error::Unsupported {
-            what: format!("opening a recipient protected with {other:?} (not yet built)"),
+            what: format!("opening a recipient protected with {other:?}"),
         }),
     }
 }

@@ -6,15 +6,17 @@
 //!
 //! | recipients' keys | key protection | content |
 //! | --- | --- | --- |
+//! | GOST R 34.10-2012, 256 and 512 | KEG + KExp15 (`PSKeyTransport`, R 1323565.1.025-2019); key agreement (decryption; an ephemeral sender key, or a static one with [`Envelope::open_from_sender`]) | Kuznyechik or Magma CTR-ACPKM, with or without OMAC |
+//! | GOST R 34.10-2012, 256 and 512 | the CryptoPro key transport of RFC 4490 (`openssl cms -encrypt -gost89`) | GOST 28147-89 CFB with CryptoPro key meshing |
 //! | RSA | RSAES-PKCS1-v1_5, RSAES-OAEP (SHA-1/256/384/512) | AES-128/192/256-CBC, AES-256-GCM |
+//!
+//! Any content cipher goes with any recipient (a GOST recipient of AES content gets KExp15
+//! with Kuznyechik). The symmetric GOST algorithms are the `gost-cipher` crate's, the VKO the
+//! carrier's. GOST R 34.10-2001 recipients are not opened yet.
 //!
 //! Envelopes of any size go through [`open_stream`] / [`open_to_file`] and
 //! [`EnvelopeBuilder::seal_stream`] in constant memory; [`Mailbox`] keeps received envelopes
 //! and counts the unread ones per certificate, which key rotation waits for (flow U17).
-//!
-//! GOST recipients (KExp15/KEG and the CryptoPro key transport) and the GOST content ciphers
-//! are named in [`ContentCipher`] and [`KeyProtection`] and answer
-//! [`token_core::Error::Unsupported`] until they are built.
 //!
 //! ```
 //! # use soft_token::{SoftToken, TokenSettings};
@@ -47,11 +49,11 @@
 //! # Ok(()) }
 //! ```
 
-// The GOST structures are used by the GOST recipients, being built (issue 13).
-#[allow(dead_code)]
 mod asn1;
 mod content;
 mod envelope;
+mod gost_content;
+mod gost_recipient;
 mod mailbox;
 mod random;
 mod recipient;

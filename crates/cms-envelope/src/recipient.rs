@@ -85,8 +85,8 @@ pub enum KeyProtection {
     /// The CryptoPro key transport (RFC 4490 `GostR3410-KeyTransport`): VKO, then the
     /// CryptoPro key wrap with GOST 28147-89; what `openssl cms -encrypt -gost89` writes.
     GostCryptoPro,
-    /// GOST key agreement (`KeyAgreeRecipientInfo`, R 1323565.1.025-2019 §…): VKO with the
-    /// originator's key, then a KExp15 or CryptoPro unwrap.
+    /// GOST key agreement (`KeyAgreeRecipientInfo`, R 1323565.1.025-2019): KEG with the
+    /// originator's key, then KImp15.
     GostAgreement,
     /// A recipient kind keycarrier does not open (KEK, password, other); kept so the caller
     /// can see it is there.
@@ -103,8 +103,6 @@ pub struct Recipient {
     pub protection: KeyProtection,
     pub(crate) info: RecipientInfo,
     /// For key agreement: the index of the recipient key inside the `KeyAgreeRecipientInfo`
-    /// (read by the GOST key-agreement opening, being built).
-    #[allow(dead_code)]
     pub(crate) agree_index: usize,
 }
 
@@ -169,11 +167,10 @@ fn key_trans_protection(ktri: &KeyTransRecipientInfo) -> Result<KeyProtection> {
 }
 
 fn key_agree_protection(kari: &KeyAgreeRecipientInfo) -> KeyProtection {
+    // R 1323565.1.025-2019 names the key wrap here (KExp15) with the agreement as its
+    // parameter.
     let o = kari.key_enc_alg.oid;
-    if o == oid::TC26_AGREEMENT_GOST_3410_12_256
-        || o == oid::TC26_AGREEMENT_GOST_3410_12_512
-        || o == oid::GOST_R3410_2001_DH
-    {
+    if o == oid::TC26_KUZNYECHIK_KEXP15 || o == oid::TC26_MAGMA_KEXP15 {
         KeyProtection::GostAgreement
     } else {
         KeyProtection::Other

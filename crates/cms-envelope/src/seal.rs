@@ -72,7 +72,7 @@ impl EnvelopeBuilder {
         body.extend_from_slice(&prepared.recipient_infos);
         push_tlv(&mut body, 0x30, &eci);
         if let Some(tag) = tag {
-            body.extend_from_slice(&Prepared::tag_encoding(&tag)?);
+            body.extend_from_slice(&Prepared::tag_encoding(self.cipher, &tag)?);
         }
         let mut inner = Vec::new();
         push_tlv(&mut inner, 0x30, &body);
@@ -148,9 +148,26 @@ impl EnvelopeBuilder {
                 key_enc_alg,
                 enc_key: OctetString::new(encrypted).map_err(der_err("encrypted key"))?,
             }))
+        } else if spki.algorithm.oid == oid::TC26_GOST_3410_12_256
+            || spki.algorithm.oid == oid::TC26_GOST_3410_12_512
+        {
+            let (key_enc_alg, encrypted) = if self.cipher == ContentCipher::Gost89Cfb {
+                crate::gost_recipient::seal_cryptopro(spki, cek)?
+            } else {
+                let spki_der = spki.to_der().map_err(der_err("recipient public key"))?;
+                let block = crate::gost_content::block_cipher(self.cipher)
+                    .unwrap_or(gost_cipher::BlockCipher::Kuznyechik);
+                crate::gost_recipient::seal_kexp15(&spki_der, block, cek)?
+            };
+            Ok(RecipientInfo::Ktri(KeyTransRecipientInfo {
+                version: CmsVersion::V0,
+                rid,
+                key_enc_alg,
+                enc_key: OctetString::new(encrypted).map_err(der_err("encrypted key"))?,
+            }))
         } else {
             Err(Error::Unsupported {
-                what: format!("encrypting to a {} key (not yet built)", spki.algorithm.oid),
+                what: format!("encrypting to a {} key", spki.algorithm.oid),
             })
         }
     }
@@ -169,11 +186,26 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    /// How the tag follows the content: AuthEnvelopedData's `mac` OCTET STRING.
-    pub(crate) fn tag_encoding(tag: &[u8]) -> Result<Vec<u8>> {
-        OctetString::new(tag)
+    /// How the tag follows the content: AuthEnvelopedData's `mac` OCTET STRING, or for the
+    /// TC26 `*-omac` ciphers the `id-cms-mac-attr` unprotected attribute
+    /// (`[1] IMPLICIT SET OF Attribute`).
+    pub(crate) fn tag_encoding(cipher: ContentCipher, tag: &[u8]) -> Result<Vec<u8>> {
+        let mac = OctetString::new(tag)
             .and_then(|o| o.to_der())
-            .map_err(der_err("MAC"))
+            .map_err(der_err("MAC"))?;
+        if !cipher.has_mac_attribute() {
+            return Ok(mac);
+        }
+        let mut values = Vec::new();
+        push_tlv(&mut values, 0x31, &mac);
+        let mut attr = Vec::new();
+        push_tlv(&mut attr, 0x06, oid::TC26_CMS_MAC_ATTR.as_bytes());
+        attr.extend_from_slice(&values);
+        let mut seq = Vec::new();
+        push_tlv(&mut seq, 0x30, &attr);
+        let mut out = Vec::new();
+        push_tlv(&mut out, 0xa1, &seq);
+        Ok(out)
     }
 }
 

@@ -315,7 +315,7 @@ impl EnvelopeBuilder {
         emit(&mut output, &out)?;
         let mut tail = vec![0, 0, 0, 0]; // end of [0] content, end of EncryptedContentInfo
         if let Some(tag) = tag {
-            tail.extend_from_slice(&Prepared::tag_encoding(&tag)?);
+            tail.extend_from_slice(&Prepared::tag_encoding(self.cipher(), &tag)?);
         }
         tail.extend_from_slice(&[0, 0, 0, 0, 0, 0]); // EnvelopedData, [0], ContentInfo
         w(&mut output, &tail)?;
