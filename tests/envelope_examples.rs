@@ -14,9 +14,30 @@ mod encrypt_example;
 const TEXT: &[u8] = b"Payment order No. 42 for 15 000.00 RUB, to be read by the bank only\n";
 
 fn openssl(dir: &Path, args: &[&str]) -> Output {
+    let conf = dir.join("openssl.cnf");
+    if !conf.exists() {
+        let so = [
+            "/usr/lib/x86_64-linux-gnu/engines-3/gost.so",
+            "/usr/lib/aarch64-linux-gnu/engines-3/gost.so",
+        ]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+        .expect("the gost engine (libengine-gost-openssl) is required: run scripts/test.sh");
+        std::fs::write(
+            &conf,
+            format!(
+                "openssl_conf = openssl_def\n[openssl_def]\nengines = engine_section\n\
+                 [engine_section]\ngost = gost_section\n[gost_section]\nengine_id = gost\n\
+                 dynamic_path = {so}\ndefault_algorithms = ALL\n\
+                 [req]\ndistinguished_name = dn\n[dn]\n"
+            ),
+        )
+        .unwrap();
+    }
     let o = Command::new("openssl")
         .args(args)
         .current_dir(dir)
+        .env("OPENSSL_CONF", &conf)
         .output()
         .expect("the openssl command line is required: run scripts/test.sh");
     assert!(
@@ -28,19 +49,19 @@ fn openssl(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn rsa_key_and_cert(dir: &Path, name: &str) {
-    let key = format!("{name}.key");
-    openssl(
+    key_and_cert(
         dir,
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            &key,
-        ],
+        name,
+        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
     );
+}
+
+fn key_and_cert(dir: &Path, name: &str, keygen: &[&str]) {
+    let key = format!("{name}.key");
+    let mut a = vec!["genpkey"];
+    a.extend_from_slice(keygen);
+    a.extend_from_slice(&["-out", &key]);
+    openssl(dir, &a);
     openssl(
         dir,
         &[
@@ -198,5 +219,97 @@ fn decrypt_example_opens_openssl_envelopes_through_pkcs11() {
             String::from_utf8_lossy(&o.stderr)
         );
         assert!(!out_file.exists());
+    }
+}
+
+#[test]
+fn gost_envelopes_through_both_examples() {
+    let example = decrypt_example();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    key_and_cert(
+        d,
+        "client",
+        &["-algorithm", "gost2012_256", "-pkeyopt", "paramset:A"],
+    );
+    key_and_cert(
+        d,
+        "bank",
+        &["-algorithm", "gost2012_512", "-pkeyopt", "paramset:A"],
+    );
+    std::fs::write(d.join("order.txt"), TEXT).unwrap();
+    // encrypt → openssl cms -decrypt, every GOST cipher the example offers.
+    for cipher in ["kuznyechik", "magma", "gost89"] {
+        let args: Vec<String> = [
+            "--to",
+            &s(&d.join("bank.crt")),
+            "--in",
+            &s(&d.join("order.txt")),
+            "--out",
+            &s(&d.join("order.p7m")),
+            "--cipher",
+            cipher,
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+        encrypt_example::run(&args).unwrap();
+        let out = openssl(
+            d,
+            &[
+                "cms",
+                "-decrypt",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                "order.p7m",
+                "-inkey",
+                "bank.key",
+                "-recip",
+                "bank.crt",
+            ],
+        );
+        assert_eq!(out.stdout, TEXT, "{cipher}");
+    }
+    // openssl cms -encrypt → the decrypt example, the VKO done by the PKCS#11 module.
+    for cipher in ["-kuznyechik-ctr-acpkm-omac", "-magma-ctr-acpkm", "-gost89"] {
+        openssl(
+            d,
+            &[
+                "cms",
+                "-encrypt",
+                "-binary",
+                "-in",
+                "order.txt",
+                "-outform",
+                "DER",
+                "-out",
+                "statement.p7m",
+                cipher,
+                "client.crt",
+            ],
+        );
+        let out_file = d.join("opened.txt");
+        let o = Command::new(&example)
+            .args([
+                "--in",
+                &s(&d.join("statement.p7m")),
+                "--out",
+                &s(&out_file),
+                "--key",
+                &s(&d.join("client.key")),
+                "--cert",
+                &s(&d.join("client.crt")),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "{cipher}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(std::fs::read(&out_file).unwrap(), TEXT, "{cipher}");
+        std::fs::remove_file(&out_file).unwrap();
     }
 }
