@@ -54,7 +54,8 @@ fn check_h(h: &[u8]) -> Result<()> {
 
 /// The UKM for the VKO step, as **little-endian** bytes (16): `H[0..16]` reversed, so that the
 /// integer is `H[0..16]` read big-endian — the form `gost::SigningKey::vko` and the PKCS#11
-/// `CKD` parameters take. An all-zero `H[0..16]` gives the integer 1.
+/// `CKD` parameters take. An all-zero `H[0..16]` gives the integer 1, as R 1323565.1.020 says
+/// (gost-engine 3.x passes 2^120 there instead; the case has probability 2^-128).
 pub fn keg_vko_ukm(h: &[u8]) -> Result<[u8; 16]> {
     check_h(h)?;
     let mut ukm = [0u8; 16];
