@@ -25,6 +25,16 @@ use token_core::{AdminPin, Carrier, FinalTry, KeyImport, Pin, PinPolicy, SecretB
 
 /// Profile name (as the script names the files) and our content cipher.
 const PROFILES: &[(&str, ContentCipher)] = &[
+    (
+        "gost256-kuznyechik-omac",
+        ContentCipher::KuznyechikCtrAcpkmOmac,
+    ),
+    (
+        "gost512-kuznyechik-omac",
+        ContentCipher::KuznyechikCtrAcpkmOmac,
+    ),
+    ("gost256-magma", ContentCipher::MagmaCtrAcpkm),
+    ("gost256-gost89", ContentCipher::Gost89Cfb),
     ("rsa-aes256cbc", ContentCipher::Aes256Cbc),
     ("rsa-aes256gcm", ContentCipher::Aes256Gcm),
 ];

@@ -7,7 +7,12 @@
  *
  * DIR holds PROFILE.crt, PROFILE.key and PROFILE-SIZE.der (an envelope of SIZE bytes). CIPHER
  * is an OpenSSL cipher name (aes-256-cbc, kuznyechik-ctr-acpkm-omac, ...). Needs libssl-dev
- * and libengine-gost-openssl. Prints "PROFILE SIZE decrypt N/s encrypt N/s" (1 s each). */
+ * and libengine-gost-openssl. Prints "PROFILE SIZE decrypt N/s encrypt N/s" (1 s each).
+ *
+ * Debian's gost engine 3.0.1 cannot open its own CTR-ACPKM envelopes past the first section
+ * (it re-keys differently when decrypting): CMS_decrypt does the whole work and then fails
+ * the tag (or yields other bytes). Such a failed decryption is counted as done work and the
+ * line says "decrypt-failing" instead of "decrypt". */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/cms.h>
 #include <openssl/engine.h>
@@ -65,14 +70,18 @@ int main(int argc, char **argv) {
         long size = atol(argv[i]), len;
         snprintf(path, sizeof path, "%s/%s-%ld.der", argv[1], argv[2], size);
         unsigned char *der = slurp(path, &len);
-        long n = 0;
+        long n = 0, failed = 0;
         double t0 = now(), t;
         do {
             const unsigned char *p = der;
             CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, len);
             if (!cms) die("d2i");
             BIO *out = BIO_new(BIO_s_mem());
-            if (CMS_decrypt(cms, key, cert, NULL, out, CMS_BINARY) != 1) die("CMS_decrypt");
+            if (CMS_decrypt(cms, key, cert, NULL, out, CMS_BINARY) != 1) {
+                if (strstr(argv[3], "acpkm") == NULL) die("CMS_decrypt");
+                ERR_clear_error();
+                failed++;
+            }
             BIO_free(out);
             CMS_ContentInfo_free(cms);
             n++;
@@ -94,7 +103,8 @@ int main(int argc, char **argv) {
             BIO_free(in);
             n++;
         } while ((t = now()) - t0 < 1.0);
-        printf("%s %ld decrypt %.1f/s encrypt %.1f/s\n", argv[2], size, dec, n / (t - t0));
+        printf("%s %ld %s %.1f/s encrypt %.1f/s\n", argv[2], size,
+               failed ? "decrypt-failing" : "decrypt", dec, n / (t - t0));
         sk_X509_free(recips);
         free(content);
         free(der);
