@@ -101,7 +101,18 @@ pub(super) fn decrypt_pbes2(
             .as_slice()
             .try_into()
             .map_err(|_| malformed("GOST 28147-89 IV is not 8 bytes"))?;
-        Ok(gost28147_cfb_decrypt(key, &iv, data))
+        // PBES2 with GOST 28147-89 (R 50.1.112-2016): CFB with CryptoPro key meshing and the
+        // TC26 S-box, from gost-cipher (the one implementation in the workspace).
+        let key = gost_cipher::SecretKey::from_array(*key);
+        let mut dec = gost_cipher::gost89::Gost89CfbDecryptor::new(
+            gost_cipher::gost89::Gost89Sbox::Tc26Z,
+            &key,
+            &iv,
+        )
+        .map_err(|e| malformed(format!("GOST 28147-89: {e}")))?;
+        let mut plain = Zeroizing::new(data.to_vec());
+        dec.decrypt(&mut plain);
+        Ok(plain)
     } else {
         aes_cbc_decrypt(&key, &iv, data)
     }
@@ -113,78 +124,6 @@ pub(super) fn iv_of(params: &Any) -> Result<Vec<u8>> {
         return Err(malformed("AES-CBC IV is not 16 bytes"));
     }
     Ok(iv.as_bytes().to_vec())
-}
-
-/// GOST 28147-89 with the param-Z S-box in the 28147 byte order, on top of the `magma` crate
-/// (GOST R 34.12-2015 order): the key words and the block bytes are reversed.
-pub(super) struct Gost89(magma::Magma);
-
-impl Gost89 {
-    fn new(key: &[u8; 32]) -> Self {
-        use magma::cipher::KeyInit as _;
-        let mut k = Zeroizing::new([0u8; 32]);
-        for (dst, src) in k.chunks_exact_mut(4).zip(key.chunks_exact(4)) {
-            for (d, s) in dst.iter_mut().zip(src.iter().rev()) {
-                *d = *s;
-            }
-        }
-        Self(magma::Magma::new(&(*k).into()))
-    }
-
-    fn encrypt(&self, block: &mut [u8; 8]) {
-        use magma::cipher::BlockEncrypt as _;
-        block.reverse();
-        self.0.encrypt_block(block.into());
-        block.reverse();
-    }
-
-    fn decrypt(&self, block: &mut [u8; 8]) {
-        use magma::cipher::BlockDecrypt as _;
-        block.reverse();
-        self.0.decrypt_block(block.into());
-        block.reverse();
-    }
-}
-
-/// The CryptoPro key meshing constant (RFC 4357 §2.3.2).
-const KEY_MESHING: [u8; 32] = [
-    0x69, 0x00, 0x72, 0x22, 0x64, 0xC9, 0x04, 0x23, 0x8D, 0x3A, 0xDB, 0x96, 0x46, 0xE9, 0x2A, 0xC4,
-    0x18, 0xFE, 0xAC, 0x94, 0x00, 0xED, 0x07, 0x12, 0xC0, 0x86, 0xDC, 0xC2, 0xEF, 0x4C, 0xA9, 0x2B,
-];
-
-/// GOST 28147-89 CFB decryption with CryptoPro key meshing every 1024 bytes (as gost-engine's
-/// `gost89` cipher does for param-Z).
-pub(super) fn gost28147_cfb_decrypt(
-    key: &[u8; 32],
-    iv: &[u8; 8],
-    data: &[u8],
-) -> Zeroizing<Vec<u8>> {
-    let mut cipher = Gost89::new(key);
-    let mut register = *iv;
-    let mut out = Zeroizing::new(Vec::with_capacity(data.len()));
-    let mut count = 0usize;
-    for chunk in data.chunks(8) {
-        if count == 1024 {
-            let mut new_key = Zeroizing::new(KEY_MESHING);
-            for block in new_key.chunks_exact_mut(8) {
-                let mut b = [0u8; 8];
-                b.copy_from_slice(block);
-                cipher.decrypt(&mut b);
-                block.copy_from_slice(&b);
-            }
-            cipher = Gost89::new(&new_key);
-            cipher.encrypt(&mut register);
-            count = 0;
-        }
-        let mut gamma = register;
-        cipher.encrypt(&mut gamma);
-        out.extend(chunk.iter().zip(gamma.iter()).map(|(c, g)| c ^ g));
-        for (r, c) in register.iter_mut().zip(chunk) {
-            *r = *c;
-        }
-        count += 8;
-    }
-    out
 }
 
 pub(super) fn unpad(mut plain: Zeroizing<Vec<u8>>, block: usize) -> Result<Zeroizing<Vec<u8>>> {
