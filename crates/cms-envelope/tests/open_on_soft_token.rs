@@ -14,22 +14,7 @@ const STATEMENT: &[u8] =
 
 fn openssl_seal(peer: &Peer, args: &[&str], to: &str) -> Vec<u8> {
     peer.write("statement.txt", STATEMENT);
-    let crt = format!("{to}.crt");
-    let mut a = vec![
-        "cms",
-        "-encrypt",
-        "-binary",
-        "-in",
-        "statement.txt",
-        "-outform",
-        "DER",
-        "-out",
-        "sealed.der",
-    ];
-    a.extend_from_slice(args);
-    a.extend_from_slice(&["-recip", &crt]);
-    peer.ok(&a);
-    peer.read("sealed.der")
+    peer.cms_encrypt("statement.txt", args, to)
 }
 
 #[test]

@@ -69,6 +69,46 @@ impl Peer {
         std::fs::read(self.path(name)).unwrap()
     }
 
+    /// `openssl cms -decrypt` of `file` (DER or BER) with `who.key` and `who.crt`: the content.
+    pub fn cms_decrypt(&self, file: &str, who: &str) -> Vec<u8> {
+        self.ok(&[
+            "cms",
+            "-decrypt",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            file,
+            "-inkey",
+            &format!("{who}.key"),
+            "-recip",
+            &format!("{who}.crt"),
+        ])
+    }
+
+    /// `openssl cms -encrypt` of the file `input` with `args` (cipher and options; `-recip`
+    /// CERT among them, or `to.crt` is used): the envelope, DER.
+    pub fn cms_encrypt(&self, input: &str, args: &[&str], to: &str) -> Vec<u8> {
+        let crt = format!("{to}.crt");
+        let mut a = vec![
+            "cms",
+            "-encrypt",
+            "-binary",
+            "-in",
+            input,
+            "-outform",
+            "DER",
+            "-out",
+            "sealed.der",
+        ];
+        a.extend_from_slice(args);
+        if !args.contains(&"-recip") {
+            a.extend_from_slice(&["-recip", &crt]);
+        }
+        self.ok(&a);
+        self.read("sealed.der")
+    }
+
     /// A key (`name.key`, PEM PKCS#8) and a self-signed certificate (`name.crt` PEM,
     /// `name.der` DER) made by OpenSSL.
     pub fn key_and_cert(&self, name: &str, keygen: &[&str]) -> Vec<u8> {
