@@ -88,14 +88,16 @@ int main(int argc, char **argv) {
         } while ((t = now()) - t0 < 1.0);
         double dec = n / (t - t0);
         unsigned char *content = calloc(size, 1);
-        STACK_OF(X509) *recips = sk_X509_new_null();
-        sk_X509_push(recips, cert);
         n = 0;
         t0 = now();
         do {
             BIO *in = BIO_new_mem_buf(content, (int)size);
-            CMS_ContentInfo *cms = CMS_encrypt(recips, in, cipher, CMS_BINARY);
+            /* As `openssl cms -encrypt` does it: the recipient is added with its own key
+             * context (CMS_KEY_PARAM), which the gost engine needs to choose KExp15. */
+            CMS_ContentInfo *cms = CMS_encrypt(NULL, NULL, cipher, CMS_BINARY | CMS_PARTIAL);
             if (!cms) die("CMS_encrypt");
+            if (!CMS_add1_recipient_cert(cms, cert, CMS_KEY_PARAM)) die("CMS_add1_recipient_cert");
+            if (CMS_final(cms, in, NULL, CMS_BINARY) != 1) die("CMS_final");
             unsigned char *outder = NULL;
             if (i2d_CMS_ContentInfo(cms, &outder) <= 0) die("i2d");
             OPENSSL_free(outder);
@@ -105,7 +107,6 @@ int main(int argc, char **argv) {
         } while ((t = now()) - t0 < 1.0);
         printf("%s %ld %s %.1f/s encrypt %.1f/s\n", argv[2], size,
                failed ? "decrypt-failing" : "decrypt", dec, n / (t - t0));
-        sk_X509_free(recips);
         free(content);
         free(der);
     }
