@@ -40,7 +40,7 @@ fn bench(c: &mut Criterion) {
             Attribute::Id(key.id.as_bytes().to_vec()),
         ])
         .unwrap()[0];
-    let digest_info = pkcs11_backend::convert::sha256_digest_info(&digest);
+    let digest_info = keycarrier_pkcs11_backend::convert::sha256_digest_info(&digest);
     let mut group = c.benchmark_group("rsa2048_pkcs1_sign_softhsm");
     group.sample_size(50);
     group.bench_function("raw_cryptoki", |b| {

@@ -250,7 +250,7 @@ fn hash_on_token_option() {
     let mut c = common::module()
         .carrier_by_serial(&serial)
         .unwrap()
-        .with_options(pkcs11_backend::CarrierOptions {
+        .with_options(keycarrier_pkcs11_backend::CarrierOptions {
             hash_on_token: true,
             ..Default::default()
         });
@@ -310,7 +310,7 @@ fn session_cap_is_respected_by_concurrent_signers() {
     let mut c = common::module()
         .carrier_by_serial(&serial)
         .unwrap()
-        .with_options(pkcs11_backend::CarrierOptions {
+        .with_options(keycarrier_pkcs11_backend::CarrierOptions {
             max_sessions: Some(2),
             ..Default::default()
         });
