@@ -3,7 +3,7 @@
 //! token's PKCS#11 module (`libsoft_token_pkcs11.so`), so the private key operation runs
 //! behind the PKCS#11 interface as it would on a Rutoken or JaCarta.
 //!
-//! `cargo build -p soft-token-pkcs11 && cargo run --example decrypt -- --in P7M --out FILE
+//! `cargo build -p keycarrier-soft-token-pkcs11 && cargo run --example decrypt -- --in P7M --out FILE
 //! --key PKCS8.pem [--cert CERT] [--module PATH]`
 //!
 //! * `--key`: the recipient's private key, unencrypted PKCS#8 PEM (`openssl genpkey` writes
@@ -70,7 +70,7 @@ fn pem_or_der(path: &str, label: &str) -> Result<Vec<u8>, AnyError> {
 
 fn default_module() -> Result<PathBuf, AnyError> {
     // target/<profile>/examples/decrypt → target/<profile>/libsoft_token_pkcs11.so (`cargo
-    // build -p soft-token-pkcs11`), or target/<profile>/deps/ (`cargo test --workspace`).
+    // build -p keycarrier-soft-token-pkcs11`), or target/<profile>/deps/ (`cargo test --workspace`).
     let exe = std::env::current_exe()?;
     let dir = exe
         .parent()
@@ -101,7 +101,7 @@ pub(crate) fn run(args: &[String]) -> Result<String, AnyError> {
     };
     if !module.exists() {
         return Err(format!(
-            "{}: not found; build it with `cargo build -p soft-token-pkcs11` or pass --module",
+            "{}: not found; build it with `cargo build -p keycarrier-soft-token-pkcs11` or pass --module",
             module.display()
         )
         .into());

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CMS SignedData sign/verify of a 2 KiB payment order: ours (criterion, `cargo bench -p cms-sign
+# CMS SignedData sign/verify of a 2 KiB payment order: ours (criterion, `cargo bench -p keycarrier-cms-sign
 # --bench cms`, keys on a soft token) against OpenSSL 3's CMS_sign / CMS_verify (+ gost engine),
 # measured in the same run on the same machine. Prints BENCHMARKS.md rows.
 #
@@ -28,7 +28,7 @@ gcc -O2 -o "$work/openssl_cms_speed" crates/cms-sign/benches/openssl_cms_speed.c
 )
 anchors=(gost256 "$work/g256.key" "$work/g256.pem" rsa2048 "$work/rsa.key" "$work/rsa.pem")
 "$work/openssl_cms_speed" "${anchors[@]}" > "$work/before.txt"
-cargo bench -q -p cms-sign --bench cms -- --noplot > "$work/criterion.txt" 2>&1
+cargo bench -q -p keycarrier-cms-sign --bench cms -- --noplot > "$work/criterion.txt" 2>&1
 "$work/openssl_cms_speed" "${anchors[@]}" > "$work/after.txt"
 
 python3 - "$work" <<'PY'

@@ -67,7 +67,7 @@ run_openssl() {
     done
 }
 run_openssl > "$work/before.txt"
-KC_ENVELOPE_DIR=$work cargo bench -q -p cms-envelope --bench envelope -- --noplot > "$work/criterion.txt" 2>&1
+KC_ENVELOPE_DIR=$work cargo bench -q -p keycarrier-cms-envelope --bench envelope -- --noplot > "$work/criterion.txt" 2>&1
 run_openssl > "$work/after.txt"
 
 python3 - "$work" <<'PY'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The cost of a full verification (CMS signature + 3-certificate path + a CRL per CA), GOST
-# 2012-256: ours (criterion, `cargo bench -p cms-sign --bench cms_full_verify`) against OpenSSL
+# 2012-256: ours (criterion, `cargo bench -p keycarrier-cms-sign --bench cms_full_verify`) against OpenSSL
 # 3's CMS_verify with X509_V_FLAG_CRL_CHECK_ALL (+ gost engine), same inputs, same run.
 # OpenSSL runs before and after ours; the two rates are averaged. Prints a BENCHMARKS.md row.
 #
@@ -79,7 +79,7 @@ CNF
         -crl_check_all -out /dev/null 2>/dev/null
 ) > /dev/null
 OPENSSL_CONF= "$work/openssl_cms_full_verify" "$work/order.p7s" "$work/trusted_and_crls.pem" > "$work/before.txt"
-KC_FULL_VERIFY_DIR="$work" cargo bench -q -p cms-sign --bench cms_full_verify -- --noplot > "$work/criterion.txt" 2>&1
+KC_FULL_VERIFY_DIR="$work" cargo bench -q -p keycarrier-cms-sign --bench cms_full_verify -- --noplot > "$work/criterion.txt" 2>&1
 OPENSSL_CONF= "$work/openssl_cms_full_verify" "$work/order.p7s" "$work/trusted_and_crls.pem" > "$work/after.txt"
 
 python3 - "$work" <<'PY'

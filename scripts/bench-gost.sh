@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GOST sign/verify and Streebog: ours (criterion, `cargo bench -p gost`) against OpenSSL 3 + the
+# GOST sign/verify and Streebog: ours (criterion, `cargo bench -p keycarrier-gost`) against OpenSSL 3 + the
 # gost engine, measured in the same run on the same machine. Prints BENCHMARKS.md rows.
 #
 #   scripts/bench-gost.sh
@@ -18,7 +18,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -o "$work/openssl_gost_speed" crates/gost/benches/openssl_gost_speed.c -lcrypto
 "$work/openssl_gost_speed" > "$work/before.txt"
-cargo bench -q -p gost --bench gost -- --noplot > "$work/criterion.txt" 2>&1
+cargo bench -q -p keycarrier-gost --bench gost -- --noplot > "$work/criterion.txt" 2>&1
 "$work/openssl_gost_speed" > "$work/after.txt"
 
 python3 - "$work" <<'PY'

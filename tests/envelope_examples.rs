@@ -1,7 +1,7 @@
 //! The `encrypt` and `decrypt` examples (flow U21) against OpenSSL, the independent peer:
 //! what `encrypt` writes `openssl cms -decrypt` opens; what `openssl cms -encrypt` writes the
 //! `decrypt` example opens through the soft token's PKCS#11 module (required: built by
-//! `cargo build -p soft-token-pkcs11` or `cargo test --workspace`; the test fails loudly
+//! `cargo build -p keycarrier-soft-token-pkcs11` or `cargo test --workspace`; the test fails loudly
 //! without it), exiting 0; a wrong key exits non-zero and writes no file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -96,7 +96,7 @@ fn decrypt_example() -> PathBuf {
         .find(|m| m.exists());
     assert!(
         module.is_some(),
-        "libsoft_token_pkcs11.so missing in {}: run `cargo build -p soft-token-pkcs11`",
+        "libsoft_token_pkcs11.so missing in {}: run `cargo build -p keycarrier-soft-token-pkcs11`",
         profile.display()
     );
     example

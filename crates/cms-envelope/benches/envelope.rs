@@ -18,8 +18,8 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use cms_envelope::{ContentCipher, Envelope, EnvelopeBuilder, RecipientKey};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use keycarrier_cms_envelope::{ContentCipher, Envelope, EnvelopeBuilder, RecipientKey};
 use soft_token::{SoftToken, TokenSettings};
 use token_core::{AdminPin, Carrier, FinalTry, KeyImport, Pin, PinPolicy, SecretBytes};
 

@@ -35,7 +35,7 @@
 //! # second.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
 //! # let ca = rotation_policy::ca::TestCa::create(second, id.clone(), "Client", &dir.path().join("ca"), std::time::SystemTime::now())?;
 //! # let certificate = ca.certificate().to_vec();
-//! use cms_envelope::{ContentCipher, Envelope, EnvelopeBuilder, RecipientKey};
+//! use keycarrier_cms_envelope::{ContentCipher, Envelope, EnvelopeBuilder, RecipientKey};
 //!
 //! // The bank encrypts a statement to the client's certificate …
 //! let p7m = EnvelopeBuilder::new(ContentCipher::Aes256Gcm)

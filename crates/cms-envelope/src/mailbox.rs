@@ -36,7 +36,7 @@ struct Slot {
 /// ```no_run
 /// # fn f(carrier: &dyn token_core::Carrier, id: &token_core::ContainerId, cert: &[u8],
 /// #      incoming: Vec<Vec<u8>>) -> token_core::Result<()> {
-/// use cms_envelope::{Mailbox, RecipientKey};
+/// use keycarrier_cms_envelope::{Mailbox, RecipientKey};
 /// let mailbox = Mailbox::new();
 /// for p7m in &incoming {
 ///     mailbox.receive(p7m)?;

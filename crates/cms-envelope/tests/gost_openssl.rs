@@ -12,8 +12,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use cms_envelope::{ContentCipher, Envelope, EnvelopeBuilder, RecipientKey};
 use common::{GOST_256, GOST_512, Peer, Token};
+use keycarrier_cms_envelope::{ContentCipher, Envelope, EnvelopeBuilder, RecipientKey};
 use token_core::ErrorCode;
 
 fn vectors() -> Option<PathBuf> {
@@ -197,7 +197,8 @@ fn a_tampered_omac_or_ciphertext_releases_nothing() {
             let err = Envelope::from_der(&bad).unwrap().open(&key).unwrap_err();
             assert_eq!(err.code(), "KC-VERIFY-FAILED", "{cipher:?} at {at}: {err}");
             let mut sink = Vec::new();
-            let err = cms_envelope::open_stream(bad.as_slice(), &key, &mut sink).unwrap_err();
+            let err =
+                keycarrier_cms_envelope::open_stream(bad.as_slice(), &key, &mut sink).unwrap_err();
             assert_eq!(
                 err.code(),
                 "KC-VERIFY-FAILED",
@@ -270,5 +271,5 @@ fn large_gost_envelopes_stream_both_ways() {
 }
 
 fn open_stream_ok(p7m: &[u8], key: &RecipientKey<'_>, out: &mut Vec<u8>) {
-    cms_envelope::open_stream(p7m, key, out).unwrap();
+    keycarrier_cms_envelope::open_stream(p7m, key, out).unwrap();
 }

@@ -5,8 +5,8 @@
 
 mod common;
 
-use cms_envelope::{Envelope, RecipientKey};
 use common::{Peer, RSA_2048, Token};
+use keycarrier_cms_envelope::{Envelope, RecipientKey};
 use token_core::ErrorCode;
 
 const STATEMENT: &[u8] =

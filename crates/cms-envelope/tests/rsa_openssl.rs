@@ -5,8 +5,8 @@
 
 mod common;
 
-use cms_envelope::{ContentCipher, Envelope, EnvelopeBuilder, KeyProtection};
 use common::{Peer, RSA_2048};
+use keycarrier_cms_envelope::{ContentCipher, Envelope, EnvelopeBuilder, KeyProtection};
 use token_core::{OaepHash, RsaKeyTransport};
 
 const STATEMENT: &[u8] =

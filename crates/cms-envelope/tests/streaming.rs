@@ -6,8 +6,10 @@
 
 mod common;
 
-use cms_envelope::{ContentCipher, EnvelopeBuilder, RecipientKey, open_stream, open_to_file};
 use common::{Peer, RSA_2048, Token};
+use keycarrier_cms_envelope::{
+    ContentCipher, EnvelopeBuilder, RecipientKey, open_stream, open_to_file,
+};
 use token_core::ErrorCode;
 
 /// 3 MiB + 5 bytes of varied content (not a multiple of the block or chunk size).
@@ -91,7 +93,7 @@ fn we_open_openssl_streamed_envelopes_on_the_soft_token() {
         assert_eq!(n, content.len() as u64, "{cipher}");
         assert!(opened == content, "{cipher}");
         // The in-memory path reads the same BER.
-        let envelope = cms_envelope::Envelope::from_der(&sealed).unwrap();
+        let envelope = keycarrier_cms_envelope::Envelope::from_der(&sealed).unwrap();
         assert!(
             envelope.open(&key).unwrap().as_slice() == content.as_slice(),
             "{cipher}"

@@ -8,7 +8,7 @@
 //! message digest, signed attributes, signature with the embedded certificate's key, no trust
 //! anchor (like `CMS_verify` with `CMS_NO_SIGNER_CERT_VERIFY`).
 //!
-//! `cargo bench -p cms-sign --bench cms`; `scripts/bench-cms.sh` runs it next to OpenSSL's
+//! `cargo bench -p keycarrier-cms-sign --bench cms`; `scripts/bench-cms.sh` runs it next to OpenSSL's
 //! `CMS_sign` / `CMS_verify` and prints BENCHMARKS.md rows.
 #![allow(
     missing_docs,
@@ -22,8 +22,8 @@ use std::hint::black_box;
 use std::str::FromStr;
 use std::time::Duration;
 
-use cms_sign::{CmsSigner, Content, VerifyOptions, sign, verify};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use keycarrier_cms_sign::{CmsSigner, Content, VerifyOptions, sign, verify};
 use soft_token::{SoftToken, TokenSettings};
 use token_core::der::{Decode, Encode};
 use token_core::x509_cert::TbsCertificate;

@@ -18,8 +18,8 @@
 use std::hint::black_box;
 use std::path::PathBuf;
 
-use cms_sign::{VerifyOptions, verify};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use keycarrier_cms_sign::{VerifyOptions, verify};
 use trust::{OfflineRevocation, TrustAnchors};
 
 fn full_verify(c: &mut Criterion) {

@@ -44,16 +44,16 @@
 //! # let certificate = CertificateBuilder::new(profile, SerialNumber::from(1u32), validity, spki)?
 //! #     .build::<_, CarrierSignature>(&signer)?
 //! #     .to_der()?;
-//! use cms_sign::{CmsSigner, Content, VerifyOptions};
+//! use keycarrier_cms_sign::{CmsSigner, Content, VerifyOptions};
 //! use trust::TrustAnchors;
 //!
 //! // `token` is any logged-in carrier, `id` a container on it, `certificate` its DER.
 //! let order = "Payment order No. 118: 15 000.00 RUB".as_bytes();
 //! let signer = CmsSigner::new(&token, &id, &certificate)?;
-//! let signed = cms_sign::sign(order, &signer, Content::Attached)?;
+//! let signed = keycarrier_cms_sign::sign(order, &signer, Content::Attached)?;
 //!
 //! let anchors = TrustAnchors::from_der([certificate.as_slice()])?;
-//! let verified = cms_sign::verify(&signed, None, &VerifyOptions::trusting(&anchors))?;
+//! let verified = keycarrier_cms_sign::verify(&signed, None, &VerifyOptions::trusting(&anchors))?;
 //! assert_eq!(verified.content, order);
 //! assert!(verified.all_valid());
 //! # Ok(()) }

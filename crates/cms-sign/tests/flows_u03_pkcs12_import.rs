@@ -6,8 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use cms_sign::pfx::{MAX_ITERATIONS, import_pfx, inspect_pfx, open_pfx};
-use cms_sign::{CmsSigner, Content, sign};
+use keycarrier_cms_sign::pfx::{MAX_ITERATIONS, import_pfx, inspect_pfx, open_pfx};
+use keycarrier_cms_sign::{CmsSigner, Content, sign};
 use soft_token::{SoftToken, TokenSettings};
 use token_core::der::Decode;
 use token_core::{AdminPin, Carrier, Error, FinalTry, Password, Pin, PinPolicy, oid};

@@ -7,9 +7,9 @@ use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
-use cms_sign::reissue::{open_reissue_request, sign_reissue_request};
-use cms_sign::{CmsSigner, VerifyOptions};
 use csr::{InstallCheck, RequestTemplate, RequestedExtensions, Subject, install_certificate};
+use keycarrier_cms_sign::reissue::{open_reissue_request, sign_reissue_request};
+use keycarrier_cms_sign::{CmsSigner, VerifyOptions};
 use soft_token::{SoftToken, TokenSettings};
 use token_core::der::{Decode, Encode};
 use token_core::x509_cert::TbsCertificate;

@@ -7,7 +7,9 @@ use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
-use cms_sign::{CmsSigner, Content, VerifyOptions, add_signer, sign, verify, verify_report};
+use keycarrier_cms_sign::{
+    CmsSigner, Content, VerifyOptions, add_signer, sign, verify, verify_report,
+};
 use soft_token::{SoftToken, TokenSettings};
 use token_core::der::{Decode, Encode};
 use token_core::x509_cert::TbsCertificate;

@@ -14,7 +14,9 @@ use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
-use cms_sign::{CmsSigner, VerifyOptions, sign_detached_reader, verify, verify_detached_reader};
+use keycarrier_cms_sign::{
+    CmsSigner, VerifyOptions, sign_detached_reader, verify, verify_detached_reader,
+};
 use soft_token::{SoftToken, TokenSettings};
 use token_core::der::{Decode, Encode};
 use token_core::x509_cert::TbsCertificate;

@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use cms_sign::{VerifyOptions, verify, verify_report};
+use keycarrier_cms_sign::{VerifyOptions, verify, verify_report};
 use token_core::{Error, ErrorCode};
 use trust::{OfflineRevocation, RevocationPolicy, TrustAnchors};
 
@@ -381,7 +381,7 @@ fn honest_head_of_bank_is_accepted_with_the_banks_crl_and_refused_when_revoked()
 /// way (the signing time is the signer's own claim).
 #[test]
 fn revocation_after_the_signing_time_spares_the_signature_only_for_benign_reasons() {
-    use cms_sign::ValidationTime;
+    use keycarrier_cms_sign::ValidationTime;
     let alg = &GOST;
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();

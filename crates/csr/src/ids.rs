@@ -57,8 +57,8 @@ fn inn_ok(ds: &[u32]) -> bool {
 /// Checks an INN of a legal entity (10 digits) or an individual (12 digits).
 ///
 /// ```
-/// assert!(csr::ids::check_inn("7707083893").is_ok());
-/// assert!(csr::ids::check_inn("7707083894").is_err());
+/// assert!(keycarrier_csr::ids::check_inn("7707083893").is_ok());
+/// assert!(keycarrier_csr::ids::check_inn("7707083894").is_err());
 /// ```
 pub fn check_inn(value: &str) -> Result<()> {
     let ds = digits("INN", value, &[10, 12])?;
@@ -108,7 +108,7 @@ fn mod_check(field: &'static str, value: &str, len: usize, modulus: u64) -> Resu
 /// Checks an OGRN (13 digits: the first 12 mod 11, mod 10).
 ///
 /// ```
-/// assert!(csr::ids::check_ogrn("1027700132195").is_ok());
+/// assert!(keycarrier_csr::ids::check_ogrn("1027700132195").is_ok());
 /// ```
 pub fn check_ogrn(value: &str) -> Result<()> {
     mod_check("OGRN", value, 13, 11)
@@ -122,8 +122,8 @@ pub fn check_ogrnip(value: &str) -> Result<()> {
 /// Checks a SNILS (11 digits; separators `-` and spaces are not accepted here, strip them first).
 ///
 /// ```
-/// assert!(csr::ids::check_snils("11223344595").is_ok());
-/// assert!(csr::ids::check_snils("11223344596").is_err());
+/// assert!(keycarrier_csr::ids::check_snils("11223344595").is_ok());
+/// assert!(keycarrier_csr::ids::check_snils("11223344596").is_err());
 /// ```
 pub fn check_snils(value: &str) -> Result<()> {
     let ds = digits("SNILS", value, &[11])?;

@@ -54,7 +54,7 @@ impl InstalledCertificate {
 /// # if false {
 /// anchors.add_der(&bank_ca)?;
 /// # }
-/// let check = csr::InstallCheck::new(&anchors, SystemTime::now());
+/// let check = keycarrier_csr::InstallCheck::new(&anchors, SystemTime::now());
 /// # let _ = check;
 /// # Ok(()) }
 /// ```

@@ -20,7 +20,7 @@
 //! ([`token_core::Error::Malformed`]) names the field:
 //!
 //! ```
-//! use csr::{RussianSubject, Subject};
+//! use keycarrier_csr::{RussianSubject, Subject};
 //! let s = RussianSubject { inn: Some("500100732258".into()), ..Default::default() };
 //! let err = Subject::from(s).to_name().unwrap_err();
 //! assert!(matches!(err, token_core::Error::Malformed { what: "INN", .. }));

@@ -20,7 +20,7 @@ use crate::subject::{RussianSubject, Subject};
 /// The extensions a request asks the CA for (PKCS#9 extensionRequest).
 ///
 /// ```
-/// use csr::RequestedExtensions;
+/// use keycarrier_csr::RequestedExtensions;
 /// let ext = RequestedExtensions::signing_and_encryption("КриптоПро CSP версии 5.0");
 /// assert!(ext.key_usage.unwrap().digital_signature);
 /// assert_eq!(ext.policies, [token_core::oid::CLASS_KC1]);
@@ -191,7 +191,7 @@ impl RequestTemplate {
     /// name as it is, without wrapping: `RequestTemplate::new(russian_subject, extensions)`.
     ///
     /// ```
-    /// use csr::{RequestTemplate, RequestedExtensions, RussianSubject, Subject};
+    /// use keycarrier_csr::{RequestTemplate, RequestedExtensions, RussianSubject, Subject};
     /// let person = RussianSubject { common_name: Some("Иванов Иван".into()), ..Default::default() };
     /// let t = RequestTemplate::new(person.clone(), RequestedExtensions::default());
     /// assert_eq!(t.subject, Subject::Russian(person));

@@ -134,7 +134,7 @@ pub fn attribute_text(value: &Any) -> Option<String> {
 /// the field.
 ///
 /// ```
-/// let subject = csr::RussianSubject {
+/// let subject = keycarrier_csr::RussianSubject {
 ///     common_name: Some("ООО «Ромашка»".into()),
 ///     organization: Some("ООО «Ромашка»".into()),
 ///     country: Some("RU".into()),
@@ -144,7 +144,7 @@ pub fn attribute_text(value: &Any) -> Option<String> {
 /// };
 /// let name = subject.to_name().unwrap();
 /// assert!(name.to_string().contains("C=RU"));
-/// let bad = csr::RussianSubject { snils: Some("11223344596".into()), ..subject };
+/// let bad = keycarrier_csr::RussianSubject { snils: Some("11223344596".into()), ..subject };
 /// assert!(bad.to_name().unwrap_err().to_string().contains("SNILS"));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -286,7 +286,7 @@ impl RussianSubject {
 /// A subject in the Kazakh (NCA RK) profile: IIN as `SERIALNUMBER=IIN…`, BIN as `OU=BIN…`.
 ///
 /// ```
-/// let s = csr::KazakhSubject {
+/// let s = keycarrier_csr::KazakhSubject {
 ///     common_name: Some("ИВАНОВ ИВАН".into()),
 ///     iin: Some("123456789012".into()),
 ///     ..Default::default()
@@ -381,7 +381,7 @@ impl KazakhSubject {
 /// pre-filled [`crate::RequestTemplate`]).
 ///
 /// ```
-/// use csr::{KazakhSubject, RussianSubject, Subject};
+/// use keycarrier_csr::{KazakhSubject, RussianSubject, Subject};
 /// let ru: Subject = RussianSubject::default().into();
 /// assert!(matches!(ru, Subject::Russian(_)));
 /// let kz = Subject::from(KazakhSubject::default());

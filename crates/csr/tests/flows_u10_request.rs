@@ -8,7 +8,9 @@ use std::process::Command;
 use std::str::FromStr;
 use std::time::Duration;
 
-use csr::{CertificateRequest, RequestTemplate, RequestedExtensions, RussianSubject, Subject};
+use keycarrier_csr::{
+    CertificateRequest, RequestTemplate, RequestedExtensions, RussianSubject, Subject,
+};
 use soft_token::{SoftToken, TokenSettings};
 use token_core::der::{Decode, Encode};
 use token_core::x509_cert::TbsCertificate;
@@ -373,7 +375,7 @@ fn u10_request_prefilled_from_the_current_certificate() {
         String::from_utf8_lossy(&out.stderr)
     );
     // Kazakh profile: IIN/BIN with check digits.
-    let kz = csr::KazakhSubject {
+    let kz = keycarrier_csr::KazakhSubject {
         common_name: Some("ИВАНОВ ИВАН".into()),
         country: Some("KZ".into()),
         iin: Some("123456789011".into()),

@@ -43,7 +43,7 @@ pub(crate) fn acpkm_next_key(cipher: BlockCipher, keyed: &Keyed) -> SecretKey {
 /// in pieces of any length (the keystream continues across calls), with constant memory.
 ///
 /// ```
-/// use gost_cipher::{BlockCipher, CtrAcpkm, SecretKey};
+/// use keycarrier_gost_cipher::{BlockCipher, CtrAcpkm, SecretKey};
 ///
 /// let key = SecretKey::from_array([1; 32]);
 /// let mut enc = CtrAcpkm::new(BlockCipher::Magma, &key, &[1, 2, 3, 4], 1024)?;
@@ -53,7 +53,7 @@ pub(crate) fn acpkm_next_key(cipher: BlockCipher, keyed: &Keyed) -> SecretKey {
 /// let mut dec = CtrAcpkm::new(BlockCipher::Magma, &key, &[1, 2, 3, 4], 1024)?;
 /// dec.apply_keystream(&mut data);
 /// assert_eq!(&data, b"payment order 42, 1000 roubles");
-/// # Ok::<(), gost_cipher::Error>(())
+/// # Ok::<(), keycarrier_gost_cipher::Error>(())
 /// ```
 pub struct CtrAcpkm {
     cipher: BlockCipher,

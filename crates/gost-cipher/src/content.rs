@@ -149,7 +149,7 @@ struct Engine {
 /// Encrypts CMS content piece by piece, in place, with constant memory.
 ///
 /// ```
-/// use gost_cipher::{decrypt, ContentCipher, ContentEncryptor, SecretKey};
+/// use keycarrier_gost_cipher::{decrypt, ContentCipher, ContentEncryptor, SecretKey};
 ///
 /// let cek = SecretKey::from_array([4; 32]);
 /// let ukm = [1u8; 12]; // IV ‖ seed, fresh random bytes for every message
@@ -160,7 +160,7 @@ struct Engine {
 /// let tag = enc.finish();
 /// let plain = decrypt(mode, &cek, &ukm, &data, tag.as_deref())?;
 /// assert_eq!(plain.as_slice(), b"payment order 42");
-/// # Ok::<(), gost_cipher::Error>(())
+/// # Ok::<(), keycarrier_gost_cipher::Error>(())
 /// ```
 #[derive(Debug)]
 pub struct ContentEncryptor(Engine);

@@ -3,8 +3,8 @@
 /// Why a GOST symmetric operation failed. No variant carries key material or plaintext.
 ///
 /// ```
-/// let err = gost_cipher::SecretKey::from_slice(&[0u8; 31]).unwrap_err();
-/// assert!(matches!(err, gost_cipher::Error::Length { what: "key", .. }));
+/// let err = keycarrier_gost_cipher::SecretKey::from_slice(&[0u8; 31]).unwrap_err();
+/// assert!(matches!(err, keycarrier_gost_cipher::Error::Length { what: "key", .. }));
 /// assert_eq!(err.to_string(), "key: 31 bytes; expected 32");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -20,7 +20,7 @@ type HmacStreebog256 = Hmac<Streebog256>;
 /// ```
 /// // RFC 7836 §4.4 / R 50.1.113-2016 example.
 /// let k_in: Vec<u8> = (0u8..32).collect();
-/// let key = gost_cipher::kdf_256(&k_in, &[0x26, 0xbd, 0xb8, 0x78],
+/// let key = keycarrier_gost_cipher::kdf_256(&k_in, &[0x26, 0xbd, 0xb8, 0x78],
 ///     &[0xaf, 0x21, 0x43, 0x41, 0x45, 0x65, 0x63, 0x78]);
 /// assert_eq!(key.as_bytes()[..4], [0xa1, 0xaa, 0x5f, 0x7d]);
 /// ```

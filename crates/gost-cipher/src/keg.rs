@@ -93,7 +93,7 @@ pub fn keg_finish(size: KegKeySize, h: &[u8], vko: &[u8]) -> Result<ExportKeys> 
 /// (VKO_GOSTR3410_2012_256 for [`KegKeySize::Bits256`], _512 for [`KegKeySize::Bits512`]).
 ///
 /// ```
-/// use gost_cipher::{keg, KegKeySize};
+/// use keycarrier_gost_cipher::{keg, KegKeySize};
 /// // A stand-in VKO; real code calls `gost::SigningKey::vko` or a token.
 /// let h = [5u8; 32];
 /// let keys = keg(KegKeySize::Bits256, &h, |ukm, size| {
@@ -101,7 +101,7 @@ pub fn keg_finish(size: KegKeySize, h: &[u8], vko: &[u8]) -> Result<ExportKeys> 
 ///     Ok::<_, std::convert::Infallible>(zeroize::Zeroizing::new(vec![7u8; size.vko_len()]))
 /// })?;
 /// assert_ne!(keys.mac, keys.enc);
-/// # Ok::<(), gost_cipher::Error>(())
+/// # Ok::<(), keycarrier_gost_cipher::Error>(())
 /// ```
 pub fn keg<E: core::fmt::Display>(
     size: KegKeySize,

@@ -47,7 +47,7 @@ pub const fn wrapped_len(cipher: BlockCipher) -> usize {
 /// KExp15: wraps `key` (the content-encryption key) under `keys` with `iv` (`n/2` bytes).
 ///
 /// ```
-/// use gost_cipher::{kexp15, kimp15, BlockCipher, ExportKeys, SecretKey};
+/// use keycarrier_gost_cipher::{kexp15, kimp15, BlockCipher, ExportKeys, SecretKey};
 ///
 /// let keys = ExportKeys { mac: SecretKey::from_array([1; 32]), enc: SecretKey::from_array([2; 32]) };
 /// let cek = SecretKey::from_array([3; 32]);
@@ -57,7 +57,7 @@ pub const fn wrapped_len(cipher: BlockCipher) -> usize {
 /// let mut tampered = wrapped.clone();
 /// tampered[0] ^= 1;
 /// assert!(kimp15(BlockCipher::Magma, &tampered, &keys, &[9, 9, 9, 9]).is_err());
-/// # Ok::<(), gost_cipher::Error>(())
+/// # Ok::<(), keycarrier_gost_cipher::Error>(())
 /// ```
 pub fn kexp15(
     cipher: BlockCipher,

@@ -11,11 +11,11 @@ use crate::error::{Error, Result};
 /// of KEG. Zeroized on drop, never printed, compared in constant time.
 ///
 /// ```
-/// use gost_cipher::SecretKey;
+/// use keycarrier_gost_cipher::SecretKey;
 /// let key = SecretKey::from_slice(&[7u8; 32])?;
 /// assert_eq!(format!("{key:?}"), "SecretKey(***)");
 /// assert_eq!(key, SecretKey::from_array([7u8; 32]));
-/// # Ok::<(), gost_cipher::Error>(())
+/// # Ok::<(), keycarrier_gost_cipher::Error>(())
 /// ```
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct SecretKey([u8; 32]);

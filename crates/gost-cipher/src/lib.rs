@@ -4,7 +4,7 @@
 //! or a TC26-conformant peer can open.
 //!
 //! ```
-//! use gost_cipher::{
+//! use keycarrier_gost_cipher::{
 //!     decrypt, kexp15, kimp15, BlockCipher, ContentCipher, ContentEncryptor, ExportKeys, SecretKey,
 //! };
 //!
@@ -25,7 +25,7 @@
 //! let cek2 = kimp15(BlockCipher::Kuznyechik, &wrapped, &keys, &[1; 8])?;
 //! let plain = decrypt(mode, &cek2, &ukm, &document, tag.as_deref())?;
 //! assert_eq!(plain.as_slice(), b"payment order 42: 1000 roubles");
-//! # Ok::<(), gost_cipher::Error>(())
+//! # Ok::<(), keycarrier_gost_cipher::Error>(())
 //! ```
 //!
 //! # What is here

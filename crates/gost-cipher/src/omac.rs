@@ -13,7 +13,7 @@ use crate::key::SecretKey;
 /// [`Omac::verify`] compares in constant time.
 ///
 /// ```
-/// use gost_cipher::{BlockCipher, Omac, SecretKey};
+/// use keycarrier_gost_cipher::{BlockCipher, Omac, SecretKey};
 ///
 /// let key = SecretKey::from_array([9; 32]);
 /// let mut mac = Omac::new(BlockCipher::Kuznyechik, &key);

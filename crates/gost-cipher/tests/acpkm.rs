@@ -13,7 +13,7 @@
 mod common;
 use common::{hex, openssl, pattern, to_hex};
 
-use gost_cipher::{BlockCipher, CtrAcpkm, Error, SecretKey};
+use keycarrier_gost_cipher::{BlockCipher, CtrAcpkm, Error, SecretKey};
 
 const K: &str = "8899aabbccddeeff0011223344556677fedcba98765432100123456789abcdef";
 const KM: &str = "ffeeddccbbaa99887766554433221100f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";

@@ -6,7 +6,7 @@
 mod common;
 use common::pattern;
 
-use gost_cipher::{
+use keycarrier_gost_cipher::{
     BlockCipher, ContentCipher, ContentDecryptor, ContentEncryptor, CtrAcpkm, Error, SecretKey,
     decrypt, kdf_tree_256,
 };
@@ -64,7 +64,7 @@ fn omac_mode_layout() {
     let keys = kdf_tree_256(cek.as_bytes(), b"kdf tree", &ukm[8..], 1, 64).unwrap();
     let k_enc = SecretKey::from_slice(&keys[..32]).unwrap();
     let k_mac = SecretKey::from_slice(&keys[32..]).unwrap();
-    let mut mac = gost_cipher::Omac::new(BlockCipher::Kuznyechik, &k_mac);
+    let mut mac = keycarrier_gost_cipher::Omac::new(BlockCipher::Kuznyechik, &k_mac);
     mac.update(&plain);
     let mut expected = plain.clone();
     expected.extend(mac.finalize());

@@ -21,11 +21,11 @@
 mod common;
 use common::{hex, openssl, openssl_env, pattern, to_hex};
 
-use gost_cipher::gost89::{
+use keycarrier_gost_cipher::gost89::{
     Gost89CfbDecryptor, Gost89CfbEncryptor, Gost89Imit, Gost89Sbox, cryptopro_key_unwrap,
     cryptopro_key_wrap, diversify_cryptopro, gost28147_key_unwrap, gost28147_key_wrap,
 };
-use gost_cipher::{Error, SecretKey};
+use keycarrier_gost_cipher::{Error, SecretKey};
 
 struct Case {
     name: &'static str,

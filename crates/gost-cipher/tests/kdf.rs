@@ -6,7 +6,7 @@
 mod common;
 use common::hex;
 
-use gost_cipher::{Error, kdf_256, kdf_tree_256};
+use keycarrier_gost_cipher::{Error, kdf_256, kdf_tree_256};
 
 const K_IN: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 const LABEL: &str = "26bdb878";

@@ -5,7 +5,9 @@
 mod common;
 use common::hex;
 
-use gost_cipher::{BlockCipher, Error, ExportKeys, SecretKey, kexp15, kimp15, wrapped_len};
+use keycarrier_gost_cipher::{
+    BlockCipher, Error, ExportKeys, SecretKey, kexp15, kimp15, wrapped_len,
+};
 
 fn example() -> (SecretKey, ExportKeys, Vec<u8>, Vec<u8>) {
     let shared = SecretKey::from_slice(&hex(

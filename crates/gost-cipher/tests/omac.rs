@@ -5,7 +5,7 @@
 mod common;
 use common::hex;
 
-use gost_cipher::{BlockCipher, Error, Omac, SecretKey};
+use keycarrier_gost_cipher::{BlockCipher, Error, Omac, SecretKey};
 
 #[test]
 fn gost_r_34_13_a_1_6_kuznyechik_mac() {

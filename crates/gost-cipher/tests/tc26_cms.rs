@@ -22,7 +22,7 @@ use std::path::Path;
 use der::asn1::ObjectIdentifier;
 use der::{Any, Decode, Encode, Reader, SliceReader};
 use gost::{SigningKey, VerifyingKey, VkoDigest};
-use gost_cipher::{
+use keycarrier_gost_cipher::{
     BlockCipher, ContentCipher, ExportKeys, KegKeySize, SecretKey, decrypt, keg, kimp15,
 };
 

@@ -1,6 +1,6 @@
 //! Sign / verify per curve and Streebog throughput.
 //!
-//! `cargo bench -p gost` (compare with the OpenSSL + gost engine anchors in the crate README
+//! `cargo bench -p keycarrier-gost` (compare with the OpenSSL + gost engine anchors in the crate README
 //! or the integration report).
 #![allow(
     missing_docs,
@@ -11,8 +11,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use digest::Digest;
-use gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
-use gost::{ParamSet, SigningKey};
+use keycarrier_gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use keycarrier_gost::{ParamSet, SigningKey};
 use std::hint::black_box;
 
 /// Keys cycled through by `verify-first-use`: well above the 64 keys `gost` remembers per
@@ -32,7 +32,7 @@ fn sign_verify(c: &mut Criterion) {
     for set in sets {
         let key = SigningKey::generate(set).unwrap();
         let vk = key.verifying_key().clone();
-        let digest = gost::digest(vk.hash_algorithm(), b"benchmark message");
+        let digest = keycarrier_gost::digest(vk.hash_algorithm(), b"benchmark message");
         let sig = key.sign_prehash(&digest).unwrap();
         // Warm the fixed-base tables.
         vk.verify_prehash(&digest, &sig).unwrap();
@@ -74,8 +74,12 @@ fn streebog(c: &mut Criterion) {
         let data = vec![0xa5u8; size];
         let mut g = c.benchmark_group(format!("streebog/{size}"));
         g.throughput(Throughput::Bytes(size as u64));
-        g.bench_function("256", |b| b.iter(|| gost::streebog256(black_box(&data))));
-        g.bench_function("512", |b| b.iter(|| gost::streebog512(black_box(&data))));
+        g.bench_function("256", |b| {
+            b.iter(|| keycarrier_gost::streebog256(black_box(&data)))
+        });
+        g.bench_function("512", |b| {
+            b.iter(|| keycarrier_gost::streebog512(black_box(&data)))
+        });
         // RustCrypto's `streebog` (what the workspace used before), for the ratio.
         g.bench_function("rustcrypto-256", |b| {
             b.iter(|| streebog::Streebog256::digest(black_box(&data)))

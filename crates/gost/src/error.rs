@@ -11,8 +11,8 @@ use crate::params::CurveId;
 /// their source.
 ///
 /// ```
-/// let err = gost::Signature::from_bytes(&[0u8; 10]).unwrap_err();
-/// assert!(matches!(err, gost::Error::Malformed { what: "GOST signature", .. }));
+/// let err = keycarrier_gost::Signature::from_bytes(&[0u8; 10]).unwrap_err();
+/// assert!(matches!(err, keycarrier_gost::Error::Malformed { what: "GOST signature", .. }));
 /// assert_eq!(err.to_string(), "malformed GOST signature: 10 bytes; expected 64 (256-bit key) or 128 (512-bit key)");
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

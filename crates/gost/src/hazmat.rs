@@ -7,7 +7,7 @@
 //! known-answer tests (GOST R 34.10-2012 Appendix A, RFC 7091 §7), where `k` is given.
 //!
 //! ```
-//! use gost::{ParamSet, SigningKey};
+//! use keycarrier_gost::{ParamSet, SigningKey};
 //!
 //! // GOST R 34.10-2012 Appendix A, example 1 (the 256-bit test curve).
 //! let hex = |s: &str| -> Vec<u8> {
@@ -18,7 +18,7 @@
 //! let mut digest = hex("2DFBC1B372D89A1188C09C52E0EEC61FCE52032AB1022E8E67ECE6672B043EE5");
 //! digest.reverse(); // e is the digest read little-endian
 //! let k = hex("77105C9B20BCD3122823C8CF6FCC7B956DE33814E95B7FE64FED924594DCEAB3");
-//! let sig = gost::hazmat::sign_prehash_with_nonce(&key, &digest, &k).unwrap();
+//! let sig = keycarrier_gost::hazmat::sign_prehash_with_nonce(&key, &digest, &k).unwrap();
 //! assert_eq!(
 //!     sig.r(),
 //!     hex("41AA28D2F1AB148280CD9ED56FEDA41974053554A42767B83AD043FD39DC0493")

@@ -4,9 +4,9 @@
 //! `pkcs8` traits for keys, and no dependency outside RustCrypto.
 //!
 //! ```
-//! use gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
-//! use gost::signature::{Signer, Verifier};
-//! use gost::{ParamSet, SigningKey, VerifyingKey};
+//! use keycarrier_gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
+//! use keycarrier_gost::signature::{Signer, Verifier};
+//! use keycarrier_gost::{ParamSet, SigningKey, VerifyingKey};
 //!
 //! let key = SigningKey::generate(ParamSet::Tc26_512A)?;
 //! let sig = key.try_sign(b"payment order 42")?;
@@ -19,7 +19,7 @@
 //! assert!(public.verify(b"payment order 43", &sig).is_err());
 //!
 //! // Or sign a Streebog digest computed elsewhere.
-//! let digest = gost::streebog512(b"payment order 42");
+//! let digest = keycarrier_gost::streebog512(b"payment order 42");
 //! let sig = key.sign_prehash(&digest)?;
 //! public.verify_prehash(&digest, &sig)?;
 //!

@@ -4,7 +4,7 @@
 //! entries).
 //!
 //! ```
-//! assert_eq!(gost::oid::TC26_GOST_3410_12_256.to_string(), "1.2.643.7.1.1.1.1");
+//! assert_eq!(keycarrier_gost::oid::TC26_GOST_3410_12_256.to_string(), "1.2.643.7.1.1.1.1");
 //! ```
 
 use der::asn1::ObjectIdentifier as Oid;

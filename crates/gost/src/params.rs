@@ -67,8 +67,8 @@ impl KeySize {
 /// always over a Streebog digest of the key's size.
 ///
 /// ```
-/// use gost::HashAlgorithm;
-/// assert_eq!(gost::digest(HashAlgorithm::Streebog256, b"").len(), 32);
+/// use keycarrier_gost::HashAlgorithm;
+/// assert_eq!(keycarrier_gost::digest(HashAlgorithm::Streebog256, b"").len(), 32);
 /// assert_eq!(HashAlgorithm::Streebog512.output_len(), 64);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -124,7 +124,7 @@ pub enum CurveId {
 /// A GOST R 34.10 parameter set, identified by the OID it was named with.
 ///
 /// ```
-/// use gost::{CurveId, ParamSet};
+/// use keycarrier_gost::{CurveId, ParamSet};
 /// let set = ParamSet::from_oid(&"1.2.643.7.1.2.1.1.2".parse().unwrap()).unwrap();
 /// assert_eq!(set, ParamSet::Tc26_256B);
 /// assert_eq!(set.curve(), CurveId::CryptoProA);

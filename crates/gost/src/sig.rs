@@ -16,7 +16,7 @@ use crate::params::KeySize;
 /// `C_Sign` with the GOST mechanisms.
 ///
 /// ```
-/// let sig = gost::Signature::from_r_s(&[1u8; 32], &[2u8; 32]).unwrap();
+/// let sig = keycarrier_gost::Signature::from_r_s(&[1u8; 32], &[2u8; 32]).unwrap();
 /// assert_eq!(&sig.as_bytes()[..32], &[2u8; 32]); // s first
 /// assert_eq!(sig.r(), &[1u8; 32]);
 /// ```

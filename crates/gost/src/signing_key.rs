@@ -30,8 +30,8 @@ const NONCE_ATTEMPTS: u32 = 64;
 /// [`RandomizedSigner`] and [`RandomizedPrehashSigner`], from the caller's generator).
 ///
 /// ```
-/// use gost::signature::{Signer, Verifier};
-/// use gost::{ParamSet, SigningKey};
+/// use keycarrier_gost::signature::{Signer, Verifier};
+/// use keycarrier_gost::{ParamSet, SigningKey};
 ///
 /// let key = SigningKey::generate(ParamSet::Tc26_256A).unwrap();
 /// let sig = key.sign(b"payment order 42");

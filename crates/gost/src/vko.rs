@@ -75,7 +75,7 @@ impl SigningKey {
     /// subgroup: every [`VerifyingKey`] is validated when it is made.
     ///
     /// ```
-    /// use gost::{ParamSet, SigningKey, VkoDigest};
+    /// use keycarrier_gost::{ParamSet, SigningKey, VkoDigest};
     ///
     /// let alice = SigningKey::generate(ParamSet::Tc26_256A)?;
     /// let bob = SigningKey::generate(ParamSet::Tc26_256A)?;
@@ -84,7 +84,7 @@ impl SigningKey {
     /// let k2 = bob.vko(alice.verifying_key(), &ukm, VkoDigest::Streebog256)?;
     /// assert_eq!(*k1, *k2);
     /// assert_eq!(k1.len(), 32);
-    /// # Ok::<(), gost::Error>(())
+    /// # Ok::<(), keycarrier_gost::Error>(())
     /// ```
     pub fn vko(
         &self,

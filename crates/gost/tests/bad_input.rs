@@ -7,11 +7,11 @@
     reason = "test helpers: a panic is how a test fails"
 )]
 
-use gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
-use gost::{Error, ParamSet, Signature, SigningKey, VerifyingKey};
+use keycarrier_gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use keycarrier_gost::{Error, ParamSet, Signature, SigningKey, VerifyingKey};
 
 /// The `gost` error a `signature` error carries, if any.
-fn source(e: &gost::signature::Error) -> Option<&Error> {
+fn source(e: &keycarrier_gost::signature::Error) -> Option<&Error> {
     std::error::Error::source(e).and_then(|s| s.downcast_ref::<Error>())
 }
 
@@ -24,7 +24,7 @@ fn hex(s: &str) -> Vec<u8> {
 
 /// q of each curve, big-endian.
 fn order(set: ParamSet) -> Vec<u8> {
-    use gost::CurveId::*;
+    use keycarrier_gost::CurveId::*;
     hex(match set.curve() {
         Test256 => "8000000000000000000000000000000150FE8A1892976154C59CFC193ACCF5B3",
         CryptoProA => "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893",
@@ -63,7 +63,7 @@ fn r_or_s_out_of_range_is_rejected() {
     for set in ParamSet::ALL {
         let key = SigningKey::generate(set).unwrap();
         let vk = key.verifying_key();
-        let digest = gost::digest(vk.hash_algorithm(), b"x");
+        let digest = keycarrier_gost::digest(vk.hash_algorithm(), b"x");
         let good = key.sign_prehash(&digest).unwrap();
         let l = set.key_size().coordinate_len();
         let q = order(set);
@@ -107,7 +107,7 @@ fn signature_encodings() {
     assert!(Signature::from_r_s(&[1; 32], &[1; 31]).is_err());
     assert!(Signature::from_r_s(&[1; 16], &[1; 16]).is_err());
     let sig = Signature::from_r_s(&[1; 64], &[2; 64]).unwrap();
-    assert_eq!(sig.key_size(), gost::KeySize::Bits512);
+    assert_eq!(sig.key_size(), keycarrier_gost::KeySize::Bits512);
     assert_eq!(Signature::try_from(sig.as_bytes()).unwrap(), sig);
 }
 
@@ -185,8 +185,12 @@ fn private_scalars_out_of_range_are_rejected() {
         let key = SigningKey::from_be_bytes(set, &one).unwrap();
         // Explicit nonces must be in range too.
         let digest = vec![7u8; l];
-        assert!(gost::hazmat::sign_prehash_with_nonce(&key, &digest, &vec![0; l]).is_err());
-        assert!(gost::hazmat::sign_prehash_with_nonce(&key, &digest, &order(set)).is_err());
+        assert!(
+            keycarrier_gost::hazmat::sign_prehash_with_nonce(&key, &digest, &vec![0; l]).is_err()
+        );
+        assert!(
+            keycarrier_gost::hazmat::sign_prehash_with_nonce(&key, &digest, &order(set)).is_err()
+        );
     }
 }
 

@@ -14,9 +14,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
-use gost::signature::{Signer, Verifier};
-use gost::{ParamSet, Signature, SigningKey, VerifyingKey};
+use keycarrier_gost::signature::hazmat::{PrehashSigner, PrehashVerifier};
+use keycarrier_gost::signature::{Signer, Verifier};
+use keycarrier_gost::{ParamSet, Signature, SigningKey, VerifyingKey};
 use pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use spki::{DecodePublicKey, EncodePublicKey};
 
@@ -207,7 +207,7 @@ fn run_case(dir: &Path, case: &Case) {
     let digest = std::fs::read(dir.join("data.dgst")).unwrap();
     assert_eq!(
         digest,
-        gost::digest(public.hash_algorithm(), data.as_bytes()),
+        keycarrier_gost::digest(public.hash_algorithm(), data.as_bytes()),
         "{tag}: Streebog"
     );
 

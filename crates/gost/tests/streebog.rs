@@ -1,11 +1,11 @@
-//! Our Streebog (`gost::Streebog256/512`) against the standard's vectors (RFC 6986 / GOST R
+//! Our Streebog (`keycarrier_gost::Streebog256/512`) against the standard's vectors (RFC 6986 / GOST R
 //! 34.11-2012 Appendix A), HMAC and PBKDF2 vectors (RFC 7836 §B / R 50.1.113-2016,
 //! R 50.1.111-2016), and RustCrypto's `streebog` crate on pseudo-random inputs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use digest::{Digest, FixedOutputReset, Reset, Update};
-use gost::{Streebog256, Streebog512};
 use hmac::{Hmac, KeyInit, Mac};
+use keycarrier_gost::{Streebog256, Streebog512};
 
 fn hex(s: &str) -> Vec<u8> {
     assert!(s.len().is_multiple_of(2));
@@ -71,7 +71,7 @@ fn rfc6986_vectors() {
     // Multi-block (1 KiB) vector from the gost-engine etalon set.
     let long = b"12345670".repeat(128);
     assert_eq!(
-        gost::streebog256(&long).to_vec(),
+        keycarrier_gost::streebog256(&long).to_vec(),
         hex("1906512b86a1283c68cec8419e57113efc562a1d0e95d8f4809542900c416fe4")
     );
 }
@@ -101,7 +101,7 @@ fn cross_check(rng: &mut Rng, msg: &[u8]) {
         msg.len()
     );
     assert_eq!(
-        gost::streebog512(msg).to_vec(),
+        keycarrier_gost::streebog512(msg).to_vec(),
         streebog::Streebog512::digest(msg).to_vec()
     );
 }

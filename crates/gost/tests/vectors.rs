@@ -9,9 +9,9 @@
     reason = "test helpers: a panic is how a test fails"
 )]
 
-use gost::signature::hazmat::{PrehashSigner, PrehashVerifier, RandomizedPrehashSigner};
-use gost::signature::{Signer, Verifier};
-use gost::{ParamSet, Signature, SigningKey, VerifyingKey};
+use keycarrier_gost::signature::hazmat::{PrehashSigner, PrehashVerifier, RandomizedPrehashSigner};
+use keycarrier_gost::signature::{Signer, Verifier};
+use keycarrier_gost::{ParamSet, Signature, SigningKey, VerifyingKey};
 
 fn hex(s: &str) -> Vec<u8> {
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
@@ -88,7 +88,7 @@ fn check_example(ex: &Example) {
     assert_eq!(y, hex(ex.qy), "Qy");
     // The hash bytes are the reverse of e.
     let digest = rev(hex(ex.e));
-    let sig = gost::hazmat::sign_prehash_with_nonce(&key, &digest, &hex(ex.k)).unwrap();
+    let sig = keycarrier_gost::hazmat::sign_prehash_with_nonce(&key, &digest, &hex(ex.k)).unwrap();
     assert_eq!(sig.r(), hex(ex.r).as_slice(), "r");
     assert_eq!(sig.s(), hex(ex.s).as_slice(), "s");
     let mut wire = hex(ex.s);
@@ -116,38 +116,38 @@ fn streebog_vectors() {
         "d1e520e2e5f2f0e82c20d1f2f0e8e1eee6e820e2edf3f6e82c20e2e5fef2fa20f120eceef0ff20f1f2f0e5ebe0ece820ede020f5f0e0e1f0fbff20efebfaeafb20c8e3eef0e5e2fb",
     );
     assert_eq!(
-        gost::streebog256(m1).to_vec(),
+        keycarrier_gost::streebog256(m1).to_vec(),
         hex("9d151eefd8590b89daa6ba6cb74af9275dd051026bb149a452fd84e5e57b5500")
     );
     assert_eq!(
-        gost::streebog512(m1).to_vec(),
+        keycarrier_gost::streebog512(m1).to_vec(),
         hex(
             "1b54d01a4af5b9d5cc3d86d68d285462b19abc2475222f35c085122be4ba1ffa00ad30f8767b3a82384c6574f024c311e2a481332b08ef7f41797891c1646f48"
         )
     );
     assert_eq!(
-        gost::streebog256(&m2).to_vec(),
+        keycarrier_gost::streebog256(&m2).to_vec(),
         hex("9dd2fe4e90409e5da87f53976d7405b0c0cac628fc669a741d50063c557e8f50")
     );
     assert_eq!(
-        gost::streebog512(&m2).to_vec(),
+        keycarrier_gost::streebog512(&m2).to_vec(),
         hex(
             "1e88e62226bfca6f9994f1f2d51569e0daf8475a3b0fe61a5300eee46d961376035fe83549ada2b8620fcd7c496ce5b33f0cb9dddc2b6460143b03dabac9fb28"
         )
     );
     assert_eq!(
-        gost::streebog256(b"").to_vec(),
+        keycarrier_gost::streebog256(b"").to_vec(),
         hex("3f539a213e97c802cc229d474c6aa32a825a360b2a933a949fd925208d9ce1bb")
     );
     assert_eq!(
-        gost::streebog512(b"").to_vec(),
+        keycarrier_gost::streebog512(b"").to_vec(),
         hex(
             "8e945da209aa869f0455928529bcae4679e9873ab707b55315f56ceb98bef0a7362f715528356ee83cda5f2aac4c6ad2ba3a715c1bcd81cb8e9f90bf4c1c1a8a"
         )
     );
     let long = b"12345670".repeat(128);
     assert_eq!(
-        gost::streebog256(&long).to_vec(),
+        keycarrier_gost::streebog256(&long).to_vec(),
         hex("1906512b86a1283c68cec8419e57113efc562a1d0e95d8f4809542900c416fe4")
     );
 }
@@ -194,7 +194,7 @@ fn round_trip_every_param_set() {
 
         // The nonce is deterministic in (key, digest, extra randomness): the same generator
         // output gives the same signature, fresh OS randomness another one.
-        let dg = gost::digest(key.verifying_key().hash_algorithm(), msg.as_bytes());
+        let dg = keycarrier_gost::digest(key.verifying_key().hash_algorithm(), msg.as_bytes());
         let a = key.sign_prehash_with_rng(&mut CountingRng(7), &dg).unwrap();
         let b = key.sign_prehash_with_rng(&mut CountingRng(7), &dg).unwrap();
         assert_eq!(a, b);
@@ -228,7 +228,9 @@ fn round_trip_every_param_set() {
 
 #[test]
 fn rustcrypto_traits() {
-    use gost::signature::{Keypair, MultipartSigner, MultipartVerifier, RandomizedSigner};
+    use keycarrier_gost::signature::{
+        Keypair, MultipartSigner, MultipartVerifier, RandomizedSigner,
+    };
     use spki::DynSignatureAlgorithmIdentifier;
 
     for set in [ParamSet::Tc26_256A, ParamSet::Tc26_512B] {
@@ -250,13 +252,17 @@ fn rustcrypto_traits() {
             vk.multipart_verify(&[b"ms".as_slice(), b"h"], &sig)
                 .is_err()
         );
-        let digest = gost::digest(vk.hash_algorithm(), b"msg");
+        let digest = keycarrier_gost::digest(vk.hash_algorithm(), b"msg");
         let sig: Signature = PrehashSigner::sign_prehash(&key, &digest).unwrap();
         PrehashVerifier::verify_prehash(&vk, &digest, &sig).unwrap();
         let alg = key.signature_algorithm_identifier().unwrap();
         let expected = match set.key_size() {
-            gost::KeySize::Bits256 => gost::oid::TC26_SIGNWITHDIGEST_GOST_3410_12_256,
-            gost::KeySize::Bits512 => gost::oid::TC26_SIGNWITHDIGEST_GOST_3410_12_512,
+            keycarrier_gost::KeySize::Bits256 => {
+                keycarrier_gost::oid::TC26_SIGNWITHDIGEST_GOST_3410_12_256
+            }
+            keycarrier_gost::KeySize::Bits512 => {
+                keycarrier_gost::oid::TC26_SIGNWITHDIGEST_GOST_3410_12_512
+            }
         };
         assert_eq!(alg.oid, expected);
         assert!(alg.parameters.is_none());

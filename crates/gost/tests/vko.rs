@@ -21,7 +21,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use gost::{Error, ParamSet, SigningKey, VerifyingKey, VkoDigest};
+use keycarrier_gost::{Error, ParamSet, SigningKey, VerifyingKey, VkoDigest};
 use pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use spki::EncodePublicKey;
 

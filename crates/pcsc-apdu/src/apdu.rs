@@ -7,7 +7,7 @@
 //! answers can hold key material too.
 //!
 //! ```
-//! use pcsc_apdu::{Command, Response, StatusWord};
+//! use keycarrier_pcsc_apdu::{Command, Response, StatusWord};
 //! let select = Command::new(0x00, 0xA4, 0x04, 0x00).with_data(&[0xA0, 0x00, 0x00, 0x03, 0x08]);
 //! assert_eq!(select.to_bytes(false).unwrap(), [0x00, 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x03, 0x08]);
 //! let r = Response::from_bytes(&[0x01, 0x02, 0x90, 0x00]).unwrap();

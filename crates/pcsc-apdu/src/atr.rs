@@ -15,7 +15,7 @@
 //! run time for the human description of any ATR.
 //!
 //! ```
-//! use pcsc_apdu::atr::{Atr, identify};
+//! use keycarrier_pcsc_apdu::atr::{Atr, identify};
 //! use token_core::CarrierFamily;
 //! let atr = Atr::parse(&[0x3B, 0x8B, 0x01, 0x52, 0x75, 0x74, 0x6F, 0x6B, 0x65, 0x6E,
 //!                        0x20, 0x45, 0x43, 0x50, 0xA0]).unwrap();

@@ -8,7 +8,7 @@
 //! is caught by the check character before anything reaches a card.
 //!
 //! ```
-//! use pcsc_apdu::unblock::{AdminKey, BankResponder, UnblockScheme, decode_code, encode_code};
+//! use keycarrier_pcsc_apdu::unblock::{AdminKey, BankResponder, UnblockScheme, decode_code, encode_code};
 //!
 //! # fn main() -> Result<(), token_core::Error> {
 //! let card_admin_key = AdminKey::new(UnblockScheme::Tdes, &[0x5A; 24])?;
@@ -52,7 +52,7 @@
 //! ```text
 //! apt-get install -y pcscd pcsc-tools opensc vsmartcard-vpcd libpcsclite-dev pkg-config openssl
 //! scripts/pcscd.sh start
-//! cargo test -p pcsc-apdu --all-features
+//! cargo test -p keycarrier-pcsc-apdu --all-features
 //! ```
 //!
 //! Each test inserts the Rust card fixture into `Virtual PCD 00 00` (TCP port 35963) or

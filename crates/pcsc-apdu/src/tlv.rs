@@ -5,7 +5,7 @@
 //! a [`Error::Malformed`] with the byte offset.
 //!
 //! ```
-//! use pcsc_apdu::tlv::{self, Tlv};
+//! use keycarrier_pcsc_apdu::tlv::{self, Tlv};
 //! let mut out = Vec::new();
 //! let inner = tlv::build(&[(0x81, &[1, 2][..]), (0x82, &[3][..])]).unwrap();
 //! tlv::encode(0x7F49, &inner, &mut out).unwrap();

@@ -31,7 +31,7 @@
 //! *before* anything reaches the card, so a typo never spends an attempt of the card-admin key.
 //!
 //! ```
-//! use pcsc_apdu::unblock::{decode_code, encode_code};
+//! use keycarrier_pcsc_apdu::unblock::{decode_code, encode_code};
 //! let code = encode_code(&[0xDE, 0xAD, 0xBE, 0xEF, 0x01, 0x02, 0x03, 0x04]);
 //! assert_eq!(code.len(), 17); // 14 characters in groups of 4
 //! assert_eq!(*decode_code(&code.to_lowercase(), 8).unwrap(), [0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3, 4]);

@@ -12,10 +12,10 @@
 
 mod common;
 
-use pcsc_apdu::Transport;
-use pcsc_apdu::fixture::FixtureConfig;
-use pcsc_apdu::pin::{self, PinProfile};
-use pcsc_apdu::unblock::{AdminKey, BankResponder, ClientUnblock, UnblockScheme};
+use keycarrier_pcsc_apdu::Transport;
+use keycarrier_pcsc_apdu::fixture::FixtureConfig;
+use keycarrier_pcsc_apdu::pin::{self, PinProfile};
+use keycarrier_pcsc_apdu::unblock::{AdminKey, BankResponder, ClientUnblock, UnblockScheme};
 use token_core::{Approved, Error, FinalTry, Pin, PinAlphabet, PinPolicy, PinRole};
 
 const P: PinProfile = PinProfile::ISO;
@@ -43,7 +43,7 @@ fn dictate(code: &str) -> String {
     code.to_lowercase().replace(' ', "-").replace('0', "o")
 }
 
-fn block_user_pin(tx: &mut dyn pcsc_apdu::CardTransaction) {
+fn block_user_pin(tx: &mut dyn keycarrier_pcsc_apdu::CardTransaction) {
     for _ in 0..3 {
         let _ = pin::verify_user(tx, &P, &Pin::new("0000"), FinalTry::Allow);
     }

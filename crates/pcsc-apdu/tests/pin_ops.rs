@@ -12,11 +12,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use pcsc_apdu::atr::{Atr, IdentificationBasis, identify};
-use pcsc_apdu::fixture::{FixtureConfig, VirtualCard, big_object};
-use pcsc_apdu::pcsc_backend::ReaderEvent;
-use pcsc_apdu::pin::{self, PinProfile};
-use pcsc_apdu::{Command, Transport, tlv};
+use keycarrier_pcsc_apdu::atr::{Atr, IdentificationBasis, identify};
+use keycarrier_pcsc_apdu::fixture::{FixtureConfig, VirtualCard, big_object};
+use keycarrier_pcsc_apdu::pcsc_backend::ReaderEvent;
+use keycarrier_pcsc_apdu::pin::{self, PinProfile};
+use keycarrier_pcsc_apdu::{Command, Transport, tlv};
 use token_core::{
     AdminPin, Approved, CancelToken, Error, FinalTry, Pin, PinAlphabet, PinPolicy, PinRole,
 };
@@ -277,7 +277,8 @@ fn card_removed_mid_transaction_is_typed() {
 
     // Put the same card back: its state survived, the PIN is unchanged.
     applet.lock().unwrap().set_remove_on_ins(None);
-    let card = VirtualCard::insert_applet(pcsc_apdu::fixture::VPCD_PORT + 1, applet).unwrap();
+    let card =
+        VirtualCard::insert_applet(keycarrier_pcsc_apdu::fixture::VPCD_PORT + 1, applet).unwrap();
     stack
         .ctx
         .wait_for_card(

@@ -11,7 +11,9 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use pcsc_apdu::unblock::{AdminKey, BankResponder, UnblockScheme, decode_code, encode_code};
+use keycarrier_pcsc_apdu::unblock::{
+    AdminKey, BankResponder, UnblockScheme, decode_code, encode_code,
+};
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()

@@ -2,7 +2,7 @@
 //! CKM_GOSTR3410 with the 32-byte digest) or on the token (CKM_GOSTR3410_WITH_GOSTR3411_12_256
 //! fed the whole document). 1 MiB, GOST R 34.10-2012 256, on keycarrier's soft-token module.
 //!
-//! `cargo build --release -p soft-token-pkcs11 && cargo bench -p pkcs11-backend --bench hash_location`
+//! `cargo build --release -p keycarrier-soft-token-pkcs11 && cargo bench -p keycarrier-pkcs11-backend --bench hash_location`
 #![allow(
     missing_docs,
     unsafe_code,
@@ -17,7 +17,7 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use pkcs11_backend::{CarrierOptions, Module};
+use keycarrier_pkcs11_backend::{CarrierOptions, Module};
 use token_core::{
     AdminPin, CancelToken, Carrier, FinalTry, GostParamSet, KeyAlgorithm, NewContainer, NoProgress,
     Pin, PinPolicy, SignRequest, SignatureScheme,
@@ -34,7 +34,9 @@ fn module_path() -> PathBuf {
     .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
     .max()
     .map(|(_, p)| p)
-    .expect("libsoft_token_pkcs11.so is missing: cargo build --release -p soft-token-pkcs11")
+    .expect(
+        "libsoft_token_pkcs11.so is missing: cargo build --release -p keycarrier-soft-token-pkcs11",
+    )
 }
 
 fn bench(c: &mut Criterion) {

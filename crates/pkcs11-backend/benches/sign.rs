@@ -15,7 +15,7 @@ mod common;
 use criterion::{Criterion, criterion_group, criterion_main};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, ObjectClass};
-use pkcs11_backend::hazmat;
+use keycarrier_pkcs11_backend::hazmat;
 use sha2::{Digest, Sha256};
 use std::hint::black_box;
 use token_core::{

@@ -2,7 +2,7 @@
 //! soft token — as a token-core [`Carrier`](token_core::Carrier).
 //!
 //! ```no_run
-//! use pkcs11_backend::Module;
+//! use keycarrier_pkcs11_backend::Module;
 //! use token_core::{Carrier, FinalTry, Pin};
 //!
 //! # fn main() -> token_core::Result<()> {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use envelope::openssl_in;
-use pkcs11_backend::{Module, Pkcs11Carrier};
+use keycarrier_pkcs11_backend::{Module, Pkcs11Carrier};
 use token_core::{
     AdminPin, Carrier, ErrorCode, FinalTry, KeyAgreement, KeyImport, Pin, PinPolicy, PublicKey,
     SecretBytes, VkoHash,
@@ -32,7 +32,9 @@ fn module_path() -> PathBuf {
     ]
     .into_iter()
     .find(|p| p.is_file())
-    .expect("libsoft_token_pkcs11.so is missing: `cargo build -p soft-token-pkcs11` first")
+    .expect(
+        "libsoft_token_pkcs11.so is missing: `cargo build -p keycarrier-soft-token-pkcs11` first",
+    )
 }
 
 /// A freshly initialised token on the module, logged in as the user.

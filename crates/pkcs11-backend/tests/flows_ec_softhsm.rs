@@ -11,7 +11,7 @@
 
 mod common;
 
-use pkcs11_backend::{CarrierOptions, hazmat};
+use keycarrier_pkcs11_backend::{CarrierOptions, hazmat};
 use token_core::{
     CancelToken, Carrier, ContainerId, EcCurve, KeyAlgorithm, NewContainer, NoProgress, PublicKey,
     SignRequest, SignatureScheme,

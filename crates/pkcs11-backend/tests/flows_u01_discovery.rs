@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use pkcs11_backend::{CarrierEvent, discover_modules, hazmat};
+use keycarrier_pkcs11_backend::{CarrierEvent, discover_modules, hazmat};
 use token_core::{CancelToken, Carrier, CarrierFamily, ErrorCode, PinRole};
 
 #[test]
@@ -35,10 +35,10 @@ fn u01_softhsm_is_discovered_by_its_usual_name() {
     // Opening the same library again (also under another spelling of its path) gives the
     // same initialised module: the very same cryptoki context, not a second C_Initialize.
     let a = common::module();
-    let b = pkcs11_backend::Module::open(common::SOFTHSM).unwrap();
+    let b = keycarrier_pkcs11_backend::Module::open(common::SOFTHSM).unwrap();
     assert!(std::ptr::eq(hazmat::context(&a), hazmat::context(&b)));
     let other_spelling = "/usr/lib/softhsm/../softhsm/libsofthsm2.so";
-    let c = pkcs11_backend::Module::open(other_spelling).unwrap();
+    let c = keycarrier_pkcs11_backend::Module::open(other_spelling).unwrap();
     assert!(std::ptr::eq(hazmat::context(&a), hazmat::context(&c)));
 }
 

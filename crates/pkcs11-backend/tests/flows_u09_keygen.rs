@@ -18,7 +18,7 @@ use token_core::{
     Progress, Stage,
 };
 
-fn object_count(c: &pkcs11_backend::Pkcs11Carrier) -> usize {
+fn object_count(c: &keycarrier_pkcs11_backend::Pkcs11Carrier) -> usize {
     // Containers plus anything left under a temporary id would show up here.
     c.containers().unwrap().len()
 }

@@ -12,7 +12,7 @@ use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use gost::signature::Verifier;
-use pkcs11_backend::{CarrierOptions, Module, Pkcs11Carrier};
+use keycarrier_pkcs11_backend::{CarrierOptions, Module, Pkcs11Carrier};
 use token_core::{
     AdminPin, CancelToken, Carrier, ContainerId, ErrorCode, FinalTry, GostParamSet, KeyAlgorithm,
     NewContainer, NoProgress, Pin, PinPolicy, PinRole, SignRequest, SignatureScheme,
@@ -39,7 +39,7 @@ fn module_path() -> PathBuf {
     [deps.join("libsoft_token_pkcs11.so"), deps.parent().unwrap().join("libsoft_token_pkcs11.so")]
         .into_iter()
         .find(|p| p.is_file())
-        .expect("libsoft_token_pkcs11.so is missing: run the workspace tests (`cargo test --workspace`) or `cargo build -p soft-token-pkcs11` first")
+        .expect("libsoft_token_pkcs11.so is missing: run the workspace tests (`cargo test --workspace`) or `cargo build -p keycarrier-soft-token-pkcs11` first")
 }
 
 fn env() -> (&'static Env, MutexGuard<'static, ()>) {

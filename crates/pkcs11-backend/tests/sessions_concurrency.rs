@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use cryptoki::mechanism::Mechanism;
 use cryptoki::object::{Attribute, ObjectClass};
-use pkcs11_backend::hazmat;
+use keycarrier_pkcs11_backend::hazmat;
 use sha2::{Digest, Sha256};
 use token_core::{
     CancelToken, Carrier, ErrorCode, KeyAlgorithm, NewContainer, NoProgress, SignRequest,
@@ -251,7 +251,7 @@ fn hash_on_token_option() {
     let mut c = common::module()
         .carrier_by_serial(&serial)
         .unwrap()
-        .with_options(pkcs11_backend::CarrierOptions {
+        .with_options(keycarrier_pkcs11_backend::CarrierOptions {
             hash_on_token: true,
             ..Default::default()
         });
@@ -311,7 +311,7 @@ fn session_cap_is_respected_by_concurrent_signers() {
     let mut c = common::module()
         .carrier_by_serial(&serial)
         .unwrap()
-        .with_options(pkcs11_backend::CarrierOptions {
+        .with_options(keycarrier_pkcs11_backend::CarrierOptions {
             max_sessions: Some(2),
             ..Default::default()
         });

@@ -12,7 +12,7 @@
 
 mod common;
 
-use pkcs11_backend::Module;
+use keycarrier_pkcs11_backend::Module;
 use token_core::{AdminPin, Carrier, ErrorCode, FinalTry, PinRole};
 
 /// A PKCS#11 library whose `C_GetFunctionList` is SoftHSM2's, plus a Rutoken-named extended

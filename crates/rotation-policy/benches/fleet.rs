@@ -10,8 +10,8 @@ use std::time::SystemTime;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use csr::{RequestTemplate, RequestedExtensions};
-use rotation_policy::Policy;
-use rotation_policy::fleet::{self, CertificateDates, PemCertificates};
+use keycarrier_rotation_policy::Policy;
+use keycarrier_rotation_policy::fleet::{self, CertificateDates, PemCertificates};
 use token_core::{ContainerSigner, GostParamSet, KeyAlgorithm};
 
 const N: usize = 10_000;
@@ -72,7 +72,10 @@ fn fleet(c: &mut Criterion) {
         b.iter(|| {
             for d in &ders {
                 let info = token_core::CertificateInfo::from_der(d).unwrap();
-                black_box(policy.decide(&rotation_policy::KeyFacts::from_certificate(&info), now));
+                black_box(policy.decide(
+                    &keycarrier_rotation_policy::KeyFacts::from_certificate(&info),
+                    now,
+                ));
             }
         })
     });

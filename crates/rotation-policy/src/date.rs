@@ -13,7 +13,7 @@ use jiff::{Span, Unit};
 /// in the bank's [`Zone`](crate::Zone), not instants; this type keeps the two apart.
 ///
 /// ```
-/// use rotation_policy::CivilDate;
+/// use keycarrier_rotation_policy::CivilDate;
 /// let d = CivilDate::new(2027, 3, 1).unwrap();
 /// assert_eq!(d.to_string(), "01.03.2027");
 /// assert_eq!(d.days_since(CivilDate::new(2027, 2, 28).unwrap()), 1);

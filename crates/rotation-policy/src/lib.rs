@@ -38,7 +38,7 @@
 //!
 //! ```
 //! use std::time::{Duration, UNIX_EPOCH};
-//! use rotation_policy::{RotationAdvice, KeyFacts, Policy};
+//! use keycarrier_rotation_policy::{RotationAdvice, KeyFacts, Policy};
 //!
 //! let not_after = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
 //! let facts = KeyFacts {

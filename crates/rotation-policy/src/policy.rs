@@ -11,7 +11,7 @@ use crate::{CivilDate, Zone};
 /// The policy's settings.
 ///
 /// ```
-/// use rotation_policy::{Policy, Zone};
+/// use keycarrier_rotation_policy::{Policy, Zone};
 /// let p = Policy::default();
 /// assert_eq!(p.reminder_days, 60);
 /// assert_eq!(p.zone, Zone::moscow());
@@ -19,7 +19,7 @@ use crate::{CivilDate, Zone};
 /// assert_eq!(kz.validity, Policy::ONE_YEAR);
 /// let samara = Policy::in_zone(Zone::named("Europe/Samara")?);
 /// assert_eq!(samara.zone.name(), "Europe/Samara");
-/// # Ok::<(), rotation_policy::UnknownZone>(())
+/// # Ok::<(), keycarrier_rotation_policy::UnknownZone>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {

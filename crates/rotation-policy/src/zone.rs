@@ -15,7 +15,7 @@ use crate::CivilDate;
 /// A time-zone name the bundled IANA database does not know.
 ///
 /// ```
-/// use rotation_policy::Zone;
+/// use keycarrier_rotation_policy::Zone;
 /// let err = Zone::named("Europe/Atlantis").unwrap_err();
 /// assert_eq!(err.name, "Europe/Atlantis");
 /// ```
@@ -47,7 +47,7 @@ impl From<UnknownZone> for token_core::Error {
 ///
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
-/// use rotation_policy::{CivilDate, Zone};
+/// use keycarrier_rotation_policy::{CivilDate, Zone};
 ///
 /// // 2024-02-10T18:30:00Z: 00:30 on 11.02 in Almaty, which was UTC+6 then.
 /// let at = UNIX_EPOCH + Duration::from_secs(1_707_589_800);

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 
 use common::*;
 use csr::{RequestTemplate, RequestedExtensions};
-use rotation_policy::ca::{
+use keycarrier_rotation_policy::ca::{
     CertificateAuthority, FolderExchange, Poll, RequestId, read_certificate,
 };
 use token_core::{Carrier, CertificateInfo, ContainerSigner, GostParamSet, KeyAlgorithm};

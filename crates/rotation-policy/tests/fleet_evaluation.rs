@@ -8,8 +8,8 @@ use std::time::SystemTime;
 
 use common::*;
 use csr::{RequestTemplate, RequestedExtensions};
-use rotation_policy::fleet::{self, CertificateDates, FleetSummary, PemCertificates};
-use rotation_policy::{Policy, RotationAdvice};
+use keycarrier_rotation_policy::fleet::{self, CertificateDates, FleetSummary, PemCertificates};
+use keycarrier_rotation_policy::{Policy, RotationAdvice};
 use token_core::{CertificateInfo, ContainerSigner, GostParamSet, KeyAlgorithm};
 
 const ALG: KeyAlgorithm = KeyAlgorithm::Gost(GostParamSet::Tc26_256A);

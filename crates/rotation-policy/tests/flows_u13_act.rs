@@ -8,8 +8,8 @@ use std::process::Command;
 
 use common::*;
 use csr::{RequestTemplate, RequestedExtensions};
-use rotation_policy::CivilDate;
-use rotation_policy::act::RecognitionAct;
+use keycarrier_rotation_policy::CivilDate;
+use keycarrier_rotation_policy::act::RecognitionAct;
 use token_core::{ContainerSigner, GostParamSet, KeyAlgorithm};
 
 fn act(alg: KeyAlgorithm) -> RecognitionAct {

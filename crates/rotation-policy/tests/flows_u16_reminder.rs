@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rotation_policy::{CivilDate, KeyFacts, OfficeReason, Policy, RotationAdvice, Zone};
+use keycarrier_rotation_policy::{CivilDate, KeyFacts, OfficeReason, Policy, RotationAdvice, Zone};
 
 /// A UTC instant (parsed by `jiff`, independent of the code under test).
 fn utc(y: i32, mo: u8, d: u8, h: u64, mi: u64, s: u64) -> SystemTime {

@@ -9,8 +9,8 @@ mod peer;
 use std::time::{Duration, SystemTime};
 
 use cms_envelope::{Mailbox, RecipientKey};
+use keycarrier_rotation_policy::{Circumstances, Policy, RotationAdvice, UnreadMail};
 use peer::{Peer, RSA_2048, Token};
-use rotation_policy::{Circumstances, Policy, RotationAdvice, UnreadMail};
 use token_core::{Carrier, CertificateInfo};
 
 #[test]
@@ -105,9 +105,9 @@ fn three_unread_envelopes_block_rotation_until_opened() {
 /// deleted until it is opened.
 #[test]
 fn rotation_waits_for_unread_mail_and_keeps_the_old_key_until_it_is_read() {
-    use rotation_policy::ca::TestCa;
-    use rotation_policy::journal::Step;
-    use rotation_policy::{KeyFacts, RotationOptions, RotationOutcome, Rotator};
+    use keycarrier_rotation_policy::ca::TestCa;
+    use keycarrier_rotation_policy::journal::Step;
+    use keycarrier_rotation_policy::{KeyFacts, RotationOptions, RotationOutcome, Rotator};
     use token_core::{ErrorCode, KeyAlgorithm};
 
     let peer = Peer::new();

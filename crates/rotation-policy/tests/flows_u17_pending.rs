@@ -7,7 +7,9 @@ mod common;
 use std::cell::Cell;
 use std::time::{Duration, UNIX_EPOCH};
 
-use rotation_policy::{KeyFacts, NothingPending, PendingDocuments, Policy, RotationAdvice};
+use keycarrier_rotation_policy::{
+    KeyFacts, NothingPending, PendingDocuments, Policy, RotationAdvice,
+};
 use token_core::{ContainerId, Error};
 
 struct Mailbox(Cell<u32>);
@@ -105,7 +107,7 @@ fn u17_an_error_from_the_mailbox_is_passed_on() {
 
 #[test]
 fn u17_real_certificate_on_the_soft_token_with_a_mailbox() {
-    use rotation_policy::Circumstances;
+    use keycarrier_rotation_policy::Circumstances;
     use token_core::{Carrier, GostParamSet, KeyAlgorithm};
     let dir = tempfile::tempdir().unwrap();
     let now = std::time::SystemTime::now();

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use rotation_policy::{KeyFacts, OfficeReason, Policy, RotationAdvice};
+use keycarrier_rotation_policy::{KeyFacts, OfficeReason, Policy, RotationAdvice};
 
 #[test]
 fn u18_office_only_at_any_distance_from_expiry() {

@@ -11,8 +11,8 @@ use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
 use common::*;
-use rotation_policy::journal::{Journal, Step, StepState};
-use rotation_policy::{
+use keycarrier_rotation_policy::journal::{Journal, Step, StepState};
+use keycarrier_rotation_policy::{
     KeyFacts, Policy, RotationAdvice, RotationEvent, RotationOptions, RotationOutcome, Rotator,
 };
 use soft_token::{FailPoint, SoftToken, TestKnobs};
@@ -37,7 +37,7 @@ fn decision(t: &SoftToken, old: &ContainerId, now: SystemTime) -> RotationAdvice
 fn drive(
     rot: &mut Rotator<'_>,
     t: &mut SoftToken,
-    ca: &mut rotation_policy::ca::TestCa<SoftToken>,
+    ca: &mut keycarrier_rotation_policy::ca::TestCa<SoftToken>,
     old: &ContainerId,
     now: SystemTime,
 ) -> RotationOutcome {
@@ -294,7 +294,7 @@ fn u19_waits_for_the_ca_and_the_old_key_stays_until_verified() {
     let again = rot.resume(&mut t, &mut ca, &old, now).unwrap();
     assert_eq!(again, outcome);
     assert_eq!(t.containers().unwrap().len(), 1);
-    rotation_policy::forget_finished(&dir.path().join("journal"), &old).unwrap();
+    keycarrier_rotation_policy::forget_finished(&dir.path().join("journal"), &old).unwrap();
     assert!(rot.journal(&old).unwrap().is_none());
 }
 

@@ -9,9 +9,9 @@ mod common;
 use std::time::SystemTime;
 
 use common::*;
-use rotation_policy::ca::{CertificateAuthority, Poll, RequestId, TestCa};
-use rotation_policy::journal::Step;
-use rotation_policy::{KeyFacts, Policy, RotationOptions, Rotator};
+use keycarrier_rotation_policy::ca::{CertificateAuthority, Poll, RequestId, TestCa};
+use keycarrier_rotation_policy::journal::Step;
+use keycarrier_rotation_policy::{KeyFacts, Policy, RotationOptions, Rotator};
 use soft_token::SoftToken;
 use token_core::{Carrier, ContainerSigner, Error, ErrorCode, GostParamSet, KeyAlgorithm, Result};
 
@@ -86,7 +86,10 @@ fn u19_certificate_from_another_ca_is_not_installed_and_the_old_key_stays() {
     let mut rot = Rotator::new(dir.path().join("journal"), options(bank.certificate()));
     let outcome = rot.resume(&mut t, &mut bank, &old, now).unwrap();
     assert!(
-        matches!(outcome, rotation_policy::RotationOutcome::Completed { .. }),
+        matches!(
+            outcome,
+            keycarrier_rotation_policy::RotationOutcome::Completed { .. }
+        ),
         "{outcome:?}"
     );
 }

@@ -7,7 +7,7 @@ mod common;
 use std::time::SystemTime;
 
 use common::*;
-use rotation_policy::{
+use keycarrier_rotation_policy::{
     BackupAdvice, KeyFacts, Policy, RotationEvent, RotationOptions, RotationOutcome, Rotator,
 };
 use token_core::{Carrier, CarrierFamily, ContainerId, GostParamSet, KeyAlgorithm};

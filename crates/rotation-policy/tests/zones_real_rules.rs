@@ -8,7 +8,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rotation_policy::{CivilDate, KeyFacts, OfficeReason, Policy, RotationAdvice, Zone};
+use keycarrier_rotation_policy::{CivilDate, KeyFacts, OfficeReason, Policy, RotationAdvice, Zone};
 
 fn at(seconds: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(seconds)

@@ -1,7 +1,7 @@
 //! Signing through the soft token's PKCS#11 module (via `cryptoki`, as an application would)
 //! against calling the signing code directly, for GOST R 34.10-2012 256 and RSA-2048.
 //!
-//! `cargo bench -p soft-token-pkcs11 --bench pkcs11` (goal: PKCS#11 ≥ 0.85× direct).
+//! `cargo bench -p keycarrier-soft-token-pkcs11 --bench pkcs11` (goal: PKCS#11 ≥ 0.85× direct).
 //!
 //! Both sides hash and sign a 1 KiB message: PKCS#11 with CKM_GOSTR3410_WITH_GOSTR3411_12_256 /
 //! CKM_SHA256_RSA_PKCS (one C_SignInit + C_Sign each), direct with `gost::SigningKey`'s
@@ -44,7 +44,7 @@ fn module_path() -> PathBuf {
     .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
     .max()
     .map(|(_, p)| p)
-    .expect("libsoft_token_pkcs11.so is missing: `cargo build --release -p soft-token-pkcs11`")
+    .expect("libsoft_token_pkcs11.so is missing: `cargo build --release -p keycarrier-soft-token-pkcs11`")
 }
 
 fn session(dir: &std::path::Path) -> (Pkcs11, Session) {

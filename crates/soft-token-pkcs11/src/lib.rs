@@ -13,7 +13,7 @@
 //!
 //! # Building and configuring
 //!
-//! `cargo build --release -p soft-token-pkcs11` makes `target/release/libsoft_token_pkcs11.so`.
+//! `cargo build --release -p keycarrier-soft-token-pkcs11` makes `target/release/libsoft_token_pkcs11.so`.
 //! The environment variable `KEYCARRIER_SOFTTOKEN_CONF` names the module's configuration, a
 //! UTF-8 text file; without it the module has no slots. Each line is one of (blank lines and
 //! lines starting with `#` are ignored):

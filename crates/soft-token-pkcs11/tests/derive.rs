@@ -43,7 +43,7 @@ fn module_path() -> PathBuf {
     .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
     .max()
     .map(|(_, p)| p)
-    .expect("libsoft_token_pkcs11.so is missing: build it with `cargo build -p soft-token-pkcs11`")
+    .expect("libsoft_token_pkcs11.so is missing: build it with `cargo build -p keycarrier-soft-token-pkcs11`")
 }
 
 struct Env {

@@ -17,7 +17,7 @@
 //!   a killed process or a second process never sees a torn token.
 //!
 //! ```
-//! use soft_token::{SoftToken, TokenSettings};
+//! use keycarrier_soft_token::{SoftToken, TokenSettings};
 //! use token_core::{AdminPin, Carrier, ContainerSigner, FinalTry, KeyAlgorithm, NewContainer};
 //! use token_core::{Pin, PinPolicy};
 //!

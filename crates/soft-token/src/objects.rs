@@ -13,7 +13,7 @@
 //! session rules on top of them.
 //!
 //! ```
-//! use soft_token::{SoftToken, TokenSettings};
+//! use keycarrier_soft_token::{SoftToken, TokenSettings};
 //! use token_core::AdminPin;
 //!
 //! let dir = tempfile::tempdir().unwrap();

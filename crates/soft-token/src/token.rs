@@ -65,7 +65,7 @@ struct LoggedIn {
 /// A software key carrier in a directory.
 ///
 /// ```
-/// use soft_token::{SoftToken, TokenSettings};
+/// use keycarrier_soft_token::{SoftToken, TokenSettings};
 /// use token_core::{
 ///     AdminPin, CancelToken, Carrier, Error, ErrorCode, FinalTry, GostParamSet, KeyAlgorithm,
 ///     NewContainer, NoProgress, Pin, PinPolicy, PinRole,

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command};
 use std::time::Duration;
 
-use soft_token::{SoftToken, TokenSettings};
+use keycarrier_soft_token::{SoftToken, TokenSettings};
 use token_core::{AdminPin, Carrier, Error, FinalTry, Pin, PinPolicy, PinRole};
 
 const ADMIN: &str = "Adm1nQw8";

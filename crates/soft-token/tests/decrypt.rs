@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use soft_token::{SoftToken, TokenSettings};
+use keycarrier_soft_token::{SoftToken, TokenSettings};
 use token_core::{
     AdminPin, Carrier, ContainerId, Error, ErrorCode, FinalTry, KeyDecryption, KeyImport, OaepHash,
     Pin, PinPolicy, RsaKeyTransport, SecretBytes,

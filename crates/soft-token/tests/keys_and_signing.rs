@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gost::signature::Verifier;
-use soft_token::{SoftToken, TestKnobs, TokenSettings};
+use keycarrier_soft_token::{SoftToken, TestKnobs, TokenSettings};
 use token_core::der::{Decode, Encode};
 use token_core::x509_cert::TbsCertificate;
 use token_core::x509_cert::builder::{Builder, CertificateBuilder, profile::BuilderProfile};

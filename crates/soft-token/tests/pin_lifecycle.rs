@@ -1,7 +1,7 @@
 //! The soft token's PIN semantics, against the real store on disk: flows U04, U05, U06, U08.
 #![allow(clippy::unwrap_used)] // test helpers: a panic is how a test fails
 
-use soft_token::{SoftToken, TokenSettings};
+use keycarrier_soft_token::{SoftToken, TokenSettings};
 use token_core::{
     AdminPin, Carrier, CarrierFamily, Error, ErrorCode, FinalTry, Pin, PinPolicy, PinRole,
 };

@@ -15,7 +15,7 @@ use crate::{GostKeySize, GostParamSet};
 /// A NIST prime curve for ECDSA keys (PKCS#11 tokens such as SoftHSM2, YubiKey PIV, HSMs).
 ///
 /// ```
-/// use token_core::{EcCurve, KeyAlgorithm, SignatureScheme};
+/// use keycarrier_token_core::{EcCurve, KeyAlgorithm, SignatureScheme};
 /// let curve = EcCurve::from_oid(&"1.2.840.10045.3.1.7".parse().unwrap()).unwrap();
 /// assert_eq!(curve, EcCurve::P256);
 /// assert_eq!(KeyAlgorithm::Ec(curve).signature_scheme(), SignatureScheme::EcdsaSha256);
@@ -151,7 +151,7 @@ impl DigestAlgorithm {
 /// The algorithm of a key pair in a container.
 ///
 /// ```
-/// use token_core::{KeyAlgorithm, GostParamSet, DigestAlgorithm};
+/// use keycarrier_token_core::{KeyAlgorithm, GostParamSet, DigestAlgorithm};
 /// let alg = KeyAlgorithm::Gost(GostParamSet::Tc26_512A);
 /// assert_eq!(alg.signature_scheme().digest(), DigestAlgorithm::Streebog512);
 /// assert_eq!(alg.to_string(), "GOST R 34.10-2012 512 (TC26-512-A)");
@@ -160,7 +160,7 @@ impl DigestAlgorithm {
 /// Short names parse with the default parameter sets (see [`KeyAlgorithm::GOST_256`]):
 ///
 /// ```
-/// use token_core::KeyAlgorithm;
+/// use keycarrier_token_core::KeyAlgorithm;
 /// assert_eq!("GOST-256".parse::<KeyAlgorithm>().unwrap(), KeyAlgorithm::GOST_256);
 /// assert_eq!("gost512".parse::<KeyAlgorithm>().unwrap(), KeyAlgorithm::GOST_512);
 /// assert_eq!("RSA-3072".parse::<KeyAlgorithm>().unwrap(), KeyAlgorithm::Rsa { bits: 3072 });

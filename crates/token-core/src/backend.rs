@@ -35,7 +35,7 @@ pub enum Decision {
 /// the user presses Confirm or Reject).
 ///
 /// ```
-/// use token_core::{Confirm, Decision, SignRequest};
+/// use keycarrier_token_core::{Confirm, Decision, SignRequest};
 /// struct AskUser;
 /// impl Confirm for AskUser {
 ///     fn confirm(&self, request: &SignRequest<'_>) -> Decision {
@@ -224,8 +224,8 @@ pub trait Carrier {
     /// programs that simply wait.
     ///
     /// ```no_run
-    /// # fn f(token: &mut dyn token_core::Carrier) -> token_core::Result<()> {
-    /// use token_core::{GostParamSet, KeyAlgorithm, NewContainer};
+    /// # fn f(token: &mut dyn keycarrier_token_core::Carrier) -> keycarrier_token_core::Result<()> {
+    /// use keycarrier_token_core::{GostParamSet, KeyAlgorithm, NewContainer};
     /// let spec = NewContainer::new("Signing key", KeyAlgorithm::Gost(GostParamSet::Tc26_256A));
     /// let container = token.generate_key(&spec)?;
     /// # let _ = container; Ok(()) }

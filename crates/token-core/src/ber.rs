@@ -22,7 +22,7 @@
 //! ```
 //! // SEQUENCE (indefinite) { OCTET STRING (constructed, indefinite) { "ab", "c" } }
 //! let ber = [0x30, 0x80, 0x24, 0x80, 0x04, 0x02, b'a', b'b', 0x04, 0x01, b'c', 0, 0, 0, 0];
-//! let der = token_core::ber::to_der(&ber).unwrap();
+//! let der = keycarrier_token_core::ber::to_der(&ber).unwrap();
 //! assert_eq!(der, [0x30, 0x05, 0x04, 0x03, b'a', b'b', b'c']);
 //! ```
 

@@ -30,7 +30,7 @@ impl CarrierFamily {
     /// Guesses the family from the manufacturer and model strings a module reports.
     ///
     /// ```
-    /// use token_core::CarrierFamily;
+    /// use keycarrier_token_core::CarrierFamily;
     /// assert_eq!(CarrierFamily::guess("Aktiv Co.", "Rutoken ECP"), CarrierFamily::Rutoken);
     /// assert_eq!(CarrierFamily::guess("SoftHSM project", "SoftHSM v2"), CarrierFamily::SoftHsm);
     /// ```
@@ -62,7 +62,7 @@ impl CarrierFamily {
     /// a vendor package here. `Other` maps to OpenSC, which serves many standard cards.
     ///
     /// ```
-    /// use token_core::CarrierFamily;
+    /// use keycarrier_token_core::CarrierFamily;
     /// assert_eq!(CarrierFamily::Rutoken.pkcs11_modules(), ["librtpkcs11ecp.so"]);
     /// ```
     pub const fn pkcs11_modules(self) -> &'static [&'static str] {
@@ -94,7 +94,7 @@ impl CarrierFamily {
 /// What a carrier says about itself.
 ///
 /// ```
-/// use token_core::{CarrierInfo, CarrierFamily};
+/// use keycarrier_token_core::{CarrierInfo, CarrierFamily};
 /// let blank = CarrierInfo {
 ///     family: CarrierFamily::Kaztoken,
 ///     manufacturer: "KAZTOKEN".into(),

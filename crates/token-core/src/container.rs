@@ -20,7 +20,7 @@ use crate::{
 /// The identifier of a container (the PKCS#11 `CKA_ID`, the soft token's object id).
 ///
 /// ```
-/// use token_core::ContainerId;
+/// use keycarrier_token_core::ContainerId;
 /// let id = ContainerId::new(vec![0x3f, 0x2a]);
 /// assert_eq!(id.to_string(), "3f2a");
 /// assert_eq!("3F2A".parse::<ContainerId>().unwrap(), id);
@@ -131,7 +131,7 @@ impl PublicKey {
     /// on CryptoPro and TC26 OIDs of one curve and with or without `digestParamSet`.
     ///
     /// ```
-    /// # use token_core::PublicKey;
+    /// # use keycarrier_token_core::PublicKey;
     /// # fn check(a: &PublicKey, b: &PublicKey) -> bool {
     /// a.same_key(b) // e.g. a container's key and a certificate's key
     /// # }
@@ -361,7 +361,7 @@ impl ContainerInfo {
 /// What to generate (flow U09).
 ///
 /// ```
-/// use token_core::{NewContainer, KeyAlgorithm, GostParamSet};
+/// use keycarrier_token_core::{NewContainer, KeyAlgorithm, GostParamSet};
 /// let spec = NewContainer::new("Signing key 2026", KeyAlgorithm::Gost(GostParamSet::Tc26_256A));
 /// assert!(!spec.extractable);
 /// ```

@@ -6,7 +6,7 @@
 //! in translation. No variant ever holds a PIN, password or key.
 //!
 //! ```
-//! use token_core::{Error, ErrorCode, PinRole};
+//! use keycarrier_token_core::{Error, ErrorCode, PinRole};
 //! let e = Error::WrongPin { role: PinRole::User, retries_left: Some(2) };
 //! assert_eq!(e.code(), "KC-PIN-WRONG");
 //! assert_eq!(e.to_string(), "wrong user PIN, 2 attempt(s) left");

@@ -31,13 +31,13 @@
 //! constant time. No [`Error`] carries one.
 //!
 //! ```
-//! use token_core::{AdminPin, ErrorCode, Pin, PinPolicy};
+//! use keycarrier_token_core::{AdminPin, ErrorCode, Pin, PinPolicy};
 //!
 //! let policy = PinPolicy::default();
 //! // The vendor default and a run of digits are refused, all reasons at once.
 //! let refused = policy.approve(Pin::new("12345678"), None).unwrap_err();
 //! assert!(refused.len() >= 2);
-//! let err = token_core::Error::from(refused);
+//! let err = keycarrier_token_core::Error::from(refused);
 //! assert_eq!(err.code(), "KC-PIN-POLICY");
 //!
 //! let new_pin = policy.approve(Pin::new("Rx7mQ2wz"), Some(&Pin::new("12345678"))).unwrap();

@@ -7,7 +7,7 @@
 //! Streebog are the `gost` crate's (it stands alone), re-exported here.
 //!
 //! ```
-//! use token_core::oid;
+//! use keycarrier_token_core::oid;
 //! assert_eq!(oid::TC26_GOST_3410_12_256.to_string(), "1.2.643.7.1.1.1.1");
 //! ```
 

@@ -8,7 +8,7 @@
 //! letter.
 //!
 //! ```
-//! use token_core::{normalize_code, CodeAlphabet};
+//! use keycarrier_token_core::{normalize_code, CodeAlphabet};
 //! let code = normalize_code("a7k2-o9c1 i", &CodeAlphabet::WITHOUT_O_AND_I).unwrap();
 //! assert_eq!(code.as_str(), "A7K209C11");
 //! ```

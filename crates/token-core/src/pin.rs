@@ -6,7 +6,7 @@
 //! PIN.
 //!
 //! ```
-//! use token_core::{FinalTry, PinRole, PinStatus, ErrorCode};
+//! use keycarrier_token_core::{FinalTry, PinRole, PinStatus, ErrorCode};
 //! let status = PinStatus { final_try: true, retries_left: Some(1), ..PinStatus::unknown(PinRole::User) };
 //! let refused = status.guard(FinalTry::Refuse).unwrap_err();
 //! assert_eq!(refused.code(), "KC-PIN-FINAL-TRY");

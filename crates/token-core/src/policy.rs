@@ -6,7 +6,7 @@
 //! never contains the PIN itself (positions and counts only).
 //!
 //! ```
-//! use token_core::{Pin, PinPolicy, PolicyViolation};
+//! use keycarrier_token_core::{Pin, PinPolicy, PolicyViolation};
 //! let policy = PinPolicy::default();
 //! assert!(policy.check(&Pin::new("Rx7mQ2wz"), None).is_ok());
 //!
@@ -50,7 +50,7 @@ impl PinSecret for AdminPin {
 /// PIN that was never checked cannot reach a carrier. Made only by [`PinPolicy::approve`].
 ///
 /// ```
-/// use token_core::{Pin, PinPolicy};
+/// use keycarrier_token_core::{Pin, PinPolicy};
 /// let approved = PinPolicy::default().approve(Pin::new("Rx7mQ2wz"), None).unwrap();
 /// assert_eq!(approved.expose(), b"Rx7mQ2wz");
 /// assert!(PinPolicy::default().approve(Pin::new("12345678"), None).is_err());

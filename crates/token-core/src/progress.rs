@@ -2,7 +2,7 @@
 //! token can take minutes).
 //!
 //! ```
-//! use token_core::{CancelToken, Error};
+//! use keycarrier_token_core::{CancelToken, Error};
 //! let cancel = CancelToken::new();
 //! let for_gui = cancel.clone();          // the GUI's "Cancel" button holds a clone
 //! assert!(cancel.check().is_ok());

@@ -6,7 +6,7 @@
 //! not hidden: it is not the secret part of a PIN).
 //!
 //! ```
-//! use token_core::Pin;
+//! use keycarrier_token_core::Pin;
 //! let pin = Pin::new("Ab9x7Kq2");
 //! assert_eq!(format!("{pin:?}"), "Pin(***)");
 //! assert_eq!(pin, Pin::new("Ab9x7Kq2"));

@@ -67,7 +67,7 @@ struct PssParams {
 /// sha256WithRSAEncryption with NULL (RFC 4055), PSS with its SHA-256 parameters.
 ///
 /// ```
-/// use token_core::{signature_algorithm_identifier, SignatureScheme};
+/// use keycarrier_token_core::{signature_algorithm_identifier, SignatureScheme};
 /// let alg = signature_algorithm_identifier(SignatureScheme::Gost256).unwrap();
 /// assert_eq!(alg.oid.to_string(), "1.2.643.7.1.1.3.2");
 /// assert!(alg.parameters.is_none());

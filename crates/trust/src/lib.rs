@@ -18,16 +18,16 @@
 //! every position, signatures, names, CRLs) and compare verdicts.
 //!
 //! ```no_run
-//! # fn main() -> Result<(), trust::TrustError> {
+//! # fn main() -> Result<(), keycarrier_trust::TrustError> {
 //! # let (bank_ca, intermediate, signer, crl) = (vec![], vec![], vec![], vec![]);
 //! use std::time::SystemTime;
-//! use trust::{KeyPurpose, OfflineRevocation, TrustAnchors, ValidationOptions};
+//! use keycarrier_trust::{KeyPurpose, OfflineRevocation, TrustAnchors, ValidationOptions};
 //!
 //! let anchors = TrustAnchors::from_der([bank_ca.as_slice()])?;
 //! let mut revocation = OfflineRevocation::new();
 //! revocation.add_crl(&crl)?;
 //! let options = ValidationOptions::new(SystemTime::now(), KeyPurpose::DocumentSigning);
-//! let path = trust::validate(&signer, &[intermediate], &anchors, &revocation, &options)?;
+//! let path = keycarrier_trust::validate(&signer, &[intermediate], &anchors, &revocation, &options)?;
 //! assert!(path.warnings.is_empty());
 //! # Ok(()) }
 //! ```

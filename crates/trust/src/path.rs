@@ -55,7 +55,7 @@ pub const MAX_PATHS_TRIED: usize = 32;
 /// The certificates a caller trusts explicitly: bank or national CA roots, read from DER or PEM.
 ///
 /// ```
-/// let anchors = trust::TrustAnchors::new();
+/// let anchors = keycarrier_trust::TrustAnchors::new();
 /// assert!(anchors.is_empty());
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -268,16 +268,16 @@ impl ValidatedPath {
 /// Returns the path that validated, or the refusal of the most natural candidate path.
 ///
 /// ```no_run
-/// # fn main() -> Result<(), trust::TrustError> {
+/// # fn main() -> Result<(), keycarrier_trust::TrustError> {
 /// # let (ca_der, cert_der, crl_der) = (vec![], vec![], vec![]);
 /// use std::time::SystemTime;
-/// use trust::{KeyPurpose, OfflineRevocation, TrustAnchors, ValidationOptions};
+/// use keycarrier_trust::{KeyPurpose, OfflineRevocation, TrustAnchors, ValidationOptions};
 ///
 /// let anchors = TrustAnchors::from_der([ca_der.as_slice()])?;
 /// let mut crls = OfflineRevocation::new();
 /// crls.add_crl(&crl_der)?;
 /// let options = ValidationOptions::new(SystemTime::now(), KeyPurpose::DocumentSigning);
-/// let path = trust::validate(&cert_der, &[], &anchors, &crls, &options)?;
+/// let path = keycarrier_trust::validate(&cert_der, &[], &anchors, &crls, &options)?;
 /// println!("trusted through {}", path.subjects.join(" <- "));
 /// # Ok(()) }
 /// ```

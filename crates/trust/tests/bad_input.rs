@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
 
-use trust::{
+use keycarrier_trust::{
     Crl, KeyPurpose, OfflineRevocation, RevocationStatus, TrustAnchors, TrustError,
     ValidationOptions,
 };
@@ -31,7 +31,7 @@ fn vectors() -> Option<PathBuf> {
 }
 
 fn pem_or_der(path: &Path) -> Vec<u8> {
-    trust::read_certificates(&std::fs::read(path).unwrap())
+    keycarrier_trust::read_certificates(&std::fs::read(path).unwrap())
         .unwrap()
         .remove(0)
 }
@@ -50,7 +50,7 @@ fn damaged_crls_and_certificates_are_typed_errors() {
     // The undamaged CRL clears the certificate.
     let mut good = OfflineRevocation::new();
     good.add_crl(&crl).unwrap();
-    let path = trust::validate(&ee, &[], &anchors, &good, &options).unwrap();
+    let path = keycarrier_trust::validate(&ee, &[], &anchors, &good, &options).unwrap();
     assert_eq!(path.revocation, vec![RevocationStatus::GoodByCrl]);
 
     // Every truncation of the CRL: refused for form.
@@ -71,14 +71,15 @@ fn damaged_crls_and_certificates_are_typed_errors() {
         if source.add_crl(&bad).is_err() {
             continue;
         }
-        match trust::validate(&ee, &[], &anchors, &source, &options) {
+        match keycarrier_trust::validate(&ee, &[], &anchors, &source, &options) {
             Err(_) => {}
             Ok(p) => panic!("flip at {pos} cleared the certificate: {:?}", p.revocation),
         }
     }
     // Every truncation and many flips of the certificate and the anchor: typed errors.
     for len in 0..ee.len() {
-        let err = trust::validate(&ee[..len], &[], &anchors, &good, &options).unwrap_err();
+        let err =
+            keycarrier_trust::validate(&ee[..len], &[], &anchors, &good, &options).unwrap_err();
         assert!(
             matches!(err, TrustError::Malformed { .. }),
             "{len}: {err:?}"
@@ -92,11 +93,11 @@ fn damaged_crls_and_certificates_are_typed_errors() {
         let mut bad = ee.clone();
         bad[pos] ^= 0x20;
         assert!(
-            trust::validate(&bad, &[], &anchors, &good, &options).is_err(),
+            keycarrier_trust::validate(&bad, &[], &anchors, &good, &options).is_err(),
             "flip at {pos} accepted"
         );
     }
     // Garbage in the intermediate pool is ignored, not a panic and not trusted.
     let junk = vec![vec![0x30, 0x82, 0xff, 0xff], vec![], ee[..100].to_vec()];
-    trust::validate(&ee, &junk, &anchors, &good, &options).unwrap();
+    keycarrier_trust::validate(&ee, &junk, &anchors, &good, &options).unwrap();
 }

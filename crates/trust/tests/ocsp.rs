@@ -1,5 +1,5 @@
 //! OCSP against an independent peer: OpenSSL (with the gost engine) issues the certificates and
-//! answers as the responder (`openssl ocsp -index …`); every verdict of `trust::validate` is
+//! answers as the responder (`openssl ocsp -index …`); every verdict of `keycarrier_trust::validate` is
 //! compared with what `openssl ocsp -respin … -CAfile … -cert …` says about the same response.
 //! RSA, GOST R 34.10-2012 256 and 512, each with CA-signed and delegated responses.
 //!
@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
-use trust::{
+use keycarrier_trust::{
     KeyPurpose, OcspCertStatus, OcspResponder, OcspResponse, OfflineRevocation, RevocationReason,
     RevocationStatus, TrustAnchors, TrustError, ValidationOptions,
 };
@@ -191,7 +191,7 @@ impl Peer {
 
     /// The DER of `<name>.pem`.
     fn der(&self, name: &str) -> Vec<u8> {
-        trust::read_certificates(&self.read(&format!("{name}.pem")))
+        keycarrier_trust::read_certificates(&self.read(&format!("{name}.pem")))
             .unwrap()
             .remove(0)
     }
@@ -374,14 +374,20 @@ impl Pki {
         OpensslView::parse(&text)
     }
 
-    /// What `trust::validate` says about `ee` with these responses, at `t`.
+    /// What `keycarrier_trust::validate` says about `ee` with these responses, at `t`.
     fn ours(&self, responses: &[&[u8]], t: SystemTime) -> Verdict {
         let mut offline = OfflineRevocation::new();
         for r in responses {
             offline.add_ocsp_response(r).unwrap();
         }
         let options = ValidationOptions::new(t, KeyPurpose::Any);
-        match trust::validate(&self.peer.der("ee"), &[], &self.anchors, &offline, &options) {
+        match keycarrier_trust::validate(
+            &self.peer.der("ee"),
+            &[],
+            &self.anchors,
+            &offline,
+            &options,
+        ) {
             Ok(path) => {
                 assert_eq!(path.revocation, vec![RevocationStatus::GoodByOcsp]);
                 assert!(path.warnings.is_empty(), "{:?}", path.warnings);
@@ -672,7 +678,7 @@ fn matrix(alg: Alg) -> String {
     report
 }
 
-/// Our verdict through `trust::validate` at `now`, against `expected` and against OpenSSL.
+/// Our verdict through `keycarrier_trust::validate` at `now`, against `expected` and against OpenSSL.
 fn check(
     report: &mut String,
     pki: &Pki,

@@ -1,4 +1,4 @@
-//! Verdict matrix: `trust::validate` against `openssl verify` on the same chains.
+//! Verdict matrix: `keycarrier_trust::validate` against `openssl verify` on the same chains.
 //!
 //! The chains are built at run time with the `openssl` command line and the gost engine, in a
 //! temporary directory, for GOST R 34.10-2012 256 (parameter sets A and B), GOST 2012-512
@@ -28,11 +28,11 @@ mod openssl;
 use std::path::Path;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
-use openssl::{Alg, At, Cert, Crl, CrlMode, Key, Openssl, Revoke, Spec, VerifyArgs};
-use trust::{
+use keycarrier_trust::{
     KeyPurpose, NoRevocation, OfflineRevocation, RevocationPolicy, RevocationSource, TrustAnchors,
     TrustError, ValidationOptions,
 };
+use openssl::{Alg, At, Cert, Crl, CrlMode, Key, Openssl, Revoke, Spec, VerifyArgs};
 
 /// The validation time of most cases.
 const T: At = At::day(2045, 6, 1);
@@ -1291,7 +1291,7 @@ impl<'o> Pki<'o> {
 }
 
 /// Ours, with the same inputs.
-fn ours(case: &Case) -> Result<trust::ValidatedPath, TrustError> {
+fn ours(case: &Case) -> Result<keycarrier_trust::ValidatedPath, TrustError> {
     let anchors = TrustAnchors::from_der(case.anchors.iter().map(|c| c.der.as_slice())).unwrap();
     let pool: Vec<Vec<u8>> = case.pool.iter().map(|c| c.der.clone()).collect();
     let mut offline = OfflineRevocation::new();
@@ -1307,7 +1307,7 @@ fn ours(case: &Case) -> Result<trust::ValidatedPath, TrustError> {
         case.purpose.ours(),
     )
     .with_revocation(policy);
-    trust::validate(&case.ee.der, &pool, &anchors, source, &options)
+    keycarrier_trust::validate(&case.ee.der, &pool, &anchors, source, &options)
 }
 
 /// The variant name of an error (`NotCa` for `NotCa { .. }`).
@@ -1516,7 +1516,9 @@ fn trust_agrees_with_openssl_verify() {
 /// A certificate file of the vectors (PEM or DER).
 fn vector_cert(path: &Path) -> Cert {
     let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let der = trust::read_certificates(&bytes).unwrap().remove(0);
+    let der = keycarrier_trust::read_certificates(&bytes)
+        .unwrap()
+        .remove(0);
     assert!(
         bytes.starts_with(b"-----BEGIN"),
         "{}: expected PEM",

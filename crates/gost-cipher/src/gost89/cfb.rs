@@ -74,8 +74,8 @@ impl Cfb {
 /// CryptoPro CSP do).
 ///
 /// ```
-/// use gost_cipher::gost89::{Gost89CfbDecryptor, Gost89CfbEncryptor, Gost89Sbox};
-/// use gost_cipher::SecretKey;
+/// use keycarrier_gost_cipher::gost89::{Gost89CfbDecryptor, Gost89CfbEncryptor, Gost89Sbox};
+/// use keycarrier_gost_cipher::SecretKey;
 ///
 /// let key = SecretKey::from_array([3; 32]);
 /// let mut data = *b"payment order 42";
@@ -85,7 +85,7 @@ impl Cfb {
 /// dec.decrypt(&mut data[..3]);
 /// dec.decrypt(&mut data[3..]);
 /// assert_eq!(&data, b"payment order 42");
-/// # Ok::<(), gost_cipher::Error>(())
+/// # Ok::<(), keycarrier_gost_cipher::Error>(())
 /// ```
 pub struct Gost89CfbEncryptor(Cfb);
 

@@ -19,8 +19,8 @@ pub const IMIT_LEN: usize = 4;
 /// A GOST 28147-89 MAC computation (32-bit tag).
 ///
 /// ```
-/// use gost_cipher::gost89::{Gost89Imit, Gost89Sbox};
-/// use gost_cipher::SecretKey;
+/// use keycarrier_gost_cipher::gost89::{Gost89Imit, Gost89Sbox};
+/// use keycarrier_gost_cipher::SecretKey;
 ///
 /// let key = SecretKey::from_array([5; 32]);
 /// let mut mac = Gost89Imit::new(Gost89Sbox::CryptoProA, &key);

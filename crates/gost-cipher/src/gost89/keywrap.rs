@@ -133,15 +133,15 @@ pub fn gost28147_key_unwrap(
 /// 28147-89 key wrap; 44 bytes.
 ///
 /// ```
-/// use gost_cipher::gost89::{cryptopro_key_unwrap, cryptopro_key_wrap, Gost89Sbox};
-/// use gost_cipher::SecretKey;
+/// use keycarrier_gost_cipher::gost89::{cryptopro_key_unwrap, cryptopro_key_wrap, Gost89Sbox};
+/// use keycarrier_gost_cipher::SecretKey;
 ///
 /// let kek = SecretKey::from_array([1; 32]);
 /// let cek = SecretKey::from_array([2; 32]);
 /// let wrapped = cryptopro_key_wrap(Gost89Sbox::Tc26Z, &kek, &[7; 8], &cek)?;
 /// assert_eq!(wrapped.len(), 44);
 /// assert_eq!(cryptopro_key_unwrap(Gost89Sbox::Tc26Z, &kek, &wrapped)?, cek);
-/// # Ok::<(), gost_cipher::Error>(())
+/// # Ok::<(), keycarrier_gost_cipher::Error>(())
 /// ```
 pub fn cryptopro_key_wrap(
     sbox: Gost89Sbox,

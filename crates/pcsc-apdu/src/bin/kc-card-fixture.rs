@@ -10,8 +10,8 @@
 
 use std::process::ExitCode;
 
-use pcsc_apdu::fixture::{FixtureConfig, VPCD_PORT, VirtualCard};
-use pcsc_apdu::unblock::{AdminKey, UnblockScheme};
+use keycarrier_pcsc_apdu::fixture::{FixtureConfig, VPCD_PORT, VirtualCard};
+use keycarrier_pcsc_apdu::unblock::{AdminKey, UnblockScheme};
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {

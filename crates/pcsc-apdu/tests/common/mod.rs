@@ -5,9 +5,9 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use pcsc_apdu::fixture::{FixtureConfig, VPCD_PORT, VirtualCard};
-use pcsc_apdu::pcsc_backend::{PcscCard, PcscContext};
-use pcsc_apdu::unblock::{AdminKey, UnblockScheme};
+use keycarrier_pcsc_apdu::fixture::{FixtureConfig, VPCD_PORT, VirtualCard};
+use keycarrier_pcsc_apdu::pcsc_backend::{PcscCard, PcscContext};
+use keycarrier_pcsc_apdu::unblock::{AdminKey, UnblockScheme};
 use token_core::CancelToken;
 
 /// pcscd is one per machine and each vpcd slot takes one card: tests in one binary take turns.

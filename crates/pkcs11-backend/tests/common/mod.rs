@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use pkcs11_backend::{Module, Pkcs11Carrier};
+use keycarrier_pkcs11_backend::{Module, Pkcs11Carrier};
 use token_core::{AdminPin, Approved, Carrier, FinalTry, Pin, PinPolicy};
 
 /// Where Debian's softhsm2 package puts the module.

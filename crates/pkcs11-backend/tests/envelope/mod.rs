@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use pkcs11_backend::Pkcs11Carrier;
+use keycarrier_pkcs11_backend::Pkcs11Carrier;
 use token_core::{
     Carrier, ErrorCode, KeyDecryption, KeyImport, OaepHash, RsaKeyTransport, SecretBytes,
 };

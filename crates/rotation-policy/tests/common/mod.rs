@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use csr::{RequestTemplate, RequestedExtensions, RussianSubject};
-use rotation_policy::ca::TestCa;
+use keycarrier_rotation_policy::ca::TestCa;
 use soft_token::{SoftToken, TokenSettings};
 use token_core::{
     AdminPin, CancelToken, Carrier, ContainerId, ContainerSigner, FinalTry, KeyAlgorithm,
@@ -216,17 +216,20 @@ pub struct Flaky<A> {
     pub drop_at: Option<&'static str>,
 }
 
-impl<A: rotation_policy::ca::CertificateAuthority> rotation_policy::ca::CertificateAuthority
-    for Flaky<A>
+impl<A: keycarrier_rotation_policy::ca::CertificateAuthority>
+    keycarrier_rotation_policy::ca::CertificateAuthority for Flaky<A>
 {
-    fn submit(&mut self, der: &[u8]) -> token_core::Result<rotation_policy::ca::RequestId> {
+    fn submit(
+        &mut self,
+        der: &[u8],
+    ) -> token_core::Result<keycarrier_rotation_policy::ca::RequestId> {
         self.lost("submit")?;
         self.inner.submit(der)
     }
     fn poll(
         &mut self,
-        id: &rotation_policy::ca::RequestId,
-    ) -> token_core::Result<rotation_policy::ca::Poll> {
+        id: &keycarrier_rotation_policy::ca::RequestId,
+    ) -> token_core::Result<keycarrier_rotation_policy::ca::Poll> {
         self.lost("poll")?;
         self.inner.poll(id)
     }

@@ -25,7 +25,7 @@ use cryptoki::session::UserType;
 use cryptoki::types::AuthPin;
 use cryptoki_sys::*;
 
-/// The module built with this test: `cargo test -p soft-token-pkcs11` builds the cdylib next to
+/// The module built with this test: `cargo test -p keycarrier-soft-token-pkcs11` builds the cdylib next to
 /// the test executables (`target/<profile>/deps/libsoft_token_pkcs11.so`); `cargo build` copies
 /// it to `target/<profile>/`. The fresher of the two is used.
 pub fn module_path() -> PathBuf {
@@ -42,7 +42,7 @@ pub fn module_path() -> PathBuf {
         .map(|(_, p)| p.clone());
     newest.unwrap_or_else(|| {
         panic!(
-            "libsoft_token_pkcs11.so is missing next to {}: build it with `cargo build -p soft-token-pkcs11`",
+            "libsoft_token_pkcs11.so is missing next to {}: build it with `cargo build -p keycarrier-soft-token-pkcs11`",
             exe.display()
         )
     })

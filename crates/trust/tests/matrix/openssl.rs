@@ -370,7 +370,7 @@ impl Openssl {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         self.run_ok(&args);
         let pem = std::fs::read(&out).unwrap();
-        let der = trust::read_certificates(&pem).unwrap().remove(0);
+        let der = keycarrier_trust::read_certificates(&pem).unwrap().remove(0);
         Cert {
             name: spec.cn.clone(),
             pem: out,
