@@ -30,11 +30,31 @@
 //! # token.reset_pin(&admin, &pin, FinalTry::Refuse)?;
 //! # token.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
 //! # let id = token.generate_key(&NewContainer::new("Mail", KeyAlgorithm::RSA_2048))?.id;
-//! # // A self-signed certificate for the key, made by the test CA fixture on a second handle.
-//! # let mut second = SoftToken::open(dir.path());
-//! # second.login(&Pin::new("Rx7mQ2wz"), FinalTry::Refuse)?;
-//! # let ca = rotation_policy::ca::TestCa::create(second, id.clone(), "Client", &dir.path().join("ca"), std::time::SystemTime::now())?;
-//! # let certificate = ca.certificate().to_vec();
+//! # // A self-signed certificate for the key (what a bank's CA would issue).
+//! # use std::str::FromStr;
+//! # use token_core::der::{Decode, Encode};
+//! # use token_core::x509_cert::builder::{Builder, CertificateBuilder, profile::BuilderProfile};
+//! # use token_core::x509_cert::{TbsCertificate, ext::Extension, name::Name};
+//! # use token_core::x509_cert::serial_number::SerialNumber;
+//! # use token_core::x509_cert::spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
+//! # use token_core::x509_cert::time::Validity;
+//! # use token_core::{CarrierSignature, ContainerSigner};
+//! # struct SelfSigned(Name);
+//! # impl BuilderProfile for SelfSigned {
+//! #     fn get_issuer(&self, subject: &Name) -> Name { subject.clone() }
+//! #     fn get_subject(&self) -> Name { self.0.clone() }
+//! #     fn build_extensions(&self, _: SubjectPublicKeyInfoRef<'_>, _: SubjectPublicKeyInfoRef<'_>,
+//! #         _: &TbsCertificate) -> token_core::x509_cert::builder::Result<Vec<Extension>> {
+//! #         Ok(vec![])
+//! #     }
+//! # }
+//! # let signer = ContainerSigner::new(&token, &id)?;
+//! # let spki = SubjectPublicKeyInfoOwned::from_der(&signer.public_key().to_der()?)?;
+//! # let profile = SelfSigned(Name::from_str("CN=Ivanov Ivan,O=Romashka,C=RU")?);
+//! # let validity = Validity::from_now(std::time::Duration::from_secs(365 * 86_400))?;
+//! # let certificate = CertificateBuilder::new(profile, SerialNumber::from(1u32), validity, spki)?
+//! #     .build::<_, CarrierSignature>(&signer)?
+//! #     .to_der()?;
 //! use keycarrier_cms_envelope::{ContentCipher, Envelope, EnvelopeBuilder, RecipientKey};
 //!
 //! // The bank encrypts a statement to the client's certificate …
