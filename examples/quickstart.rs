@@ -7,7 +7,8 @@
 //! admin PIN is changed; the client sets policy-checked PINs and generates a GOST R 34.10-2012
 //! key on the token; sends a certificate request with the act of public key recognition to the
 //! bank (an embedded *test* CA stands in for it); installs the certificate; signs a payment
-//! order as CMS, which the bank verifies; 50 days before expiry the key is rotated; then the
+//! order as CMS, which the bank verifies; receives a statement the bank encrypted to its
+//! certificate and opens it on the token; 50 days before expiry the key is rotated; then the
 //! client mistypes the PIN until the last attempt, and the administrator PIN unblocks it with
 //! the keys intact.
 #![allow(clippy::print_stdout)] // an example program talks to its user
@@ -16,13 +17,14 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use keycarrier::cms::{CmsSigner, Content, VerifyOptions};
+use keycarrier::envelope::{ContentCipher, EnvelopeBuilder, Mailbox, RecipientKey};
 use keycarrier::request::{
     InstallCheck, RequestTemplate, RequestedExtensions, RussianSubject, install_certificate,
 };
 use keycarrier::rotation::act::RecognitionAct;
 use keycarrier::rotation::ca::TestCa;
 use keycarrier::rotation::{
-    KeyFacts, Policy, RotationEvent, RotationOptions, RotationOutcome, Rotator, Zone,
+    KeyFacts, Policy, RotationEvent, RotationOptions, RotationOutcome, Rotator, UnreadMail, Zone,
 };
 use keycarrier::soft::{SoftToken, TokenSettings};
 use keycarrier::trust::{OfflineRevocation, TrustAnchors};
@@ -178,7 +180,33 @@ fn main() -> Result<(), Error> {
         valid(&altered)
     );
 
-    println!("\n7. 50 days before expiry (U16) the key is rotated (U19); the old key is kept");
+    println!("\n7. The bank sends a statement encrypted to the client's certificate (U21, U17)");
+    // Kuznyechik with OMAC, the key transported with KEG + KExp15 (R 1323565.1.025-2019).
+    let statement = EnvelopeBuilder::new(ContentCipher::KuznyechikCtrAcpkmOmac)
+        .recipient(&issued)?
+        .seal(b"Statement for March: closing balance 1 250 000.00 RUB")?;
+    let mailbox = Mailbox::new();
+    mailbox.receive(&statement)?;
+    println!(
+        "   {} bytes received; unread for the current key: {} (a rotation would wait)",
+        statement.len(),
+        mailbox.unread_for(&issued)?
+    );
+    let key = RecipientKey {
+        carrier: &token,
+        container: &container.id,
+        certificate: &issued,
+    };
+    while let Some(letter) = mailbox.open_next(&key)? {
+        // The key agreement (VKO) ran on the token; the content was decrypted here.
+        println!(
+            "   opened with the key on the token: {:?}",
+            String::from_utf8_lossy(&letter.content)
+        );
+    }
+    println!("   unread now: {}", mailbox.unread_for(&issued)?);
+
+    println!("\n8. 50 days before expiry (U16) the key is rotated (U19); the old key is kept");
     let later = installed.not_after - Duration::from_secs(50 * 86_400);
     let certificate = token
         .container(&container.id)?
@@ -195,6 +223,7 @@ fn main() -> Result<(), Error> {
         ..RotationOptions::default()
     };
     let outcome = Rotator::new(dir.path().join("journal"), rotation)
+        .waiting_for(UnreadMail::new(&mailbox).container(&container.id, &issued))
         .on_event(|e| {
             if let RotationEvent::BackupReminder { .. } = e {
                 backup_reminders += 1;
@@ -213,7 +242,7 @@ fn main() -> Result<(), Error> {
     println!("   backup reminders for this flash container (U20): {backup_reminders}");
     println!("   containers on the token: {}", token.containers()?.len());
 
-    println!("\n8. Mistyped PINs (U08): the last attempt is never spent without consent");
+    println!("\n9. Mistyped PINs (U08): the last attempt is never spent without consent");
     token.logout()?;
     for _ in 0..9 {
         let _ = token.login(&Pin::new("Wrong123x"), FinalTry::Refuse);
@@ -232,7 +261,7 @@ fn main() -> Result<(), Error> {
         token.pin_status(PinRole::User)?.locked
     );
 
-    println!("\n9. Unblocking with the admin PIN (U06); keys and certificates stay");
+    println!("\n10. Unblocking with the admin PIN (U06); keys and certificates stay");
     println!(
         "   the support desk dictates a code, typed as \"q7k2-o9c1\": {:?}",
         normalize_code("q7k2-o9c1", &CodeAlphabet::WITHOUT_O)?.as_str()
