@@ -43,6 +43,7 @@
 //!
 //! The only `unsafe` code is in [`ffi`], the C boundary.
 
+mod aes_cbc;
 mod attributes;
 mod config;
 mod consts;
@@ -53,3 +54,6 @@ mod errors;
 pub mod ffi;
 mod mech;
 mod module;
+mod secret_key;
+mod symmetric;
+mod wrap;
