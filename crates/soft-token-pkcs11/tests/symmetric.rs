@@ -1,17 +1,14 @@
 //! Symmetric C_Encrypt* / C_Decrypt* with secret keys through the built module, against
-//! independent implementations and the standards' examples:
+//! independent implementations and the standards' examples, both ways, single-part and in
+//! uneven multi-part pieces:
 //!
 //! * `CKM_KUZNYECHIK_CTR_ACPKM` / `CKM_MAGMA_CTR_ACPKM` against `openssl enc
 //!   -kuznyechik-ctr-acpkm` / `-magma-ctr-acpkm` (gost engine: sections of 4 KiB / 1 KiB; only
 //!   content within the first section, the engine 3.0.1 being wrong past it), and the section
 //!   changes against RFC 8645 A.1 (Kuznyechik, N = 256 bits) and A.2 (Magma, N = 128 bits).
-//! * `CKM_GOST28147` against `openssl enc -gost89` (CFB with CryptoPro key meshing, past the
-//!   1 KiB meshing point) with the TC26 Z S-box (the engine's default) and CryptoPro-A
-//!   (`CRYPT_PARAMS`), named by the key's CKA_GOST28147_PARAMS.
 //! * `CKM_AES_CBC_PAD` against `openssl enc -aes-256-cbc` / `-aes-128-cbc`.
 //!
-//! Each both ways, single-part and in uneven multi-part pieces.
-#![allow(unsafe_code)] // raw CK_FUNCTION_LIST calls for CKM_GOST28147, which cryptoki cannot name
+//! GOST 28147-89 is in `symmetric_gost89.rs`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -21,77 +18,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-use std::ptr;
-
-use common::{USER_PIN, env, hex, pin, pkcs11, rv};
+use common::secret::*;
+use common::{env, hex, pkcs11, rv};
 use cryptoki::error::RvError;
-use cryptoki::mechanism::vendor_defined::VendorDefinedMechanism;
-use cryptoki::mechanism::{Mechanism, MechanismType};
-use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
-use cryptoki::session::{Session, UserType};
-use cryptoki_sys::*;
-
-const CKK_KUZNYECHIK: CK_KEY_TYPE = 0xD432_1004;
-const CKK_MAGMA: CK_KEY_TYPE = 0xD432_1005;
-const CKM_KUZNYECHIK_CTR_ACPKM: CK_MECHANISM_TYPE = 0xD432_1032;
-const CKM_MAGMA_CTR_ACPKM: CK_MECHANISM_TYPE = 0xD432_1036;
-const CKM_KUZNYECHIK_KEXP_15_WRAP: CK_MECHANISM_TYPE = 0xD432_102B;
-const CKM_MAGMA_KEXP_15_WRAP: CK_MECHANISM_TYPE = 0xD432_102C;
-/// DER of id-tc26-gost-28147-param-Z and id-Gost28147-89-CryptoPro-A-ParamSet.
-const PARAM_Z: [u8; 11] = [
-    0x06, 0x09, 0x2a, 0x85, 0x03, 0x07, 0x01, 0x02, 0x05, 0x01, 0x01,
-];
-const PARAM_CRYPTOPRO_A: [u8; 9] = [0x06, 0x07, 0x2a, 0x85, 0x03, 0x02, 0x02, 0x1f, 0x01];
-
-fn openssl(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .envs(env.iter().copied())
-        .current_dir(dir)
-        .output()
-        .expect("openssl is required (apt-get install openssl libengine-gost-openssl)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-fn to_hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Test content (a fixed pattern, not secret).
-fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(29).wrapping_add(seed) ^ ((i >> 7) as u8))
-        .collect()
-}
-
-fn user_session(p: &cryptoki::context::Pkcs11) -> Session {
-    let slot = common::initialised(p);
-    let s = p.open_rw_session(slot).unwrap();
-    s.login(UserType::User, Some(&pin(USER_PIN))).unwrap();
-    s
-}
-
-fn secret(s: &Session, kind: KeyType, value: &[u8], extra: &[Attribute]) -> ObjectHandle {
-    let mut t = vec![
-        Attribute::Class(ObjectClass::SECRET_KEY),
-        Attribute::KeyType(kind),
-        Attribute::Token(false),
-        Attribute::Value(value.to_vec()),
-    ];
-    t.extend_from_slice(extra);
-    s.create_object(&t).unwrap()
-}
-
-fn vendor_type(k: CK_KEY_TYPE) -> KeyType {
-    KeyType::new_vendor_defined(k).unwrap()
-}
+use cryptoki::mechanism::Mechanism;
+use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::session::Session;
 
 /// C_EncryptUpdate / C_DecryptUpdate in pieces of 1, 7, 100, … bytes, then the final call.
 fn multipart(
@@ -136,13 +68,6 @@ fn acpkm_param<const N: usize>(section_bits: u32, iv: &[u8]) -> [u8; N] {
     p
 }
 
-fn vendor<T>(m: CK_MECHANISM_TYPE, param: &T) -> Mechanism<'_> {
-    Mechanism::VendorDefined(VendorDefinedMechanism::new(
-        MechanismType::new_vendor_defined(m).unwrap(),
-        Some(param),
-    ))
-}
-
 #[test]
 fn ctr_acpkm_agrees_with_openssl_enc_and_rfc_8645() {
     let env = env();
@@ -153,7 +78,7 @@ fn ctr_acpkm_agrees_with_openssl_enc_and_rfc_8645() {
 
     // Kuznyechik: the engine's sections are 4 KiB; 4000 bytes stay inside the first.
     let iv = "1234567890abcef0";
-    let key = secret(&s, vendor_type(CKK_KUZNYECHIK), &hex(k), &[]);
+    let key = secret(&s, key_type(CKK_KUZNYECHIK), &hex(k), &[]);
     let param: [u8; 12] = acpkm_param(4096 * 8, &hex(iv));
     let mech = vendor(CKM_KUZNYECHIK_CTR_ACPKM, &param);
     let plain = pattern(4000, 3);
@@ -183,7 +108,7 @@ fn ctr_acpkm_agrees_with_openssl_enc_and_rfc_8645() {
 
     // Magma: sections of 1 KiB; 1000 bytes.
     let iv = "12345678";
-    let key = secret(&s, vendor_type(CKK_MAGMA), &hex(k), &[]);
+    let key = secret(&s, key_type(CKK_MAGMA), &hex(k), &[]);
     let param: [u8; 8] = acpkm_param(1024 * 8, &hex(iv));
     let mech = vendor(CKM_MAGMA_CTR_ACPKM, &param);
     let plain = pattern(1000, 5);
@@ -215,7 +140,7 @@ fn ctr_acpkm_agrees_with_openssl_enc_and_rfc_8645() {
     assert!(back == plain);
 
     // RFC 8645 A.1: Kuznyechik, N = 256 bits, five blocks (a key change every two).
-    let key = secret(&s, vendor_type(CKK_KUZNYECHIK), &hex(k), &[]);
+    let key = secret(&s, key_type(CKK_KUZNYECHIK), &hex(k), &[]);
     let param: [u8; 12] = acpkm_param(256, &hex("1234567890abcef0"));
     let mech = vendor(CKM_KUZNYECHIK_CTR_ACPKM, &param);
     let plain = hex(
@@ -231,7 +156,7 @@ fn ctr_acpkm_agrees_with_openssl_enc_and_rfc_8645() {
     assert_eq!(to_hex(&s.encrypt(&mech, key, &plain).unwrap()), expected);
     assert_eq!(to_hex(&multipart(&s, &mech, key, &plain, true)), expected);
     // RFC 8645 A.2: Magma, N = 128 bits.
-    let key = secret(&s, vendor_type(CKK_MAGMA), &hex(k), &[]);
+    let key = secret(&s, key_type(CKK_MAGMA), &hex(k), &[]);
     let param: [u8; 8] = acpkm_param(128, &hex("12345678"));
     let mech = vendor(CKM_MAGMA_CTR_ACPKM, &param);
     let plain = hex(
@@ -332,225 +257,5 @@ fn aes_cbc_pad_agrees_with_openssl_enc() {
     ]);
     assert_eq!(rv(r.unwrap_err()), RvError::AttributeValueInvalid);
     drop(s);
-    p.finalize().unwrap();
-}
-
-// ---- GOST 28147-89 (raw calls: cryptoki has no name for CKM_GOST28147) ----
-
-fn so_functions() -> &'static CK_FUNCTION_LIST {
-    // SAFETY: loading the module runs no initialisation code beyond Rust statics.
-    let lib = Box::leak(Box::new(
-        unsafe { libloading::Library::new(common::module_path()) }.unwrap(),
-    ));
-    // SAFETY: the symbol has this C type (PKCS#11 v2.40).
-    let get: libloading::Symbol<'_, unsafe extern "C" fn(*mut *mut CK_FUNCTION_LIST) -> CK_RV> =
-        unsafe { lib.get(b"C_GetFunctionList\0") }.unwrap();
-    let mut list: *mut CK_FUNCTION_LIST = ptr::null_mut();
-    // SAFETY: `list` is a valid place for one pointer.
-    assert_eq!(unsafe { get(&mut list) }, CKR_OK);
-    // SAFETY: the module's static table; the library stays loaded (leaked).
-    unsafe { &*list }
-}
-
-macro_rules! call {
-    ($f:ident ( $($arg:expr),* )) => {{
-        let f = so_functions().$f.expect(stringify!($f));
-        // SAFETY: every pointer argument points to live, correctly sized local storage.
-        unsafe { f($($arg),*) }
-    }};
-}
-
-/// CKM_GOST28147 over `data` in one call (`pieces` = None) or in update calls, raw.
-fn gost89(
-    h: CK_SESSION_HANDLE,
-    key: CK_OBJECT_HANDLE,
-    iv: &[u8],
-    data: &[u8],
-    enc: bool,
-    pieces: bool,
-) -> Vec<u8> {
-    let mut iv = iv.to_vec();
-    let mut mech = CK_MECHANISM {
-        mechanism: CKM_GOST28147,
-        pParameter: iv.as_mut_ptr().cast(),
-        ulParameterLen: 8,
-    };
-    let rv = if enc {
-        call!(C_EncryptInit(h, &mut mech, key))
-    } else {
-        call!(C_DecryptInit(h, &mut mech, key))
-    };
-    assert_eq!(rv, CKR_OK);
-    let mut input = data.to_vec();
-    let mut out = vec![0u8; data.len()];
-    if !pieces {
-        let mut n = out.len() as CK_ULONG;
-        let rv = if enc {
-            call!(C_Encrypt(
-                h,
-                input.as_mut_ptr(),
-                input.len() as CK_ULONG,
-                out.as_mut_ptr(),
-                &mut n
-            ))
-        } else {
-            call!(C_Decrypt(
-                h,
-                input.as_mut_ptr(),
-                input.len() as CK_ULONG,
-                out.as_mut_ptr(),
-                &mut n
-            ))
-        };
-        assert_eq!(rv, CKR_OK);
-        assert_eq!(n as usize, data.len());
-        return out;
-    }
-    let mut done = 0;
-    for chunk in input.chunks_mut(333) {
-        let mut n = (out.len() - done) as CK_ULONG;
-        let dst = out[done..].as_mut_ptr();
-        let rv = if enc {
-            call!(C_EncryptUpdate(
-                h,
-                chunk.as_mut_ptr(),
-                chunk.len() as CK_ULONG,
-                dst,
-                &mut n
-            ))
-        } else {
-            call!(C_DecryptUpdate(
-                h,
-                chunk.as_mut_ptr(),
-                chunk.len() as CK_ULONG,
-                dst,
-                &mut n
-            ))
-        };
-        assert_eq!(rv, CKR_OK);
-        done += n as usize;
-    }
-    let mut n: CK_ULONG = 0;
-    let mut last = [0u8; 1];
-    let rv = if enc {
-        call!(C_EncryptFinal(h, last.as_mut_ptr(), &mut n))
-    } else {
-        call!(C_DecryptFinal(h, last.as_mut_ptr(), &mut n))
-    };
-    assert_eq!((rv, n), (CKR_OK, 0));
-    out
-}
-
-#[test]
-fn gost28147_cfb_agrees_with_openssl_enc_gost89() {
-    let env = env();
-    let dir = env.dir.path();
-    let p = pkcs11();
-    let s = user_session(&p);
-    let h = s.handle();
-    let k = "0123456789abcdeffedcba98765432100f1e2d3c4b5a69788796a5b4c3d2e1f0";
-    let iv = "1122334455667788";
-    // 3000 bytes: CryptoPro key meshing happens after 1024 and 2048.
-    let plain = pattern(3000, 7);
-    std::fs::write(dir.join("plain"), &plain).unwrap();
-    for (env_param, der) in [
-        (None, &PARAM_Z[..]),
-        (
-            Some("id-Gost28147-89-CryptoPro-A-ParamSet"),
-            &PARAM_CRYPTOPRO_A[..],
-        ),
-    ] {
-        let env: Vec<(&str, &str)> = env_param.map(|v| ("CRYPT_PARAMS", v)).into_iter().collect();
-        let args = ["enc", "-engine", "gost", "-gost89", "-K", k, "-iv", iv];
-        openssl(
-            dir,
-            &env,
-            &[&args[..], &["-in", "plain", "-out", "ct"]].concat(),
-        );
-        let theirs = std::fs::read(dir.join("ct")).unwrap();
-        let key = secret(
-            &s,
-            KeyType::GOST28147,
-            &hex(k),
-            &[Attribute::VendorDefined((
-                AttributeType::VendorDefined(CKA_GOST28147_PARAMS),
-                der.to_vec(),
-            ))],
-        )
-        .handle();
-        let iv = hex(iv);
-        assert_eq!(
-            to_hex(&gost89(h, key, &iv, &plain, true, false)),
-            to_hex(&theirs),
-            "{env_param:?}"
-        );
-        assert_eq!(
-            to_hex(&gost89(h, key, &iv, &plain, true, true)),
-            to_hex(&theirs)
-        );
-        assert!(gost89(h, key, &iv, &theirs, false, false) == plain);
-        assert!(gost89(h, key, &iv, &theirs, false, true) == plain);
-    }
-    // A key without CKA_GOST28147_PARAMS is CryptoPro-A (as the TC26 Z test above is not).
-    let plain_key = secret(&s, KeyType::GOST28147, &hex(k), &[]).handle();
-    let env = [("CRYPT_PARAMS", "id-Gost28147-89-CryptoPro-A-ParamSet")];
-    let args = ["enc", "-engine", "gost", "-gost89", "-K", k, "-iv", iv];
-    openssl(
-        dir,
-        &env,
-        &[&args[..], &["-in", "plain", "-out", "ct"]].concat(),
-    );
-    let theirs = std::fs::read(dir.join("ct")).unwrap();
-    assert_eq!(
-        to_hex(&gost89(h, plain_key, &hex(iv), &plain, true, false)),
-        to_hex(&theirs)
-    );
-    // An S-box OID the module does not know is refused.
-    let r = s.create_object(&[
-        Attribute::Class(ObjectClass::SECRET_KEY),
-        Attribute::KeyType(KeyType::GOST28147),
-        Attribute::Token(false),
-        Attribute::Value(hex(k)),
-        Attribute::VendorDefined((
-            AttributeType::VendorDefined(CKA_GOST28147_PARAMS),
-            vec![0x06, 0x03, 0x2a, 0x03, 0x04],
-        )),
-    ]);
-    assert_eq!(rv(r.unwrap_err()), RvError::AttributeValueInvalid);
-    drop(s);
-    p.finalize().unwrap();
-}
-
-#[test]
-fn mechanisms_are_listed_with_their_flags() {
-    let _env = env();
-    let p = pkcs11();
-    let slot = common::initialised(&p).id();
-    let mut n: CK_ULONG = 0;
-    assert_eq!(
-        call!(C_GetMechanismList(slot, ptr::null_mut(), &mut n)),
-        CKR_OK
-    );
-    let mut list = vec![0; n as usize];
-    assert_eq!(
-        call!(C_GetMechanismList(slot, list.as_mut_ptr(), &mut n)),
-        CKR_OK
-    );
-    let crypt = CKF_ENCRYPT | CKF_DECRYPT;
-    let wrap = CKF_WRAP | CKF_UNWRAP;
-    for (m, flags) in [
-        (CKM_KUZNYECHIK_CTR_ACPKM, crypt),
-        (CKM_MAGMA_CTR_ACPKM, crypt),
-        (CKM_GOST28147, crypt),
-        (CKM_AES_CBC_PAD, crypt),
-        (CKM_KUZNYECHIK_KEXP_15_WRAP, wrap),
-        (CKM_MAGMA_KEXP_15_WRAP, wrap),
-        (CKM_GOST28147_KEY_WRAP, wrap),
-    ] {
-        assert!(list.contains(&m), "{m:#x} listed");
-        let mut info = CK_MECHANISM_INFO::default();
-        assert_eq!(call!(C_GetMechanismInfo(slot, m, &mut info)), CKR_OK);
-        assert_eq!(info.flags, flags, "{m:#x}");
-    }
     p.finalize().unwrap();
 }
