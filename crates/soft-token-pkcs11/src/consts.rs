@@ -34,3 +34,21 @@ pub(crate) const MIN_PIN_LEN: usize = 4;
 pub(crate) const MAX_PIN_LEN: usize = 64;
 /// Default PBKDF2 iterations for C_InitToken when the configuration does not set them.
 pub(crate) const DEFAULT_KDF_ITERATIONS: u32 = 100_000;
+
+/// CKK_KUZNYECHIK (CKK_KUZNECHIK): a 32-byte Kuznyechik key (TC26).
+pub(crate) const CKK_KUZNYECHIK: CK_KEY_TYPE = 0xD432_1004;
+/// CKK_MAGMA: a 32-byte Magma key (TC26).
+pub(crate) const CKK_MAGMA: CK_KEY_TYPE = 0xD432_1005;
+/// CKK_KUZNYECHIK_TWIN_KEY: a 64-byte KExp15 export key `K_mac ‖ K_enc` for Kuznyechik
+/// (TC26, as Rutoken's headers and samples use it).
+pub(crate) const CKK_KUZNYECHIK_TWIN_KEY: CK_KEY_TYPE = 0xD432_1006;
+/// CKK_MAGMA_TWIN_KEY: a 64-byte KExp15 export key `K_mac ‖ K_enc` for Magma (TC26).
+pub(crate) const CKK_MAGMA_TWIN_KEY: CK_KEY_TYPE = 0xD432_1007;
+/// CKM_KUZNYECHIK_KEXP_15_WRAP: KExp15/KImp15 with Kuznyechik, parameter the 8-byte IV (TC26).
+pub(crate) const CKM_KUZNYECHIK_KEXP_15_WRAP: CK_MECHANISM_TYPE = 0xD432_102B;
+/// CKM_MAGMA_KEXP_15_WRAP: KExp15/KImp15 with Magma, parameter the 4-byte IV (TC26).
+pub(crate) const CKM_MAGMA_KEXP_15_WRAP: CK_MECHANISM_TYPE = 0xD432_102C;
+/// CKM_KUZNYECHIK_CTR_ACPKM: Kuznyechik in CTR-ACPKM (TC26).
+pub(crate) const CKM_KUZNYECHIK_CTR_ACPKM: CK_MECHANISM_TYPE = 0xD432_1032;
+/// CKM_MAGMA_CTR_ACPKM: Magma in CTR-ACPKM (TC26).
+pub(crate) const CKM_MAGMA_CTR_ACPKM: CK_MECHANISM_TYPE = 0xD432_1036;

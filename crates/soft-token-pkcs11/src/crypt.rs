@@ -43,6 +43,9 @@ pub(crate) enum RawParam {
         /// `pUKM` / `pSharedData`.
         ukm: Vec<u8>,
     },
+    /// The bytes of a parameter that is a plain byte string (an IV, a UKM, the CTR-ACPKM
+    /// section length and IV); not secret.
+    Bytes(Vec<u8>),
     /// A parameter of the wrong size or a NULL pointer where one was needed.
     Bad,
 }

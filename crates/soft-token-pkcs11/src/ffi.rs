@@ -17,6 +17,7 @@ use crate::mech::{MECHANISMS, PssParams};
 use crate::module::{self, Out};
 
 mod crypt;
+mod wrap;
 
 /// Runs an entry point: a panic becomes `CKR_GENERAL_ERROR`, an `Err` its return value.
 fn entry(f: impl FnOnce() -> R<CK_RV>) -> CK_RV {
@@ -837,12 +838,12 @@ static FUNCTION_LIST: CK_FUNCTION_LIST = CK_FUNCTION_LIST {
     C_FindObjectsFinal: Some(c_find_objects_final),
     C_EncryptInit: Some(crypt::c_encrypt_init),
     C_Encrypt: Some(crypt::c_encrypt),
-    C_EncryptUpdate: Some(unsupported::crypt),
-    C_EncryptFinal: Some(unsupported::crypt_final),
+    C_EncryptUpdate: Some(crypt::c_encrypt_update),
+    C_EncryptFinal: Some(crypt::c_encrypt_final),
     C_DecryptInit: Some(crypt::c_decrypt_init),
     C_Decrypt: Some(crypt::c_decrypt),
-    C_DecryptUpdate: Some(unsupported::crypt),
-    C_DecryptFinal: Some(unsupported::crypt_final),
+    C_DecryptUpdate: Some(crypt::c_decrypt_update),
+    C_DecryptFinal: Some(crypt::c_decrypt_final),
     C_DigestInit: Some(c_digest_init),
     C_Digest: Some(c_digest),
     C_DigestUpdate: Some(c_digest_update),
@@ -866,8 +867,8 @@ static FUNCTION_LIST: CK_FUNCTION_LIST = CK_FUNCTION_LIST {
     C_DecryptVerifyUpdate: Some(unsupported::crypt),
     C_GenerateKey: Some(unsupported::generate_key),
     C_GenerateKeyPair: Some(c_generate_key_pair),
-    C_WrapKey: Some(unsupported::wrap_key),
-    C_UnwrapKey: Some(unsupported::unwrap_key),
+    C_WrapKey: Some(wrap::c_wrap_key),
+    C_UnwrapKey: Some(wrap::c_unwrap_key),
     C_DeriveKey: Some(crypt::c_derive_key),
     C_SeedRandom: Some(c_seed_random),
     C_GenerateRandom: Some(c_generate_random),
@@ -1112,42 +1113,12 @@ mod unsupported {
     ) -> CK_RV {
         CKR_FUNCTION_NOT_SUPPORTED
     }
-    pub(super) unsafe extern "C" fn crypt_final(
-        _: CK_SESSION_HANDLE,
-        _: *mut CK_BYTE,
-        _: *mut CK_ULONG,
-    ) -> CK_RV {
-        CKR_FUNCTION_NOT_SUPPORTED
-    }
     pub(super) unsafe extern "C" fn digest_key(_: CK_SESSION_HANDLE, _: CK_OBJECT_HANDLE) -> CK_RV {
         CKR_FUNCTION_NOT_SUPPORTED
     }
     pub(super) unsafe extern "C" fn generate_key(
         _: CK_SESSION_HANDLE,
         _: *mut CK_MECHANISM,
-        _: *mut CK_ATTRIBUTE,
-        _: CK_ULONG,
-        _: *mut CK_OBJECT_HANDLE,
-    ) -> CK_RV {
-        CKR_FUNCTION_NOT_SUPPORTED
-    }
-    pub(super) unsafe extern "C" fn wrap_key(
-        _: CK_SESSION_HANDLE,
-        _: *mut CK_MECHANISM,
-        _: CK_OBJECT_HANDLE,
-        _: CK_OBJECT_HANDLE,
-        _: *mut CK_BYTE,
-        _: *mut CK_ULONG,
-    ) -> CK_RV {
-        CKR_FUNCTION_NOT_SUPPORTED
-    }
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe extern "C" fn unwrap_key(
-        _: CK_SESSION_HANDLE,
-        _: *mut CK_MECHANISM,
-        _: CK_OBJECT_HANDLE,
-        _: *mut CK_BYTE,
-        _: CK_ULONG,
         _: *mut CK_ATTRIBUTE,
         _: CK_ULONG,
         _: *mut CK_OBJECT_HANDLE,

@@ -11,6 +11,11 @@
 //! with its v2.40 table, and offers Rutoken's `C_EX_GetFunctionListExtended` with
 //! `C_EX_UnblockUserPIN` ([`ffi::FunctionListExtended`]).
 //!
+//! For opening envelopes as a GOST token does it decrypts with RSA keys, derives VKO keys, and
+//! keeps session secret keys (C_CreateObject with CKA_VALUE, C_DeriveKey, C_UnwrapKey) that
+//! encrypt and decrypt (Kuznyechik and Magma CTR-ACPKM, GOST 28147-89 CFB, AES-CBC-PAD, single-
+//! and multi-part) and wrap and unwrap keys (KExp15 / KImp15, the CryptoPro key wrap).
+//!
 //! # Building and configuring
 //!
 //! `cargo build --release -p keycarrier-soft-token-pkcs11` makes `target/release/libsoft_token_pkcs11.so`.
@@ -43,6 +48,7 @@
 //!
 //! The only `unsafe` code is in [`ffi`], the C boundary.
 
+mod aes_cbc;
 mod attributes;
 mod config;
 mod consts;
@@ -53,3 +59,6 @@ mod errors;
 pub mod ffi;
 mod mech;
 mod module;
+mod secret_key;
+mod symmetric;
+mod wrap;

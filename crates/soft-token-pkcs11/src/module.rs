@@ -12,7 +12,9 @@
 //! One file per concern, each an `impl Module` block: `slots` (slot and token information,
 //! sessions, login and PINs), `objects` (finding, reading, creating, copying, changing and
 //! destroying objects), `keygen` (C_GenerateKeyPair), `operations` (sign, verify, digest,
-//! random), `crypt` (RSA encrypt and decrypt) and `derive` (GOST VKO, C_DeriveKey).
+//! random), `crypt` (RSA encrypt and decrypt), `derive` (GOST VKO, C_DeriveKey), `secret`
+//! (secret-key objects), `symcrypt` (symmetric encryption with them) and `wrapkey`
+//! (C_WrapKey / C_UnwrapKey).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -32,7 +34,10 @@ mod derive;
 mod keygen;
 mod objects;
 mod operations;
+mod secret;
 mod slots;
+mod symcrypt;
+mod wrapkey;
 
 static MODULE: Mutex<Option<Module>> = Mutex::new(None);
 
@@ -163,7 +168,8 @@ struct SessionObject {
     obj: StoredObject,
     /// A private key's material (never sealed: it never reaches the disk).
     secret: Option<create::Secret>,
-    /// A derived secret key's CKA_VALUE (C_DeriveKey), zeroized when dropped.
+    /// A secret key's CKA_VALUE (C_CreateObject, C_DeriveKey, C_UnwrapKey), zeroized when
+    /// dropped.
     value: Option<zeroize::Zeroizing<Vec<u8>>>,
 }
 

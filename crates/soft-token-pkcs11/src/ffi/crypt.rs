@@ -1,6 +1,8 @@
-//! The C entry points of opening envelopes (flow U17): C_EncryptInit / C_Encrypt,
-//! C_DecryptInit / C_Decrypt and C_DeriveKey, and the reading of their mechanism parameters
-//! (CK_RSA_PKCS_OAEP_PARAMS, CK_GOSTR3410_DERIVE_PARAMS, CK_ECDH1_DERIVE_PARAMS). Part of the
+//! The C entry points of opening envelopes (flow U17): C_EncryptInit / C_Encrypt /
+//! C_EncryptUpdate / C_EncryptFinal, the same for decryption, and C_DeriveKey, and the reading
+//! of their mechanism parameters (CK_RSA_PKCS_OAEP_PARAMS, CK_GOSTR3410_DERIVE_PARAMS,
+//! CK_ECDH1_DERIVE_PARAMS, and the byte-string parameters of the symmetric and wrapping
+//! mechanisms). Part of the
 //! `ffi` module, the C boundary: it only converts arguments. Each entry point first checks
 //! that the module is initialised, so that `CKR_CRYPTOKI_NOT_INITIALIZED` comes before any
 //! complaint about the arguments.
@@ -11,9 +13,11 @@ use super::{bytes, capacity, entry, ok, out, template, to_usize, write_out};
 use crate::consts::{CKM_GOSTR3410_12_DERIVE, CKM_VKO_GOSTR3410_2012_512};
 use crate::crypt::RawParam;
 use crate::module;
+use crate::symmetric::SYMMETRIC;
+use crate::wrap::WRAPPING;
 
 /// `CKR_CRYPTOKI_NOT_INITIALIZED` unless C_Initialize was called.
-fn initialized() -> Result<(), CK_RV> {
+pub(super) fn initialized() -> Result<(), CK_RV> {
     module::with(|_| Ok(()))
 }
 
@@ -59,7 +63,9 @@ unsafe fn derive_param(
 /// # Safety
 /// `p` is NULL or points to a CK_MECHANISM whose `pParameter` is NULL or valid for
 /// `ulParameterLen` bytes, and whose buffers inside the parameter are valid for their lengths.
-unsafe fn mechanism(p: *const CK_MECHANISM) -> Result<(CK_MECHANISM_TYPE, RawParam), CK_RV> {
+pub(super) unsafe fn mechanism(
+    p: *const CK_MECHANISM,
+) -> Result<(CK_MECHANISM_TYPE, RawParam), CK_RV> {
     // SAFETY: a non-NULL `p` points to a CK_MECHANISM (contract).
     let m = unsafe { p.as_ref() }.ok_or(CKR_ARGUMENTS_BAD)?;
     let param = match m.mechanism {
@@ -95,6 +101,14 @@ unsafe fn mechanism(p: *const CK_MECHANISM) -> Result<(CK_MECHANISM_TYPE, RawPar
             },
             None => RawParam::Bad,
         },
+        mech if SYMMETRIC.contains(&mech) || WRAPPING.contains(&mech) => {
+            // SAFETY: `pParameter` is NULL or valid for `ulParameterLen` bytes (contract).
+            match unsafe { bytes(m.pParameter.cast::<u8>(), m.ulParameterLen) } {
+                Ok([]) => RawParam::None,
+                Ok(b) => RawParam::Bytes(b.to_vec()),
+                Err(_) => RawParam::Bad,
+            }
+        }
         _ if m.pParameter.is_null() || m.ulParameterLen == 0 => RawParam::None,
         _ => RawParam::Bad,
     };
@@ -159,6 +173,89 @@ pub(super) unsafe extern "C" fn c_decrypt(
         // SAFETY: pData is NULL or valid for *pulDataLen bytes.
         unsafe { write_out(result, data, data_len) }
     })
+}
+
+/// C_EncryptUpdate / C_DecryptUpdate (`encrypt` says which).
+///
+/// # Safety
+/// `input` is valid for `input_len` bytes; `out_len` is readable and writable; `out` is NULL
+/// or valid for `*out_len` bytes.
+unsafe fn crypt_update(
+    h: CK_SESSION_HANDLE,
+    encrypt: bool,
+    input: *const CK_BYTE,
+    input_len: CK_ULONG,
+    out: *mut CK_BYTE,
+    out_len: *mut CK_ULONG,
+) -> CK_RV {
+    entry(|| {
+        initialized()?;
+        // SAFETY: contract.
+        let (input, cap) = unsafe { (bytes(input, input_len)?, capacity(out, out_len)?) };
+        let result = module::with(|m| m.crypt_update(h, encrypt, input, cap))?;
+        // SAFETY: contract.
+        unsafe { write_out(result, out, out_len) }
+    })
+}
+
+/// C_EncryptFinal / C_DecryptFinal.
+///
+/// # Safety
+/// `out_len` is readable and writable; `out` is NULL or valid for `*out_len` bytes.
+unsafe fn crypt_final(
+    h: CK_SESSION_HANDLE,
+    encrypt: bool,
+    out: *mut CK_BYTE,
+    out_len: *mut CK_ULONG,
+) -> CK_RV {
+    entry(|| {
+        initialized()?;
+        // SAFETY: contract.
+        let cap = unsafe { capacity(out, out_len) }?;
+        let result = module::with(|m| m.crypt_final(h, encrypt, cap))?;
+        // SAFETY: contract.
+        unsafe { write_out(result, out, out_len) }
+    })
+}
+
+pub(super) unsafe extern "C" fn c_encrypt_update(
+    h: CK_SESSION_HANDLE,
+    part: *mut CK_BYTE,
+    part_len: CK_ULONG,
+    enc: *mut CK_BYTE,
+    enc_len: *mut CK_ULONG,
+) -> CK_RV {
+    // SAFETY: the PKCS#11 caller's pointers are as `crypt_update` requires.
+    unsafe { crypt_update(h, true, part, part_len, enc, enc_len) }
+}
+
+pub(super) unsafe extern "C" fn c_encrypt_final(
+    h: CK_SESSION_HANDLE,
+    last: *mut CK_BYTE,
+    last_len: *mut CK_ULONG,
+) -> CK_RV {
+    // SAFETY: the PKCS#11 caller's pointers are as `crypt_final` requires.
+    unsafe { crypt_final(h, true, last, last_len) }
+}
+
+pub(super) unsafe extern "C" fn c_decrypt_update(
+    h: CK_SESSION_HANDLE,
+    part: *mut CK_BYTE,
+    part_len: CK_ULONG,
+    data: *mut CK_BYTE,
+    data_len: *mut CK_ULONG,
+) -> CK_RV {
+    // SAFETY: the PKCS#11 caller's pointers are as `crypt_update` requires.
+    unsafe { crypt_update(h, false, part, part_len, data, data_len) }
+}
+
+pub(super) unsafe extern "C" fn c_decrypt_final(
+    h: CK_SESSION_HANDLE,
+    last: *mut CK_BYTE,
+    last_len: *mut CK_ULONG,
+) -> CK_RV {
+    // SAFETY: the PKCS#11 caller's pointers are as `crypt_final` requires.
+    unsafe { crypt_final(h, false, last, last_len) }
 }
 
 pub(super) unsafe extern "C" fn c_derive_key(

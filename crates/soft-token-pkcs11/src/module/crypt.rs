@@ -1,6 +1,7 @@
 //! Encryption and decryption: C_EncryptInit / C_Encrypt with an RSA public key object,
-//! C_DecryptInit / C_Decrypt with an RSA private key (flow U17, opening RSA key transport).
-//! Single-part only (the mechanisms are single-part in PKCS#11 v2.40 §2.1.6–2.1.8).
+//! C_DecryptInit / C_Decrypt with an RSA private key (flow U17, opening RSA key transport),
+//! single-part only (the mechanisms are single-part in PKCS#11 v2.40 §2.1.6–2.1.8). The
+//! symmetric mechanisms with secret keys are handed to `symcrypt`.
 
 use std::sync::Arc;
 
@@ -13,6 +14,7 @@ use zeroize::Zeroizing;
 use super::{Module, Out};
 use crate::crypt::{CryptMech, RawParam, rsa_public};
 use crate::errors::{R, ck};
+use crate::symmetric;
 
 /// The key of an active encryption or decryption.
 pub(super) enum CryptKey {
@@ -22,8 +24,17 @@ pub(super) enum CryptKey {
     Private(Arc<PrivateKey>),
 }
 
-/// An active C_EncryptInit / C_DecryptInit.
-pub(super) struct CryptOp {
+/// An active C_EncryptInit / C_DecryptInit: RSA with a key object's key pair, or a symmetric
+/// mechanism with a secret key (`symcrypt`).
+pub(super) enum CryptOp {
+    /// RSA.
+    Rsa(RsaOp),
+    /// A symmetric mechanism.
+    Sym(super::symcrypt::SymOp),
+}
+
+/// An active RSA encryption or decryption.
+pub(super) struct RsaOp {
     mech: CryptMech,
     key: CryptKey,
     /// The modulus' length in bytes: the ciphertext's length.
@@ -43,6 +54,11 @@ impl Module {
         if self.session(h)?.encrypt.is_some() {
             return Err(CKR_OPERATION_ACTIVE);
         }
+        if symmetric::key_type_for(mechanism).is_some() {
+            let op = self.sym_init(h, true, mechanism, param, key)?;
+            self.session_mut(h)?.encrypt = Some(CryptOp::Sym(op));
+            return Ok(());
+        }
         let mech = CryptMech::from_ck(mechanism, param)?;
         let obj = self.object(h, key).map_err(|_| CKR_KEY_HANDLE_INVALID)?;
         if obj.ulong(CKA_CLASS) != Some(CKO_PUBLIC_KEY) || obj.ulong(CKA_KEY_TYPE) != Some(CKK_RSA)
@@ -51,11 +67,11 @@ impl Module {
         }
         let public = rsa_public(obj.clear_value(KC_SPKI).ok_or(CKR_KEY_HANDLE_INVALID)?)?;
         let k = public.size();
-        self.session_mut(h)?.encrypt = Some(CryptOp {
+        self.session_mut(h)?.encrypt = Some(CryptOp::Rsa(RsaOp {
             mech,
             key: CryptKey::Public(Box::new(public)),
             k,
-        });
+        }));
         Ok(())
     }
 
@@ -67,14 +83,22 @@ impl Module {
         cap: Option<usize>,
     ) -> R<Out> {
         let s = self.session_mut(h)?;
-        let op = s.encrypt.as_ref().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let op = match s.encrypt.as_mut().ok_or(CKR_OPERATION_NOT_INITIALIZED)? {
+            CryptOp::Sym(op) => {
+                let r = op.single(data, cap);
+                return super::symcrypt::settle(&mut s.encrypt, r);
+            }
+            CryptOp::Rsa(op) => op,
+        };
         match cap {
             None => return Ok(Out::Len(op.k)),
             Some(c) if c < op.k => return Ok(Out::TooSmall(op.k)),
             Some(_) => {}
         }
         // Anything but a length answer ends the operation (PKCS#11 v2.40 §5.8).
-        let op = s.encrypt.take().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let Some(CryptOp::Rsa(op)) = s.encrypt.take() else {
+            return Err(CKR_OPERATION_NOT_INITIALIZED);
+        };
         match &op.key {
             CryptKey::Public(public) => op.mech.encrypt(public, data).map(Out::Data),
             CryptKey::Private(_) => Err(CKR_GENERAL_ERROR),
@@ -93,6 +117,11 @@ impl Module {
         if self.session(h)?.decrypt.is_some() {
             return Err(CKR_OPERATION_ACTIVE);
         }
+        if symmetric::key_type_for(mechanism).is_some() {
+            let op = self.sym_init(h, false, mechanism, param, key)?;
+            self.session_mut(h)?.decrypt = Some(CryptOp::Sym(op));
+            return Ok(());
+        }
         let mech = CryptMech::from_ck(mechanism, param)?;
         if !self.user_logged_in(h)? {
             return Err(CKR_USER_NOT_LOGGED_IN);
@@ -105,11 +134,11 @@ impl Module {
         }
         let private = self.private_key_of(h, key)?;
         let k = private.signature_len();
-        self.session_mut(h)?.decrypt = Some(CryptOp {
+        self.session_mut(h)?.decrypt = Some(CryptOp::Rsa(RsaOp {
             mech,
             key: CryptKey::Private(private),
             k,
-        });
+        }));
         Ok(())
     }
 
@@ -139,7 +168,13 @@ impl Module {
         cap: Option<usize>,
     ) -> R<Out> {
         let s = self.session_mut(h)?;
-        let op = s.decrypt.as_ref().ok_or(CKR_OPERATION_NOT_INITIALIZED)?;
+        let op = match s.decrypt.as_mut().ok_or(CKR_OPERATION_NOT_INITIALIZED)? {
+            CryptOp::Sym(op) => {
+                let r = op.single(data, cap);
+                return super::symcrypt::settle(&mut s.decrypt, r);
+            }
+            CryptOp::Rsa(op) => op,
+        };
         let Some(cap) = cap else {
             return Ok(Out::Len(op.k));
         };

@@ -11,23 +11,24 @@
 //!
 //! `pPublicData` is the peer's point as a public key object's CKA_VALUE holds it, `X_le ‖ Y_le`
 //! (64 or 128 bytes, the base key's size); the UKM is the integer's little-endian bytes, as
-//! OpenSSL's gost engine reads `ukmhex`. The new object is a CKO_SECRET_KEY of type
-//! CKK_GENERIC_SECRET that lives in memory with the session; its CKA_VALUE can be read only
-//! when the template made it extractable and not sensitive (both default to the safe side).
+//! OpenSSL's gost engine reads `ukmhex`. The new object is a CKO_SECRET_KEY (CKK_GENERIC_SECRET
+//! unless the template names another type of the same length, e.g. CKK_GOST28147 for a KEK)
+//! that lives in memory with the session; its CKA_VALUE can be read only when the template
+//! made it extractable and not sensitive (both default to the safe side).
 
 use cryptoki_sys::*;
-use soft_token::objects::StoredAttribute;
 use token_core::VkoHash;
 use zeroize::Zeroizing;
 
 use super::Module;
-use crate::attributes::{Attr, native_ulong, read_native_ulong, to_stored};
+use crate::attributes::Attr;
 use crate::consts::{
     CKD_KDF_GOSTR3411_2012_256, CKK_GOSTR3410_512, CKM_GOSTR3410_12_DERIVE,
     CKM_VKO_GOSTR3410_2012_512,
 };
 use crate::crypt::RawParam;
 use crate::errors::R;
+use crate::secret_key::{ValueSource, secret_key_attributes};
 
 /// The VKO a mechanism and its parameter ask for: the hash, the peer's point, the UKM.
 fn vko_request(mech: CK_MECHANISM_TYPE, param: &RawParam) -> R<(VkoHash, &[u8], &[u8])> {
@@ -47,67 +48,6 @@ fn vko_request(mech: CK_MECHANISM_TYPE, param: &RawParam) -> R<(VkoHash, &[u8], 
         return Err(CKR_MECHANISM_PARAM_INVALID);
     }
     Ok((hash, public, ukm))
-}
-
-fn bool_value(v: &[u8]) -> R<bool> {
-    match v {
-        [b] => Ok(*b != 0),
-        _ => Err(CKR_ATTRIBUTE_VALUE_INVALID),
-    }
-}
-
-/// The new key object's attributes from the template, for a key of `len` bytes.
-fn secret_key_attributes(template: &[Attr], len: usize) -> R<Vec<StoredAttribute>> {
-    let mut attrs = Vec::new();
-    let (mut sensitive, mut extractable, mut private) = (false, false, true);
-    for (kind, value) in template {
-        match *kind {
-            CKA_CLASS if read_native_ulong(value)? != CKO_SECRET_KEY => {
-                return Err(CKR_TEMPLATE_INCONSISTENT);
-            }
-            CKA_KEY_TYPE if read_native_ulong(value)? != CKK_GENERIC_SECRET => {
-                return Err(CKR_TEMPLATE_INCONSISTENT);
-            }
-            CKA_VALUE_LEN if usize::try_from(read_native_ulong(value)?) != Ok(len) => {
-                return Err(CKR_TEMPLATE_INCONSISTENT);
-            }
-            // The key lives with the session only; nothing secret is written to the token.
-            CKA_TOKEN if bool_value(value)? => return Err(CKR_TEMPLATE_INCONSISTENT),
-            CKA_CLASS | CKA_KEY_TYPE | CKA_VALUE_LEN | CKA_TOKEN => {}
-            CKA_SENSITIVE => sensitive = bool_value(value)?,
-            CKA_EXTRACTABLE => extractable = bool_value(value)?,
-            CKA_PRIVATE => private = bool_value(value)?,
-            CKA_LABEL | CKA_ID => attrs.push(to_stored(*kind, value)?),
-            CKA_ENCRYPT | CKA_DECRYPT | CKA_WRAP | CKA_UNWRAP | CKA_SIGN | CKA_VERIFY
-            | CKA_DERIVE | CKA_MODIFIABLE | CKA_COPYABLE | CKA_DESTROYABLE => {
-                bool_value(value)?;
-                attrs.push(to_stored(*kind, value)?);
-            }
-            CKA_VALUE
-            | CKA_LOCAL
-            | CKA_ALWAYS_SENSITIVE
-            | CKA_NEVER_EXTRACTABLE
-            | CKA_KEY_GEN_MECHANISM => return Err(CKR_ATTRIBUTE_READ_ONLY),
-            _ => return Err(CKR_ATTRIBUTE_TYPE_INVALID),
-        }
-    }
-    let ulong = |kind, v: u64| to_stored(kind, &native_ulong(v));
-    let flag = |kind, v: bool| to_stored(kind, &[u8::from(v)]);
-    attrs.extend([
-        ulong(CKA_CLASS, CKO_SECRET_KEY)?,
-        ulong(CKA_KEY_TYPE, CKK_GENERIC_SECRET)?,
-        ulong(
-            CKA_VALUE_LEN,
-            u64::try_from(len).map_err(|_| CKR_GENERAL_ERROR)?,
-        )?,
-        flag(CKA_SENSITIVE, sensitive)?,
-        flag(CKA_EXTRACTABLE, extractable)?,
-        flag(CKA_PRIVATE, private)?,
-        flag(CKA_LOCAL, false)?,
-        flag(CKA_ALWAYS_SENSITIVE, false)?,
-        flag(CKA_NEVER_EXTRACTABLE, false)?,
-    ]);
-    Ok(attrs)
 }
 
 impl Module {
@@ -133,7 +73,12 @@ impl Module {
         {
             return Err(CKR_KEY_TYPE_INCONSISTENT);
         }
-        let attrs = secret_key_attributes(template, hash.output_len())?;
+        let (attrs, _) = secret_key_attributes(
+            template,
+            CKK_GENERIC_SECRET,
+            hash.output_len(),
+            ValueSource::Mechanism,
+        )?;
         let key = self.private_key_of(h, base)?;
         let set = key.as_gost().ok_or(CKR_KEY_TYPE_INCONSISTENT)?.param_set();
         // The peer's point on the base key's curve (validated: on the curve, in the subgroup).

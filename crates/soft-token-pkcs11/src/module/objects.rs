@@ -277,6 +277,9 @@ impl Module {
     /// keys) or session objects (CKA_TOKEN = false: in memory only).
     pub(crate) fn create_object(&mut self, h: CK_SESSION_HANDLE, template: &[Attr]) -> R<u64> {
         let class = template_ulong(template, CKA_CLASS)?.ok_or(CKR_TEMPLATE_INCOMPLETE)?;
+        if class == CKO_SECRET_KEY {
+            return self.create_secret_key(h, template);
+        }
         // Deviation from the PKCS#11 default (CK_FALSE), kept from the first versions of the
         // module: without CKA_TOKEN an object goes to the token.
         let is_token = template_bool(template, CKA_TOKEN)?.unwrap_or(true);

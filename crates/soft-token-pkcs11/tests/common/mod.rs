@@ -10,6 +10,7 @@
     clippy::indexing_slicing
 )]
 
+pub mod secret;
 pub mod tool;
 
 use std::path::PathBuf;
