@@ -236,6 +236,7 @@ impl CryptoProContainer {
                 format!("{algorithm:?} key on the parameter set {param_set}"),
             ));
         }
+        check_parameters(algorithm, &parameters)?;
         let l = param_set.key_size().coordinate_len();
         let fingerprint = content.primary_fingerprint.as_bytes().to_vec();
         if fingerprint.is_empty() || fingerprint.len() > 2 * l {
@@ -324,6 +325,34 @@ impl CryptoProContainer {
     /// to say so before a migration.
     pub fn exportable(&self) -> bool {
         self.exportable
+    }
+}
+
+/// The digest and cipher parameters must be ones that go with the algorithm: they are copied
+/// into the exported key, so a damaged OID must not travel on.
+fn check_parameters(algorithm: ContainerAlgorithm, parameters: &KeyParameters) -> Result<()> {
+    let digest_fits = match &parameters.digest_param_set {
+        None => true,
+        Some(d) => match algorithm {
+            ContainerAlgorithm::Gost2001 => *d == oid::GOST_R3411_94_CRYPTO_PRO_PARAM_SET,
+            ContainerAlgorithm::Gost2012_256 => *d == oid::TC26_GOST_3411_12_256,
+            ContainerAlgorithm::Gost2012_512 => *d == oid::TC26_GOST_3411_12_512,
+        },
+    };
+    let cipher_fits = parameters.encryption_param_set.as_ref().is_none_or(|c| {
+        let dotted = c.to_string();
+        dotted == "1.2.643.7.1.2.5.1.1"
+            || ["0", "1", "2", "3", "4"]
+                .iter()
+                .any(|n| dotted == format!("1.2.643.2.2.31.{n}"))
+    });
+    if digest_fits && cipher_fits {
+        Ok(())
+    } else {
+        Err(malformed(
+            "CryptoPro header.key",
+            format!("key parameters that do not fit a {algorithm:?} key"),
+        ))
     }
 }
 
