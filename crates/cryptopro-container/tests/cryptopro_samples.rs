@@ -1,7 +1,12 @@
 //! CryptoPro CSP containers made by CryptoPro itself (the get-cpcert samples, PIN `1`): the key
 //! recovered must be byte for byte the PKCS#8 in the sample's `.pem`, and its public key the
 //! certificate's.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! Damaged containers: every file of the CryptoPro samples truncated, or with a byte flipped,
 //! gives a typed error or — where CryptoPro's reserve copy or an unchecked field absorbs the
 //! damage — the right key. Never a panic, never another key.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
