@@ -35,7 +35,8 @@
 //!   [`signature::hazmat::PrehashVerifier`], the randomized and multipart variants,
 //!   [`signature::Keypair`]; SPKI and PKCS#8 in the forms OpenSSL's gost engine reads and
 //!   writes ([`spki::EncodePublicKey`], [`pkcs8::EncodePrivateKey`] and the decoding
-//!   counterparts), CryptoPro masked private keys.
+//!   counterparts), CryptoPro masked private keys, and the masked key of a CryptoPro CSP
+//!   container ([`SigningKey::from_cryptopro_masked`]).
 //! * All 14 parameter-set OIDs of [`ParamSet`] on the 9 distinct curves ([`CurveId`]),
 //!   including the twisted-Edwards TC26-256-A and TC26-512-C (keys and points in Weierstrass
 //!   form, scalar multiplications in Edwards form) and the two test curves of the standard.
@@ -103,6 +104,7 @@
 //! verification costs what it always did.
 
 mod cache;
+mod container_key;
 mod curve;
 mod dispatch;
 mod edwards;

@@ -1,6 +1,7 @@
 //! The older CryptoPro profile (RFC 4357, RFC 4490; what `openssl cms -encrypt -gost89` and
 //! GOST R 34.10-2001 era software produce): GOST 28147-89 in CFB mode with CryptoPro key
-//! meshing, the GOST 28147-89 MAC (IMIT), CryptoPro key diversification and the two key wraps.
+//! meshing, the GOST 28147-89 MAC (IMIT), CryptoPro key diversification and the two key wraps;
+//! and plain ECB, in which CryptoPro CSP file containers keep their private key.
 //!
 //! GOST 28147-89 is used in its own byte order (RFC 5830: key words and block halves
 //! little-endian), with the S-box named by the parameters: CryptoPro-A
@@ -10,12 +11,14 @@
 
 mod cfb;
 mod cipher;
+mod ecb;
 mod imit;
 
 pub use imit::IMIT_LEN;
 mod keywrap;
 
 pub use cfb::{Gost89CfbDecryptor, Gost89CfbEncryptor};
+pub use ecb::{ecb_decrypt, ecb_encrypt};
 pub use imit::Gost89Imit;
 pub use keywrap::{
     WRAPPED_KEY_LEN, cryptopro_key_unwrap, cryptopro_key_wrap, diversify_cryptopro,
