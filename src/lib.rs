@@ -32,6 +32,7 @@
 //! | [`cms`] | `cms-sign` | CMS SignedData: sign, add a signer, strict verification (U14), re-issue requests (U11) |
 //! | [`pkcs12`] | `cms-sign` (its `pfx` module) | PKCS#12 import (U03): GOST TC26 and RSA files, transactional |
 //! | [`rotation`] | `rotation-policy` | expiry-driven rotation (U13, U16–U20): policy in the bank's time zone, CA interface, resumable journaled rotation, act of key recognition, fleet evaluation |
+//! | [`cryptopro`] | `cryptopro-container` | CryptoPro CSP key folders (`XXXXXX.000`): read with the PIN, migrate the key to any carrier (U22) |
 //! | [`envelope`] | `cms-envelope` | CMS EnvelopedData: encrypt to certificates, open with the key on its carrier, the received-documents mailbox (U17, U21) |
 //! | none | `soft-token-pkcs11` | the soft token as a PKCS#11 module, see below |
 //!
@@ -56,6 +57,9 @@ extern crate self as keycarrier;
 #[doc = include_str!("../docs/flows.md")]
 pub mod flows {}
 
+/// CryptoPro CSP file key containers (flow U22): read and migrate to any carrier; the
+/// `cryptopro-container` crate.
+pub use cryptopro_container as cryptopro;
 /// Encrypted documents (flows U17, U21): the `cms-envelope` crate.
 pub use cms_envelope as envelope;
 /// CMS SignedData (flows U11, U14): the `cms-sign` crate.
