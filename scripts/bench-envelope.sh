@@ -33,7 +33,9 @@ default_algorithms = ALL
 distinguished_name = dn
 [dn]
 CNF
-export OPENSSL_CONF=$work/openssl.cnf
+# Only OpenSSL and the C harness get the engine configuration: cargo links OpenSSL too, and
+# loading the gost engine into cargo makes it crash.
+ossl() { OPENSSL_CONF=$work/openssl.cnf openssl "$@"; }
 # profile  keygen  openssl cipher
 profiles=(
     "gost256-kuznyechik-omac|-algorithm gost2012_256 -pkeyopt paramset:A|kuznyechik-ctr-acpkm-omac"
@@ -49,13 +51,13 @@ sizes="2048 1048576"
     for entry in "${profiles[@]}"; do
         IFS='|' read -r p keygen cipher <<<"$entry"
         # shellcheck disable=SC2086
-        openssl genpkey $keygen -out "$p.key"
-        openssl pkcs8 -topk8 -nocrypt -in "$p.key" -outform DER -out "$p.pk8"
-        openssl req -new -x509 -key "$p.key" -subj "/CN=$p" -days 30 -out "$p.crt"
-        openssl x509 -in "$p.crt" -outform DER -out "$p.der"
+        ossl genpkey $keygen -out "$p.key"
+        ossl pkcs8 -topk8 -nocrypt -in "$p.key" -outform DER -out "$p.pk8"
+        ossl req -new -x509 -key "$p.key" -subj "/CN=$p" -days 30 -out "$p.crt"
+        ossl x509 -in "$p.crt" -outform DER -out "$p.der"
         for s in $sizes; do
             head -c "$s" /dev/zero > "content-$s"
-            openssl cms -encrypt -binary -in "content-$s" -outform DER -out "$p-$s.der" "-$cipher" "$p.crt"
+            ossl cms -encrypt -binary -in "content-$s" -outform DER -out "$p-$s.der" "-$cipher" "$p.crt"
         done
     done
 )
@@ -63,7 +65,7 @@ run_openssl() {
     for entry in "${profiles[@]}"; do
         IFS='|' read -r p _ cipher <<<"$entry"
         # shellcheck disable=SC2086
-        "$work/speed" "$work" "$p" "$cipher" $sizes
+        OPENSSL_CONF=$work/openssl.cnf "$work/speed" "$work" "$p" "$cipher" $sizes
     done
 }
 run_openssl > "$work/before.txt"
