@@ -57,15 +57,15 @@ extern crate self as keycarrier;
 #[doc = include_str!("../docs/flows.md")]
 pub mod flows {}
 
-/// CryptoPro CSP file key containers (flow U22): read and migrate to any carrier; the
-/// `cryptopro-container` crate.
-pub use cryptopro_container as cryptopro;
 /// Encrypted documents (flows U17, U21): the `cms-envelope` crate.
 pub use cms_envelope as envelope;
 /// CMS SignedData (flows U11, U14): the `cms-sign` crate.
 pub use cms_sign as cms;
 /// PKCS#12 (`.pfx`, `.p12`) import (flow U03): `cms_sign::pfx` under its own name.
 pub use cms_sign::pfx as pkcs12;
+/// CryptoPro CSP file key containers (flow U22): read and migrate to any carrier; the
+/// `cryptopro-container` crate.
+pub use cryptopro_container as cryptopro;
 /// Certificate requests and certificate install (flows U10, U12): the `csr` crate.
 pub use csr as request;
 /// GOST R 34.10-2012 signatures and Streebog: the `gost` crate.
