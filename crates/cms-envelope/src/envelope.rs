@@ -160,7 +160,7 @@ impl Envelope {
             .map_err(|e| Error::malformed_der("recipient certificate", e))?;
         self.recipients
             .iter()
-            .find(|r| r.id.as_ref().is_some_and(|id| id.names(&certificate)))
+            .find(|r| r.is_for(&certificate))
             .ok_or_else(|| Error::NotFound {
                 what: "a recipient for this certificate in the envelope".into(),
             })
@@ -168,9 +168,7 @@ impl Envelope {
 
     /// Whether any recipient entry names `certificate`.
     pub(crate) fn names(&self, certificate: &Certificate) -> bool {
-        self.recipients
-            .iter()
-            .any(|r| r.id.as_ref().is_some_and(|id| id.names(certificate)))
+        self.recipients.iter().any(|r| r.is_for(certificate))
     }
 
     /// Opens the envelope with the recipient's key: the content key is recovered on the

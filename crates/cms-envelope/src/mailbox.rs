@@ -87,7 +87,7 @@ impl Mailbox {
     /// Unread envelopes that name `certificate_der` as a recipient: what a key rotation of
     /// that certificate's key has to wait for.
     pub fn unread_for(&self, certificate_der: &[u8]) -> Result<u32> {
-        let certificate = Certificate::from_der_checked(certificate_der)?;
+        let certificate = certificate(certificate_der)?;
         let count = self
             .slots()
             .iter()
@@ -102,7 +102,7 @@ impl Mailbox {
     /// `None` when none is left. An envelope that fails to open (tampered, damaged) stays
     /// unread and the error is returned, so rotation keeps waiting for it.
     pub fn open_next(&self, key: &RecipientKey<'_>) -> Result<Option<Letter>> {
-        let certificate = Certificate::from_der_checked(key.certificate)?;
+        let certificate = certificate(key.certificate)?;
         let mut slots = self.slots();
         let Some((number, slot)) = slots
             .iter_mut()
@@ -117,14 +117,8 @@ impl Mailbox {
     }
 }
 
-/// Certificate parsing with the workspace's error.
-trait FromDerChecked: Sized {
-    fn from_der_checked(der: &[u8]) -> Result<Self>;
-}
-
-impl FromDerChecked for Certificate {
-    fn from_der_checked(der: &[u8]) -> Result<Self> {
-        use der::Decode;
-        Self::from_der(der).map_err(|e| Error::malformed_der("certificate", e))
-    }
+/// A certificate parsed with the workspace's error.
+fn certificate(der: &[u8]) -> Result<Certificate> {
+    use der::Decode;
+    Certificate::from_der(der).map_err(|e| Error::malformed_der("certificate", e))
 }

@@ -107,6 +107,11 @@ pub struct Recipient {
 }
 
 impl Recipient {
+    /// Whether this entry is for `certificate`.
+    pub(crate) fn is_for(&self, certificate: &Certificate) -> bool {
+        self.id.as_ref().is_some_and(|id| id.names(certificate))
+    }
+
     /// Every recipient in a `RecipientInfos` set; a key-agreement info naming several recipients
     /// gives one entry each.
     pub(crate) fn all(infos: &[RecipientInfo]) -> Result<Vec<Self>> {

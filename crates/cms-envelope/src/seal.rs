@@ -212,6 +212,6 @@ impl Prepared {
 /// Appends a DER TLV.
 fn push_tlv(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
     out.push(tag);
-    crate::stream::push_len(out, value.len() as u64);
+    token_core::ber::push_len(out, value.len());
     out.extend_from_slice(value);
 }

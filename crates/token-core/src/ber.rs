@@ -114,7 +114,9 @@ fn len_octets(len: usize) -> usize {
     }
 }
 
-fn push_len(out: &mut Vec<u8>, len: usize) {
+/// Appends the minimal DER encoding of a length (X.690 8.1.3): short form below 128, else the
+/// long form with as few octets as the value needs. Shared by the CMS writers of the workspace.
+pub fn push_len(out: &mut Vec<u8>, len: usize) {
     if len < 0x80 {
         out.push(len as u8);
         return;

@@ -26,8 +26,8 @@ use crate::envelope::{RecipientKey, content_key, mac_attribute};
 use crate::recipient::Recipient;
 use crate::seal::{EnvelopeBuilder, Prepared};
 pub(crate) use cipher::ChunkCipher;
-pub(crate) use tlv::push_len;
 use tlv::{Header, TlvReader, malformed};
+pub(crate) use token_core::ber::push_len;
 
 /// How much is read and decrypted at a time.
 const CHUNK: usize = 64 * 1024;
@@ -96,7 +96,7 @@ pub fn open_stream<R: Read, W: Write>(
         .map_err(|e| Error::malformed_der("recipient certificate", e))?;
     let recipient = recipients
         .iter()
-        .find(|r| r.id.as_ref().is_some_and(|id| id.names(&certificate)))
+        .find(|r| r.is_for(&certificate))
         .ok_or_else(|| Error::NotFound {
             what: "a recipient for this certificate in the envelope".into(),
         })?;
@@ -294,7 +294,7 @@ impl EnvelopeBuilder {
                 return Ok(());
             }
             let mut h = vec![0x04];
-            push_len(&mut h, out.len() as u64);
+            push_len(&mut h, out.len());
             w(output, &h)?;
             w(output, out)
         };
@@ -328,6 +328,6 @@ impl EnvelopeBuilder {
 
 fn push_oid(out: &mut Vec<u8>, o: ObjectIdentifier) {
     out.push(0x06);
-    push_len(out, o.as_bytes().len() as u64);
+    push_len(out, o.as_bytes().len());
     out.extend_from_slice(o.as_bytes());
 }

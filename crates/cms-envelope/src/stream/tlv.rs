@@ -143,7 +143,10 @@ impl<R: Read> TlvReader<R> {
         out.push(h.tag);
         match h.len {
             Some(len) => {
-                push_len(out, len);
+                token_core::ber::push_len(
+                    out,
+                    usize::try_from(len).map_err(|_| malformed("length"))?,
+                );
                 let body = self.bytes(len)?;
                 out.extend_from_slice(&body);
             }
@@ -160,17 +163,5 @@ impl<R: Read> TlvReader<R> {
             }
         }
         Ok(())
-    }
-}
-
-/// Appends a DER length.
-pub(crate) fn push_len(out: &mut Vec<u8>, len: u64) {
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (8 - skip) as u8);
-        out.extend_from_slice(bytes.get(skip..).unwrap_or_default());
     }
 }
