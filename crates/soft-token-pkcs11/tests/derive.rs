@@ -10,85 +10,24 @@
     clippy::indexing_slicing
 )] // test code
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::path::Path;
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
-use cryptoki::error::{Error, RvError};
+use cryptoki::error::RvError;
 use cryptoki::mechanism::vendor_defined::VendorDefinedMechanism;
 use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{
     Attribute, AttributeInfo, AttributeType, KeyType, ObjectClass, ObjectHandle,
 };
 use cryptoki::session::{Session, UserType};
-use cryptoki::types::AuthPin;
 use cryptoki_sys::*;
 use token_core::GostParamSet;
 use token_core::der::Encode;
 
-static SERIAL: Mutex<()> = Mutex::new(());
-const SO_PIN: &str = "Ad9mQ4kz";
-const USER_PIN: &str = "11223344";
+mod common;
 
-/// The fresher of deps/ and the profile directory (as in the other test files).
-fn module_path() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let deps = exe.parent().unwrap();
-    [
-        deps.join("libsoft_token_pkcs11.so"),
-        deps.parent().unwrap().join("libsoft_token_pkcs11.so"),
-    ]
-    .into_iter()
-    .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
-    .max()
-    .map(|(_, p)| p)
-    .expect("libsoft_token_pkcs11.so is missing: build it with `cargo build -p keycarrier-soft-token-pkcs11`")
-}
-
-struct Env {
-    dir: tempfile::TempDir,
-    _guard: MutexGuard<'static, ()>,
-}
-
-fn env() -> Env {
-    let guard = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
-    let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("conf");
-    let line = format!(
-        "slot.0 = {}\nkdf_iterations = 10\n",
-        dir.path().join("t").display()
-    );
-    std::fs::write(&conf, line).unwrap();
-    // SAFETY: every test in this binary holds SERIAL, so nobody else touches the environment.
-    unsafe { std::env::set_var("KEYCARRIER_SOFTTOKEN_CONF", &conf) };
-    Env { dir, _guard: guard }
-}
-
-fn pin(s: &str) -> AuthPin {
-    AuthPin::new(s.into())
-}
-
-fn rv(e: Error) -> RvError {
-    match e {
-        Error::Pkcs11(rv, _) => rv,
-        other => panic!("not a PKCS#11 error: {other:?}"),
-    }
-}
-
-fn openssl(args: &[&str], dir: &Path) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl is required (scripts/test.sh installs it)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
+use common::tool::openssl_ok as openssl;
+use common::{SO_PIN, USER_PIN, env, module_path, pin, rv};
 
 const CKM_GOSTR3410_512_KEY_PAIR_GEN: CK_MECHANISM_TYPE = 0xD432_1005;
 const CKM_GOSTR3410_12_DERIVE: CK_MECHANISM_TYPE = 0xD432_1007;
