@@ -145,14 +145,22 @@ impl Pkcs11Carrier {
     /// key. A cached key handle that went stale is looked up once more.
     pub(super) fn sign_request(&self, request: &SignRequest<'_>) -> Result<Vec<u8>> {
         request.check_digest_len()?;
-        self.pool
-            .run(|s| self.require_user_login(s))
-            .map_err(|e| self.explain(e))?;
-        // U15: the hook decides before the key is looked up or used.
-        request.confirm()?;
+        // With a confirmation hook the login is checked in a session of its own, before the
+        // user is asked; without one, in the session that signs (one pool round trip).
+        let hook = request.confirmation.is_some();
+        if hook {
+            self.pool
+                .run(|s| self.require_user_login(s))
+                .map_err(|e| self.explain(e))?;
+            // U15: the hook decides before the key is looked up or used.
+            request.confirm()?;
+        }
         let id = request.container;
         self.pool
             .run(|s| {
+                if !hook {
+                    self.require_user_login(s)?;
+                }
                 let (key, kind) = self.key(s, id)?;
                 match self.sign_with(s, key, kind, request.scheme, request.input) {
                     Err(e)
